@@ -1,0 +1,60 @@
+# Motcua: two commands on a fresh machine.
+#   make run   virtualenv, install, migrate, demo province, serve on 127.0.0.1:8000
+#   make test  the whole suite (SQLite; again on PostgreSQL when DATABASE_URL is set)
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_WORKERS ?= auto
+
+.PHONY: run test install system-deps migrate demo lint format clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed system-deps
+
+# Debian packages the project uses: Liberation fonts for PDFs (Vietnamese text), Chromium
+# for the browser tests. Installed only when missing, and only where apt is usable.
+system-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi 'LiberationSerif' || missing="$$missing fonts-liberation"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "please install with your package manager:$$missing"; \
+	  fi; \
+	fi
+
+migrate: install
+	$(BIN)/motcua migrate --noinput -v0
+
+demo: migrate
+	$(BIN)/motcua demo
+
+run: demo
+	MOTCUA_DEBUG=$${MOTCUA_DEBUG:-1} $(BIN)/motcua runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+	@if [ -n "$$DATABASE_URL" ]; then echo "(suite ran on $$DATABASE_URL)"; fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

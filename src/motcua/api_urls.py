@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("motcua.catalog.api")),
+    path("", include("motcua.dossiers.api")),
+]

@@ -1,0 +1,177 @@
+"""Administrative units, agencies, and the procedure catalogue (data an administrator edits)."""
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from motcua.core.codes import validate_agency_identifier
+from motcua.core.text import fold
+
+
+class AdministrativeUnit(models.Model):
+    """A node of the administrative tree (province, commune/ward/special zone). Since
+    07/2025 there are two tiers, but the tree is data, not fixed tiers."""
+
+    code = models.CharField(_("mã"), max_length=16, unique=True)
+    name = models.CharField(_("tên"), max_length=200)
+    division_type = models.CharField(_("loại"), max_length=64)
+    codename = models.CharField(max_length=200, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("đơn vị hành chính")
+        verbose_name_plural = _("đơn vị hành chính")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(models.Model):
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Cấp tỉnh")
+        DEPARTMENT = "department", _("Sở, ban, ngành")
+        COMMUNE = "commune", _("Cấp xã")
+
+    identifier = models.CharField(
+        _("mã định danh"), max_length=35, unique=True, validators=[validate_agency_identifier]
+    )
+    name = models.CharField(_("tên cơ quan"), max_length=255)
+    short_key = models.SlugField(_("khóa ngắn"), max_length=64, blank=True)
+    level = models.CharField(_("cấp"), max_length=12, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    unit = models.ForeignKey(
+        AdministrativeUnit,
+        verbose_name=_("địa bàn"),
+        on_delete=models.PROTECT,
+        related_name="agencies",
+    )
+    address = models.CharField(_("địa chỉ"), max_length=255, blank=True)
+    province_code = models.CharField(max_length=8, db_index=True)
+    is_active = models.BooleanField(_("đang hoạt động"), default=True)
+
+    class Meta:
+        ordering = ["identifier"]
+        verbose_name = _("cơ quan")
+        verbose_name_plural = _("cơ quan")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Field(models.Model):
+    """Lĩnh vực: the area a procedure belongs to (Hộ tịch, Xây dựng, ...)."""
+
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(_("tên lĩnh vực"), max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("lĩnh vực")
+        verbose_name_plural = _("lĩnh vực")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Procedure(models.Model):
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Cấp tỉnh")
+        COMMUNE = "commune", _("Cấp xã")
+
+    class OnlineLevel(models.TextChoices):
+        FULL = "full", _("Toàn trình")
+        PARTIAL = "partial", _("Một phần")
+
+    code = models.CharField(_("mã thủ tục"), max_length=32, unique=True)
+    name = models.CharField(_("tên thủ tục"), max_length=500)
+    search_text = models.TextField(editable=False, default="")
+    field = models.ForeignKey(
+        Field, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT, related_name="procedures"
+    )
+    level = models.CharField(_("cấp thực hiện"), max_length=10, choices=Level.choices)
+    online_level = models.CharField(
+        _("mức độ dịch vụ công trực tuyến"), max_length=10, choices=OnlineLevel.choices
+    )
+    processing_days = models.DecimalField(
+        _("thời hạn giải quyết (ngày làm việc)"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.25"))],
+    )
+    fee_vnd = models.PositiveBigIntegerField(_("phí (đồng)"), default=0)
+    charge_vnd = models.PositiveBigIntegerField(_("lệ phí (đồng)"), default=0)
+    fee_note = models.CharField(_("ghi chú phí, lệ phí"), max_length=500, blank=True)
+    result_type = models.CharField(_("kết quả"), max_length=300)
+    legal_basis = models.TextField(_("căn cứ pháp lý"), blank=True)
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("cơ quan thực hiện"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="procedures",
+        help_text=_("Để trống với thủ tục cấp xã: mỗi UBND cấp xã thực hiện."),
+    )
+    is_active = models.BooleanField(_("đang áp dụng"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("thủ tục hành chính")
+        verbose_name_plural = _("thủ tục hành chính")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def save(self, *args, **kwargs):
+        self.search_text = fold(f"{self.code} {self.name} {self.field.name}")
+        super().save(*args, **kwargs)
+
+    @property
+    def total_fee_vnd(self) -> int:
+        return self.fee_vnd + self.charge_vnd
+
+
+class Component(models.Model):
+    """Thành phần hồ sơ: one document the applicant must provide."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="components")
+    name = models.CharField(_("tên giấy tờ"), max_length=500)
+    copies = models.PositiveSmallIntegerField(_("số bản"), default=1)
+    required = models.BooleanField(_("bắt buộc"), default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["procedure", "order", "id"]
+        verbose_name = _("thành phần hồ sơ")
+        verbose_name_plural = _("thành phần hồ sơ")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Officer(models.Model):
+    """A staff account's place: which agency, which role. Citizens have no Officer row."""
+
+    class Role(models.TextChoices):
+        DESK = "desk", _("Cán bộ một cửa")
+        SPECIALIST = "specialist", _("Chuyên viên xử lý")
+        LEADER = "leader", _("Lãnh đạo")
+
+    user = models.OneToOneField("auth.User", on_delete=models.CASCADE, related_name="officer")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="officers")
+    role = models.CharField(_("vai trò"), max_length=12, choices=Role.choices)
+    title = models.CharField(_("chức danh"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("cán bộ")
+        verbose_name_plural = _("cán bộ")
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name() or self.user.username} ({self.get_role_display()})"

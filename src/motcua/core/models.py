@@ -1,0 +1,102 @@
+"""Shared building blocks: working calendar, code counters, audit chain, outbox."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class CalendarDay(models.Model):
+    """A date that differs from the default week (Mon–Fri working, Sat–Sun off).
+
+    Holidays and make-up working days are decreed yearly, so they are data an
+    administrator edits; the initial rows come from the `holidays` package.
+    """
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Ngày nghỉ lễ, Tết")
+        WORKDAY = "workday", _("Ngày làm việc bù")
+
+    date = models.DateField(_("ngày"), unique=True)
+    kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("tên"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("ngày đặc biệt trong lịch làm việc")
+        verbose_name_plural = _("lịch nghỉ lễ và ngày làm bù")
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} {self.get_kind_display()} {self.name}".strip()
+
+
+class DailyCounter(models.Model):
+    """Gap-free sequence per (scope, day): the row is incremented inside the caller's
+    transaction, so a rolled-back submission gives its number back."""
+
+    scope = models.CharField(max_length=64)
+    day = models.DateField()
+    value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "day"], name="core_dailycounter_scope_day")
+        ]
+
+
+class AuditEntry(models.Model):
+    """Append-only, hash-chained record of every change and every read of personal data.
+
+    hash = SHA-256(prev_hash || canonical JSON of this entry); editing or deleting any
+    row breaks every later hash, which `motcua audit verify` detects. Database triggers
+    refuse UPDATE and DELETE.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    data = models.JSONField(default=dict, blank=True)
+    province_code = models.CharField(max_length=8, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("nhật ký kiểm toán")
+        verbose_name_plural = _("nhật ký kiểm toán")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+
+class AuditHead(models.Model):
+    """Single row holding the chain's tip; locking it serialises appends."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_hash = models.CharField(max_length=64)
+    count = models.PositiveBigIntegerField(default=0)
+
+
+class OutboxMessage(models.Model):
+    """A message for another system (DVCQG sync, notification, postal order), written in
+    the same transaction as the change it reports and delivered later by the worker."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ gửi")
+        DELIVERED = "delivered", _("Đã gửi")
+        FAILED = "failed", _("Lỗi, không thử lại")
+
+    topic = models.CharField(max_length=64)
+    key = models.CharField(max_length=128, unique=True)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        verbose_name = _("thông điệp chờ gửi")
+        verbose_name_plural = _("hàng đợi gửi đi (outbox)")

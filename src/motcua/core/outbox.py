@@ -1,0 +1,75 @@
+"""Outbox: messages to other systems, written with the change, delivered by the worker.
+
+Each message carries a unique key that the receiving adapter uses as an idempotency key,
+so a redelivery after a crash is recognised by the receiver and never acted on twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from motcua.core.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+Handler = Callable[[OutboxMessage], None]
+_handlers: dict[str, Handler] = {}
+MAX_ATTEMPTS = 12
+
+
+def handler(topic: str) -> Callable[[Handler], Handler]:
+    def register(func: Handler) -> Handler:
+        _handlers[topic] = func
+        return func
+
+    return register
+
+
+def enqueue(topic: str, key: str, payload: dict[str, Any]) -> OutboxMessage:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("outbox.enqueue must run inside the transaction of the change")
+    return OutboxMessage.objects.create(topic=topic, key=key, payload=payload)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(3600, 5 * 2 ** max(0, attempts - 1)))
+
+
+def deliver_pending(limit: int = 100) -> int:
+    """Deliver due messages one at a time, each in its own transaction; returns the count
+    delivered. Rows are locked with SKIP LOCKED where supported, so workers can run side
+    by side."""
+    delivered = 0
+    for _ in range(limit):
+        with transaction.atomic():
+            qs = OutboxMessage.objects.filter(
+                status=OutboxMessage.Status.PENDING, next_attempt_at__lte=timezone.now()
+            ).order_by("id")
+            message = qs.select_for_update(skip_locked=True).first()
+            if message is None:
+                break
+            func = _handlers.get(message.topic)
+            message.attempts += 1
+            try:
+                if func is None:
+                    raise LookupError(f"no handler for topic {message.topic!r}")
+                func(message)
+            except Exception as exc:  # noqa: BLE001 - any failure means retry later
+                log.warning("outbox %s failed: %s", message.key, exc)
+                message.last_error = str(exc)[:2000]
+                if message.attempts >= MAX_ATTEMPTS:
+                    message.status = OutboxMessage.Status.FAILED
+                else:
+                    message.next_attempt_at = timezone.now() + backoff(message.attempts)
+            else:
+                message.status = OutboxMessage.Status.DELIVERED
+                message.delivered_at = timezone.now()
+                message.last_error = ""
+                delivered += 1
+            message.save()
+    return delivered

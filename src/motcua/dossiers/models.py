@@ -1,0 +1,319 @@
+"""Dossiers, their processing legs, events (the process control sheet) and attachments."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, FSMField, transition
+
+from motcua.catalog.models import Agency, Component, Procedure
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Mới đăng ký")
+    RECEIVED = "received", _("Được tiếp nhận")
+    REJECTED = "rejected", _("Không được tiếp nhận")
+    PROCESSING = "processing", _("Đang xử lý")
+    APPROVED = "approved", _("Đã phê duyệt, chờ trả kết quả")
+    SUPPLEMENT = "supplement", _("Yêu cầu bổ sung giấy tờ")
+    PAYMENT = "payment", _("Yêu cầu thực hiện nghĩa vụ tài chính")
+    WITHDRAWN = "withdrawn", _("Công dân yêu cầu rút hồ sơ")
+    STOPPED = "stopped", _("Dừng xử lý")
+    DONE = "done", _("Đã xử lý xong")
+    RETURNED = "returned", _("Đã trả kết quả")
+
+
+# The ten status codes synced to the National Public Service Portal (DVCQG).
+NATIONAL_STATUS: dict[str, int] = {
+    Status.SUBMITTED: 1,
+    Status.RECEIVED: 2,
+    Status.REJECTED: 3,
+    Status.PROCESSING: 4,
+    Status.APPROVED: 4,
+    Status.SUPPLEMENT: 5,
+    Status.PAYMENT: 6,
+    Status.WITHDRAWN: 7,
+    Status.STOPPED: 8,
+    Status.DONE: 9,
+    Status.RETURNED: 10,
+}
+NATIONAL_STATUS_NAMES = {
+    1: "Mới đăng ký",
+    2: "Được tiếp nhận",
+    3: "Không được tiếp nhận",
+    4: "Đang xử lý",
+    5: "Yêu cầu bổ sung giấy tờ",
+    6: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    7: "Công dân yêu cầu rút hồ sơ",
+    8: "Dừng xử lý",
+    9: "Đã xử lý xong",
+    10: "Đã trả kết quả",
+}
+CLOSED = {Status.REJECTED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED}
+OPEN_BEFORE_RESULT = [
+    Status.SUBMITTED,
+    Status.RECEIVED,
+    Status.PROCESSING,
+    Status.APPROVED,
+    Status.SUPPLEMENT,
+    Status.PAYMENT,
+]
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("Trực tuyến")
+    DESK = "desk", _("Trực tiếp tại bộ phận một cửa")
+    POST = "post", _("Qua dịch vụ bưu chính công ích")
+
+
+class ReturnMethod(models.TextChoices):
+    DESK = "desk", _("Trả tại bộ phận một cửa")
+    ONLINE = "online", _("Trả trực tuyến (bản điện tử)")
+    POST = "post", _("Trả qua dịch vụ bưu chính công ích")
+
+
+class Dossier(models.Model):
+    code = models.CharField(_("mã hồ sơ"), max_length=64, unique=True)
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="dossiers")
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("cơ quan tiếp nhận"),
+        on_delete=models.PROTECT,
+        related_name="received_dossiers",
+    )
+    current_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="current_dossiers"
+    )
+    current_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_dossiers",
+    )
+    channel = models.CharField(_("kênh nộp"), max_length=8, choices=Channel.choices)
+    status = FSMField(_("trạng thái"), default=Status.SUBMITTED, choices=Status.choices)
+
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    applicant_name = models.CharField(_("họ tên người nộp"), max_length=200)
+    applicant_id_number = models.CharField(_("số định danh cá nhân"), max_length=20)
+    applicant_phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
+    applicant_email = models.EmailField(_("thư điện tử"), blank=True)
+    applicant_address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
+    subject = models.CharField(_("trích yếu"), max_length=500, blank=True)
+
+    submitted_at = models.DateTimeField(_("thời điểm nộp"), default=timezone.now)
+    intake_due_at = models.DateTimeField(_("hạn tiếp nhận"), null=True, blank=True)
+    received_at = models.DateTimeField(_("thời điểm tiếp nhận"), null=True, blank=True)
+    clock_started_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(_("hẹn trả kết quả"), null=True, blank=True, db_index=True)
+    original_due_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_minutes = models.PositiveIntegerField(default=0)
+    supplement_count = models.PositiveSmallIntegerField(default=0)
+    apologised_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("thời điểm xử lý xong"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("thời điểm trả kết quả"), null=True, blank=True)
+    result_code = models.CharField(_("số kết quả"), max_length=72, blank=True)
+    return_method = models.CharField(
+        _("hình thức trả kết quả"), max_length=8, choices=ReturnMethod.choices, blank=True
+    )
+    province_code = models.CharField(max_length=8, db_index=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("hồ sơ")
+        verbose_name_plural = _("hồ sơ")
+        indexes = [
+            models.Index(fields=["agency", "status", "due_at"]),
+            models.Index(fields=["current_agency", "status", "due_at"]),
+            models.Index(fields=["applicant", "submitted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def national_status(self) -> int:
+        return NATIONAL_STATUS[self.status]
+
+    @property
+    def national_status_name(self) -> str:
+        return NATIONAL_STATUS_NAMES[self.national_status]
+
+    @property
+    def is_overdue(self) -> bool:
+        if self.due_at is None or self.status in CLOSED:
+            return False
+        end = self.finished_at or timezone.now()
+        return end > self.due_at
+
+    # --- lifecycle (django-fsm-2): the graph only; services add clocks, events, audit ---
+    @transition(field=status, source=Status.SUBMITTED, target=Status.RECEIVED)
+    def receive(self) -> None:
+        pass
+
+    @transition(field=status, source=[Status.SUBMITTED, Status.RECEIVED], target=Status.REJECTED)
+    def refuse(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[Status.SUBMITTED, Status.RECEIVED, Status.PROCESSING],
+        target=Status.SUPPLEMENT,
+    )
+    def request_supplement(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=Status.SUPPLEMENT,
+        target=RETURN_VALUE(Status.SUBMITTED, Status.RECEIVED, Status.PROCESSING),
+    )
+    def complete_supplement(self, resume_to: str) -> str:
+        return resume_to
+
+    @transition(field=status, source=[Status.RECEIVED, Status.PROCESSING], target=Status.PROCESSING)
+    def assign(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.PROCESSING, target=Status.PAYMENT)
+    def request_payment(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.PAYMENT, target=Status.PROCESSING)
+    def confirm_payment(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.PROCESSING, target=Status.APPROVED)
+    def approve(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.APPROVED, target=Status.DONE)
+    def finish(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.DONE, target=Status.RETURNED)
+    def return_result(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[
+            Status.SUBMITTED,
+            Status.RECEIVED,
+            Status.PROCESSING,
+            Status.SUPPLEMENT,
+            Status.PAYMENT,
+        ],
+        target=Status.WITHDRAWN,
+    )
+    def withdraw(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[
+            Status.RECEIVED,
+            Status.PROCESSING,
+            Status.SUPPLEMENT,
+            Status.PAYMENT,
+            Status.APPROVED,
+        ],
+        target=Status.STOPPED,
+    )
+    def stop(self) -> None:
+        pass
+
+
+class ProcessingLeg(models.Model):
+    """One step of the processing chain: an agency (and officer) with its own time budget."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="legs")
+    seq = models.PositiveSmallIntegerField()
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    budget_minutes = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["dossier", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "seq"], name="dossiers_leg_dossier_seq")
+        ]
+
+
+class Event(models.Model):
+    """A line of the process control sheet (form 05): who did what, where, when, why."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12)
+    national_status = models.PositiveSmallIntegerField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(max_length=200, blank=True)
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    province_code = models.CharField(max_length=8)
+
+    class Meta:
+        ordering = ["dossier", "id"]
+        verbose_name = _("sự kiện xử lý hồ sơ")
+        verbose_name_plural = _("phiếu kiểm soát quá trình")
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        APPLICATION = "application", _("Thành phần hồ sơ")
+        SUPPLEMENT = "supplement", _("Giấy tờ bổ sung")
+        RESULT = "result", _("Kết quả giải quyết")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments")
+    component = models.ForeignKey(
+        Component, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    path = models.CharField(max_length=255)
+    original_name = models.CharField(max_length=200)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField(max_length=120)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["dossier", "id"]
+
+
+class IdempotencyRecord(models.Model):
+    """A submission's Idempotency-Key: a retried request returns the first dossier."""
+
+    owner = models.CharField(max_length=64)
+    key = models.CharField(max_length=128)
+    fingerprint = models.CharField(max_length=64)
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="dossiers_idem_owner_key")
+        ]

@@ -1,0 +1,83 @@
+"""Who may see and do what. Services call `require`; selectors use `visible_q`.
+
+Officers act only within their agency (the receiving agency or the agency now holding
+the dossier); applicants only on their own dossiers.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Q
+
+from motcua.catalog.models import Officer
+from motcua.core.problems import NotAllowed
+from motcua.dossiers.models import Dossier
+
+Role = Officer.Role
+
+# action -> roles allowed, and whose agency counts: "receiving" (the desk that took it
+# in) or "holding" (receiving or the agency now processing it).
+OFFICER_ACTIONS: dict[str, tuple[set[str], str]] = {
+    "receive": ({Role.DESK}, "receiving"),
+    "refuse": ({Role.DESK, Role.LEADER}, "receiving"),
+    "request_supplement": ({Role.DESK, Role.SPECIALIST, Role.LEADER}, "holding"),
+    "complete_supplement": ({Role.DESK}, "receiving"),
+    "assign": ({Role.DESK, Role.SPECIALIST, Role.LEADER}, "holding"),
+    "request_payment": ({Role.DESK, Role.SPECIALIST, Role.LEADER}, "holding"),
+    "confirm_payment": ({Role.DESK}, "holding"),
+    "approve": ({Role.LEADER}, "holding"),
+    "finish": ({Role.SPECIALIST, Role.LEADER, Role.DESK}, "holding"),
+    "return_result": ({Role.DESK}, "receiving"),
+    "withdraw": ({Role.DESK}, "receiving"),
+    "stop": ({Role.LEADER}, "holding"),
+    "apologise": ({Role.LEADER, Role.DESK}, "holding"),
+}
+APPLICANT_ACTIONS = {"withdraw", "complete_supplement"}
+
+
+def officer_of(user: User | AnonymousUser | None) -> Officer | None:
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        return user.officer
+    except Officer.DoesNotExist:
+        return None
+
+
+def _in_agency(officer: Officer, dossier: Dossier, scope: str) -> bool:
+    if officer.agency_id == dossier.agency_id:
+        return True
+    return scope == "holding" and officer.agency_id == dossier.current_agency_id
+
+
+def is_owner(user: User | AnonymousUser | None, dossier: Dossier) -> bool:
+    return bool(user and user.is_authenticated and dossier.applicant_id == user.pk)
+
+
+def can_view(user: User | AnonymousUser | None, dossier: Dossier) -> bool:
+    officer = officer_of(user)
+    if officer is not None:
+        return _in_agency(officer, dossier, "holding")
+    return is_owner(user, dossier)
+
+
+def allowed(user: User | AnonymousUser | None, dossier: Dossier, action: str) -> bool:
+    officer = officer_of(user)
+    if officer is None:
+        return action in APPLICANT_ACTIONS and is_owner(user, dossier)
+    roles, scope = OFFICER_ACTIONS.get(action, (set(), "receiving"))
+    return officer.role in roles and _in_agency(officer, dossier, scope)
+
+
+def require(user: User | AnonymousUser | None, dossier: Dossier, action: str) -> None:
+    if not allowed(user, dossier, action):
+        raise NotAllowed(f"Bạn không có quyền thực hiện thao tác này với hồ sơ {dossier.code}.")
+
+
+def visible_q(user: User | AnonymousUser | None) -> Q:
+    officer = officer_of(user)
+    if officer is not None:
+        return Q(agency_id=officer.agency_id) | Q(current_agency_id=officer.agency_id)
+    if user is not None and user.is_authenticated:
+        return Q(applicant_id=user.pk)
+    return Q(pk__in=[])

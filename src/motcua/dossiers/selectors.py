@@ -1,0 +1,48 @@
+"""Read paths for pages and the API."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
+from django.http import Http404
+
+from motcua.dossiers import policy
+from motcua.dossiers.models import CLOSED, Dossier, Event, Status
+
+
+def _base() -> QuerySet[Dossier]:
+    return Dossier.objects.select_related("procedure", "agency", "current_agency")
+
+
+def visible_dossiers(user: User | AnonymousUser | None) -> QuerySet[Dossier]:
+    return _base().filter(policy.visible_q(user))
+
+
+def dossier_for(user: User | AnonymousUser | None, code: str) -> Dossier:
+    """The dossier with this code if the user may see it; 404 otherwise, so that codes
+    of other people's dossiers cannot be probed."""
+    dossier = visible_dossiers(user).filter(code=code).first()
+    if dossier is None:
+        raise Http404("Không tìm thấy hồ sơ")
+    return dossier
+
+
+def public_status(code: str, id_number: str) -> Dossier | None:
+    """Anonymous lookup: the code alone is not enough, the applicant's ID must match."""
+    return _base().filter(code=code.strip(), applicant_id_number=id_number.strip()).first()
+
+
+def desk_queue(user: User, *, status: str | None = None, overdue_only: bool = False):
+    qs = visible_dossiers(user).exclude(status__in=CLOSED)
+    if status:
+        qs = qs.filter(status=status)
+    qs = qs.order_by("due_at", "submitted_at")
+    if overdue_only:
+        from django.utils import timezone
+
+        qs = qs.filter(due_at__lt=timezone.now()).exclude(status=Status.DONE)
+    return qs
+
+
+def events_of(dossier: Dossier) -> QuerySet[Event]:
+    return dossier.events.select_related("agency").order_by("id")

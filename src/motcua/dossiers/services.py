@@ -1,0 +1,748 @@
+"""Every change to a dossier. One transaction each: the change, its event, its audit
+entry and its outbox message (status sync to DVCQG)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.files.base import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_fsm import TransitionNotAllowed
+
+from motcua.catalog.models import Agency, Officer, Procedure
+from motcua.core import audit, outbox
+from motcua.core.calendar import WorkingCalendar, calendar, days_to_minutes
+from motcua.core.codes import dossier_code, next_in_day, result_code
+from motcua.core.problems import IllegalTransition, InvalidInput, NotAllowed
+from motcua.core.storage import StoredFile, check_upload, store
+from motcua.dossiers import policy
+from motcua.dossiers.models import (
+    NATIONAL_STATUS,
+    Attachment,
+    Channel,
+    Dossier,
+    Event,
+    IdempotencyRecord,
+    ProcessingLeg,
+    ReturnMethod,
+    Status,
+)
+
+Actor = User | AnonymousUser | None
+ONLINE_INTAKE_HOURS = 8  # NĐ 45/2020: receive or ask for supplements within 8 working hours
+SUPPLEMENT_WINDOW_DAYS = 3  # supplement after appraisal: within 3 working days of receipt
+ID_NUMBER_RE = re.compile(r"^\d{9}$|^\d{12}$")
+
+ACTION_LABELS = {
+    "receive": "tiếp nhận",
+    "refuse": "từ chối tiếp nhận",
+    "request_supplement": "yêu cầu bổ sung",
+    "complete_supplement": "nhận hồ sơ bổ sung",
+    "assign": "chuyển xử lý",
+    "request_payment": "yêu cầu thực hiện nghĩa vụ tài chính",
+    "confirm_payment": "xác nhận hoàn thành nghĩa vụ tài chính",
+    "approve": "phê duyệt",
+    "finish": "hoàn thành xử lý",
+    "return_result": "trả kết quả",
+    "withdraw": "rút hồ sơ",
+    "stop": "dừng xử lý",
+    "apologise": "xin lỗi và hẹn lại ngày trả",
+}
+
+
+@dataclass
+class ApplicantData:
+    name: str
+    id_number: str
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+    def validate(self) -> None:
+        errors = []
+        if not self.name.strip():
+            errors.append("Họ tên người nộp không được để trống.")
+        if not ID_NUMBER_RE.match(self.id_number.strip()):
+            errors.append("Số định danh cá nhân phải gồm 12 chữ số (hoặc 9 chữ số CMND cũ).")
+        if errors:
+            raise InvalidInput(" ".join(errors), code="invalid_applicant")
+
+
+@dataclass
+class Upload:
+    file: File
+    component_id: int | None = None
+
+
+@dataclass
+class SubmitResult:
+    dossier: Dossier
+    created: bool
+    events: list[Event] = field(default_factory=list)
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def _actor_name(user: Actor) -> str:
+    if user is None or not user.is_authenticated:
+        return ""
+    return user.get_full_name() or user.username
+
+
+def _locked(dossier: Dossier) -> Dossier:
+    return (
+        Dossier.objects.select_for_update().select_related("procedure", "agency").get(pk=dossier.pk)
+    )
+
+
+def _apply(dossier: Dossier, action: str, *args: Any) -> str:
+    before = dossier.status
+    try:
+        getattr(dossier, action)(*args)
+    except TransitionNotAllowed:
+        state = Status(before).label
+        raise IllegalTransition(
+            f"Không thể {ACTION_LABELS[action]} hồ sơ {dossier.code} "
+            f"khi hồ sơ đang ở trạng thái “{state}”.",
+            status=before,
+            action=action,
+        ) from None
+    return before
+
+
+def _record(
+    dossier: Dossier,
+    action: str,
+    from_status: str,
+    user: Actor,
+    *,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> Event:
+    officer = policy.officer_of(user)
+    event = Event.objects.create(
+        dossier=dossier,
+        action=action,
+        from_status=from_status,
+        to_status=dossier.status,
+        national_status=NATIONAL_STATUS[dossier.status],
+        actor=user if user is not None and user.is_authenticated else None,
+        actor_name=_actor_name(user),
+        agency=officer.agency if officer else None,
+        note=note,
+        data=data or {},
+        province_code=dossier.province_code,
+    )
+    audit.record(
+        f"dossier.{action}",
+        "dossier",
+        dossier.code,
+        actor=user if user is not None and user.is_authenticated else None,
+        data={"from": from_status, "to": dossier.status, "note": note, **(data or {})},
+    )
+    outbox.enqueue(
+        "dvcqg.status",
+        key=f"dvcqg:{dossier.code}:{event.pk}",
+        payload={
+            "code": dossier.code,
+            "procedure_code": dossier.procedure.code,
+            "agency": dossier.agency.identifier,
+            "status": event.national_status,
+            "action": action,
+            "at": event.at.isoformat(),
+            "due_at": dossier.due_at.isoformat() if dossier.due_at else None,
+            "note": note,
+        },
+    )
+    return event
+
+
+def _store_all(uploads: Sequence[Upload], prefix: str) -> list[tuple[Upload, StoredFile]]:
+    """Check every file before writing any, then stream each to storage."""
+    if len(uploads) > 20:
+        raise InvalidInput("Mỗi lần nộp tối đa 20 tệp.", code="too_many_files")
+    for upload in uploads:
+        check_upload(upload.file)
+    stored: list[tuple[Upload, StoredFile]] = []
+    try:
+        for upload in uploads:
+            stored.append((upload, store(upload.file, prefix)))
+    except Exception:
+        _discard(s for _, s in stored)
+        raise
+    return stored
+
+
+def _discard(files: Iterable[StoredFile]) -> None:
+    for f in files:
+        default_storage.delete(f.path)
+
+
+def _attach(
+    dossier: Dossier, stored: Sequence[tuple[Upload, StoredFile]], kind: str
+) -> list[Attachment]:
+    return Attachment.objects.bulk_create(
+        Attachment(
+            dossier=dossier,
+            component_id=upload.component_id,
+            kind=kind,
+            path=s.path,
+            original_name=s.original_name,
+            size=s.size,
+            sha256=s.sha256,
+            content_type=s.content_type,
+        )
+        for upload, s in stored
+    )
+
+
+def _required_reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise InvalidInput(f"Cần ghi rõ lý do {what}.", code="reason_required")
+    return reason
+
+
+# --- submission -----------------------------------------------------------------------
+
+
+def _fingerprint(procedure: Procedure, agency: Agency, applicant: ApplicantData, uploads) -> str:
+    body = json.dumps(
+        [procedure.code, agency.identifier, applicant.__dict__, [u.file.size for u in uploads]],
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _idempotent_hit(owner: str, key: str, fingerprint: str) -> Dossier | None:
+    record = (
+        IdempotencyRecord.objects.filter(owner=owner, key=key).select_related("dossier").first()
+    )
+    if record is None:
+        return None
+    if record.fingerprint != fingerprint:
+        raise InvalidInput(
+            "Idempotency-Key này đã được dùng cho một yêu cầu khác.",
+            code="idempotency_key_reused",
+        )
+    return record.dossier
+
+
+def resolve_agency(procedure: Procedure, agency: Agency | None) -> Agency:
+    """The agency whose code the dossier takes: the procedure's own agency, or, for a
+    commune-level procedure, the commune the applicant chose."""
+    if agency is None:
+        if procedure.agency is None:
+            raise InvalidInput(
+                "Thủ tục cấp xã: cần chọn UBND cấp xã nơi nộp hồ sơ.", code="agency_required"
+            )
+        return procedure.agency
+    if not agency.is_active:
+        raise InvalidInput("Cơ quan đã chọn không còn hoạt động.", code="agency_inactive")
+    return agency
+
+
+def submit(
+    *,
+    procedure: Procedure,
+    applicant: ApplicantData,
+    actor: Actor,
+    channel: str = Channel.ONLINE,
+    agency: Agency | None = None,
+    uploads: Sequence[Upload] = (),
+    subject: str = "",
+    idempotency_key: str | None = None,
+    handed_over_at: dt.datetime | None = None,
+) -> SubmitResult:
+    """A new dossier. Online: gets its code now and waits for the desk. At the desk (or by
+    post): the desk officer submits and receives it in the same transaction."""
+    if not procedure.is_active:
+        raise InvalidInput("Thủ tục này không còn được áp dụng.", code="procedure_inactive")
+    applicant.validate()
+    officer = policy.officer_of(actor)
+    if channel == Channel.ONLINE:
+        if actor is None or not actor.is_authenticated or officer is not None:
+            raise NotAllowed("Nộp trực tuyến cần đăng nhập bằng tài khoản công dân.")
+        agency = resolve_agency(procedure, agency)
+        applicant_user = actor
+    else:
+        if officer is None or officer.role != Officer.Role.DESK:
+            raise NotAllowed(
+                "Chỉ cán bộ một cửa được tiếp nhận hồ sơ trực tiếp hoặc qua bưu chính."
+            )
+        # Boundary-free intake: any desk may receive any procedure of the province.
+        agency = officer.agency
+        applicant_user = None
+    component_ids = {c.pk: c for c in procedure.components.all()}
+    for upload in uploads:
+        if upload.component_id is not None and upload.component_id not in component_ids:
+            raise InvalidInput(
+                "Thành phần hồ sơ không thuộc thủ tục đã chọn.", code="unknown_component"
+            )
+    if channel == Channel.ONLINE:
+        provided = {u.component_id for u in uploads}
+        missing = [c.name for c in component_ids.values() if c.required and c.pk not in provided]
+        if missing:
+            raise InvalidInput(
+                "Còn thiếu thành phần hồ sơ bắt buộc: " + "; ".join(missing) + ".",
+                code="missing_components",
+                missing=missing,
+            )
+
+    owner = str(actor.pk) if actor is not None and actor.is_authenticated else "anonymous"
+    fingerprint = _fingerprint(procedure, agency, applicant, uploads)
+    if idempotency_key:
+        existing = _idempotent_hit(owner, idempotency_key, fingerprint)
+        if existing is not None:
+            return SubmitResult(existing, created=False)
+
+    stored = _store_all(uploads, prefix=f"dossiers/{agency.identifier}")
+    try:
+        with transaction.atomic():
+            result = _create(
+                procedure=procedure,
+                agency=agency,
+                channel=channel,
+                applicant=applicant,
+                applicant_user=applicant_user,
+                actor=actor,
+                stored=stored,
+                subject=subject,
+                submitted_at=handed_over_at or timezone.now(),
+                idempotency=(owner, idempotency_key, fingerprint) if idempotency_key else None,
+            )
+    except IntegrityError:
+        _discard(s for _, s in stored)
+        if idempotency_key:
+            # A concurrent retry with the same key won the race: hand back its dossier.
+            existing = _idempotent_hit(owner, idempotency_key, fingerprint)
+            if existing is not None:
+                return SubmitResult(existing, created=False)
+        raise
+    except Exception:
+        _discard(s for _, s in stored)
+        raise
+    return result
+
+
+def _create(
+    *,
+    procedure: Procedure,
+    agency: Agency,
+    channel: str,
+    applicant: ApplicantData,
+    applicant_user: User | None,
+    actor: Actor,
+    stored: Sequence[tuple[Upload, StoredFile]],
+    subject: str,
+    submitted_at: dt.datetime,
+    idempotency: tuple[str, str, str] | None,
+) -> SubmitResult:
+    cal = calendar()
+    now = timezone.now()
+    day = timezone.localdate(now)
+    code = dossier_code(agency.identifier, day, next_in_day(agency.identifier, day))
+    dossier = Dossier.objects.create(
+        code=code,
+        procedure=procedure,
+        agency=agency,
+        current_agency=agency,
+        channel=channel,
+        applicant=applicant_user,
+        applicant_name=applicant.name.strip(),
+        applicant_id_number=applicant.id_number.strip(),
+        applicant_phone=applicant.phone.strip(),
+        applicant_email=applicant.email.strip(),
+        applicant_address=applicant.address.strip(),
+        subject=subject.strip() or procedure.name,
+        submitted_at=submitted_at,
+        intake_due_at=cal.add_minutes(now, ONLINE_INTAKE_HOURS * 60)
+        if channel == Channel.ONLINE
+        else None,
+        province_code=agency.province_code,
+    )
+    if idempotency:
+        owner, key, fingerprint = idempotency
+        IdempotencyRecord.objects.create(
+            owner=owner, key=key, fingerprint=fingerprint, dossier=dossier
+        )
+    _attach(dossier, stored, Attachment.Kind.APPLICATION)
+    events = [
+        _record(
+            dossier,
+            "submit",
+            "",
+            actor,
+            data={"channel": channel, "files": [s.sha256 for _, s in stored]},
+        )
+    ]
+    if channel != Channel.ONLINE:
+        events.append(_receive(dossier, actor, cal, note=""))
+    return SubmitResult(dossier, created=True, events=events)
+
+
+# --- intake ---------------------------------------------------------------------------
+
+
+def _receive(dossier: Dossier, actor: Actor, cal: WorkingCalendar, note: str) -> Event:
+    before = _apply(dossier, "receive")
+    now = timezone.now()
+    dossier.received_at = now
+    dossier.clock_started_at = cal.clock_start(
+        dossier.submitted_at if dossier.channel == Channel.POST else now,
+        paper=dossier.channel != Channel.ONLINE,
+    )
+    dossier.due_at = cal.add_days(dossier.clock_started_at, dossier.procedure.processing_days)
+    dossier.original_due_at = dossier.due_at
+    dossier.save()
+    return _record(dossier, "receive", before, actor, note=note)
+
+
+@transaction.atomic
+def receive(dossier: Dossier, actor: Actor, note: str = "") -> Dossier:
+    dossier = _locked(dossier)
+    policy.require(actor, dossier, "receive")
+    _receive(dossier, actor, calendar(), note)
+    return dossier
+
+
+@transaction.atomic
+def refuse(dossier: Dossier, actor: Actor, reason: str) -> Dossier:
+    dossier = _locked(dossier)
+    policy.require(actor, dossier, "refuse")
+    reason = _required_reason(reason, "từ chối tiếp nhận")
+    before = _apply(dossier, "refuse")
+    dossier.finished_at = timezone.now()
+    dossier.save()
+    _record(dossier, "refuse", before, actor, note=reason)
+    return dossier
+
+
+@transaction.atomic
+def request_supplement(
+    dossier: Dossier, actor: Actor, missing: Sequence[str], note: str = ""
+) -> Dossier:
+    """Ask for everything missing, once. After receipt, only within 3 working days."""
+    dossier = _locked(dossier)
+    policy.require(actor, dossier, "request_supplement")
+    items = [m.strip() for m in missing if m and m.strip()]
+    if not items:
+        raise InvalidInput(
+            "Cần liệt kê đầy đủ các giấy tờ còn thiếu.", code="missing_items_required"
+        )
+    if dossier.supplement_count >= 1:
+        raise IllegalTransition(
+            "Hồ sơ đã được yêu cầu bổ sung một lần: phải hướng dẫn đầy đủ ngay từ lần đầu.",
+            action="request_supplement",
+        )
+    cal = calendar()
+    now = timezone.now()
+    if dossier.received_at is not None:
+        elapsed = cal.minutes_between(dossier.received_at, now)
+        if elapsed > SUPPLEMENT_WINDOW_DAYS * cal.minutes_per_day:
+            raise IllegalTransition(
+                "Đã quá 3 ngày làm việc kể từ khi tiếp nhận: không được yêu cầu bổ sung.",
+                action="request_supplement",
+            )
+    before = _apply(dossier, "request_supplement")
+    dossier.supplement_count += 1
+    dossier.paused_at = now
+    dossier.save()
+    _record(dossier, "request_supplement", before, actor, note=note, data={"missing": items})
+    return dossier
+
+
+def complete_supplement(dossier: Dossier, actor: Actor, uploads: Sequence[Upload] = ()) -> Dossier:
+    """The applicant supplied what was missing: the clock restarts in full."""
+    stored = _store_all(uploads, prefix=f"dossiers/{dossier.agency.identifier}")
+    try:
+        with transaction.atomic():
+            dossier = _locked(dossier)
+            policy.require(actor, dossier, "complete_supplement")
+            cal = calendar()
+            now = timezone.now()
+            if dossier.received_at is None:
+                resume = Status.SUBMITTED
+            elif dossier.legs.exists():
+                resume = Status.PROCESSING
+            else:
+                resume = Status.RECEIVED
+            before = _apply(dossier, "complete_supplement", resume)
+            if dossier.paused_at is not None:
+                dossier.paused_minutes += cal.minutes_between(dossier.paused_at, now)
+            dossier.paused_at = None
+            if dossier.received_at is None:
+                if dossier.channel == Channel.ONLINE:
+                    dossier.intake_due_at = cal.add_minutes(now, ONLINE_INTAKE_HOURS * 60)
+            else:
+                dossier.clock_started_at = now
+                dossier.due_at = cal.add_days(now, dossier.procedure.processing_days)
+                dossier.original_due_at = dossier.due_at
+                leg = dossier.legs.filter(finished_at__isnull=True).first()
+                if leg is not None:
+                    leg.started_at = now
+                    leg.due_at = min(cal.add_minutes(now, leg.budget_minutes), dossier.due_at)
+                    leg.save(update_fields=["started_at", "due_at"])
+            dossier.save()
+            _attach(dossier, stored, Attachment.Kind.SUPPLEMENT)
+            _record(
+                dossier,
+                "complete_supplement",
+                before,
+                actor,
+                data={"files": [s.sha256 for _, s in stored]},
+            )
+    except Exception:
+        _discard(s for _, s in stored)
+        raise
+    return dossier
+
+
+# --- processing -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def assign(
+    dossier: Dossier,
+    actor: Actor,
+    *,
+    to_agency: Agency,
+    to_user: User | None = None,
+    budget_days: Decimal | str | None = None,
+    note: str = "",
+) -> Dossier:
+    """Hand the dossier to the next leg: an agency (and officer) with its own budget."""
+    dossier = _locked(dossier)
+    policy.require(actor, dossier, "assign")
+    if to_user is not None:
+        target = policy.officer_of(to_user)
+        if target is None or target.agency_id != to_agency.pk:
+            raise InvalidInput(
+                "Cán bộ được chuyển không thuộc cơ quan nhận hồ sơ.", code="assignee_not_in_agency"
+            )
+    cal = calendar()
+    now = timezone.now()
+    remaining = cal.minutes_between(now, dossier.due_at) if dossier.due_at else 0
+    if budget_days in (None, ""):
+        budget = remaining
+    else:
+        try:
+            budget = days_to_minutes(budget_days)
+        except ArithmeticError:
+            raise InvalidInput("Thời hạn bước xử lý không hợp lệ.", code="invalid_budget") from None
+        if budget <= 0:
+            raise InvalidInput("Thời hạn bước xử lý phải lớn hơn 0.", code="invalid_budget")
+        if budget > remaining:
+            raise InvalidInput(
+                "Thời hạn bước xử lý vượt quá thời gian còn lại đến hẹn trả kết quả.",
+                code="budget_exceeds_due",
+            )
+    before = _apply(dossier, "assign")
+    seq = 1
+    open_leg = dossier.legs.order_by("-seq").first()
+    if open_leg is not None:
+        seq = open_leg.seq + 1
+        if open_leg.finished_at is None:
+            open_leg.finished_at = now
+            open_leg.save(update_fields=["finished_at"])
+    leg = ProcessingLeg.objects.create(
+        dossier=dossier,
+        seq=seq,
+        agency=to_agency,
+        assignee=to_user,
+        budget_minutes=budget,
+        started_at=now,
+        due_at=cal.add_minutes(now, budget),
+        note=note,
+    )
+    dossier.current_agency = to_agency
+    dossier.current_assignee = to_user
+    dossier.save()
+    _record(
+        dossier,
+        "assign",
+        before,
+        actor,
+        note=note,
+        data={
+            "leg": leg.seq,
+            "to_agency": to_agency.identifier,
+            "to_user": to_user.username if to_user else "",
+            "budget_minutes": budget,
+        },
+    )
+    return dossier
+
+
+@transaction.atomic
+def request_payment(dossier: Dossier, actor: Actor, amount_vnd: int, note: str = "") -> Dossier:
+    dossier = _locked(dossier)
+    policy.require(actor, dossier, "request_payment")
+    if amount_vnd <= 0:
+        raise InvalidInput("Số tiền phải lớn hơn 0.", code="invalid_amount")
+    before = _apply(dossier, "request_payment")
+    dossier.paused_at = timezone.now()
+    dossier.save()
+    _record(dossier, "request_payment", before, actor, note=note, data={"amount_vnd": amount_vnd})
+    return dossier
+
+
+@transaction.atomic
+def confirm_payment(dossier: Dossier, actor: Actor, note: str = "") -> Dossier:
+    """Time waiting for the applicant to pay does not count: the due date moves on."""
+    dossier = _locked(dossier)
+    policy.require(actor, dossier, "confirm_payment")
+    cal = calendar()
+    before = _apply(dossier, "confirm_payment")
+    paused = cal.minutes_between(dossier.paused_at, timezone.now()) if dossier.paused_at else 0
+    dossier.paused_minutes += paused
+    dossier.paused_at = None
+    if dossier.due_at:
+        dossier.due_at = cal.add_minutes(dossier.due_at, paused)
+    dossier.save()
+    _record(dossier, "confirm_payment", before, actor, note=note, data={"paused_minutes": paused})
+    return dossier
+
+
+@transaction.atomic
+def approve(dossier: Dossier, actor: Actor, note: str = "") -> Dossier:
+    dossier = _locked(dossier)
+    policy.require(actor, dossier, "approve")
+    before = _apply(dossier, "approve")
+    dossier.save()
+    _record(dossier, "approve", before, actor, note=note)
+    return dossier
+
+
+def finish(
+    dossier: Dossier, actor: Actor, uploads: Sequence[Upload] = (), note: str = ""
+) -> Dossier:
+    """The result is ready: it gets its number and goes back to the receiving desk."""
+    stored = _store_all(uploads, prefix=f"results/{dossier.agency.identifier}")
+    try:
+        with transaction.atomic():
+            dossier = _locked(dossier)
+            policy.require(actor, dossier, "finish")
+            before = _apply(dossier, "finish")
+            now = timezone.now()
+            dossier.finished_at = now
+            dossier.result_code = result_code(dossier.code, 1)
+            dossier.legs.filter(finished_at__isnull=True).update(finished_at=now)
+            dossier.current_agency = dossier.agency
+            dossier.current_assignee = None
+            dossier.save()
+            _attach(dossier, stored, Attachment.Kind.RESULT)
+            _record(
+                dossier,
+                "finish",
+                before,
+                actor,
+                note=note,
+                data={"result_code": dossier.result_code, "files": [s.sha256 for _, s in stored]},
+            )
+    except Exception:
+        _discard(s for _, s in stored)
+        raise
+    return dossier
+
+
+@transaction.atomic
+def return_result(dossier: Dossier, actor: Actor, method: str, note: str = "") -> Dossier:
+    dossier = _locked(dossier)
+    policy.require(actor, dossier, "return_result")
+    if method not in ReturnMethod.values:
+        raise InvalidInput("Hình thức trả kết quả không hợp lệ.", code="invalid_return_method")
+    if (
+        method == ReturnMethod.ONLINE
+        and not dossier.attachments.filter(kind=Attachment.Kind.RESULT).exists()
+    ):
+        raise InvalidInput(
+            "Trả kết quả trực tuyến cần có bản điện tử của kết quả.", code="result_file_required"
+        )
+    before = _apply(dossier, "return_result")
+    dossier.returned_at = timezone.now()
+    dossier.return_method = method
+    dossier.save()
+    _record(dossier, "return_result", before, actor, note=note, data={"method": method})
+    return dossier
+
+
+@transaction.atomic
+def withdraw(dossier: Dossier, actor: Actor, reason: str) -> Dossier:
+    dossier = _locked(dossier)
+    policy.require(actor, dossier, "withdraw")
+    reason = _required_reason(reason, "rút hồ sơ")
+    before = _apply(dossier, "withdraw")
+    now = timezone.now()
+    dossier.finished_at = now
+    dossier.legs.filter(finished_at__isnull=True).update(finished_at=now)
+    dossier.save()
+    _record(dossier, "withdraw", before, actor, note=reason)
+    return dossier
+
+
+@transaction.atomic
+def stop(dossier: Dossier, actor: Actor, reason: str) -> Dossier:
+    dossier = _locked(dossier)
+    policy.require(actor, dossier, "stop")
+    reason = _required_reason(reason, "dừng xử lý")
+    before = _apply(dossier, "stop")
+    now = timezone.now()
+    dossier.finished_at = now
+    dossier.legs.filter(finished_at__isnull=True).update(finished_at=now)
+    dossier.save()
+    _record(dossier, "stop", before, actor, note=reason)
+    return dossier
+
+
+APOLOGY_STATES = {Status.RECEIVED, Status.PROCESSING, Status.APPROVED, Status.PAYMENT}
+
+
+@transaction.atomic
+def apologise(dossier: Dossier, actor: Actor, new_due_at: dt.datetime, reason: str) -> Dossier:
+    """Form 04: once, at least one working day before the due date, with a later date."""
+    dossier = _locked(dossier)
+    policy.require(actor, dossier, "apologise")
+    reason = _required_reason(reason, "chậm trễ")
+    if dossier.status not in APOLOGY_STATES or dossier.due_at is None:
+        raise IllegalTransition(
+            f"Không thể xin lỗi và hẹn lại khi hồ sơ đang ở trạng thái "
+            f"“{Status(dossier.status).label}”.",
+            action="apologise",
+        )
+    if dossier.apologised_at is not None:
+        raise IllegalTransition("Hồ sơ đã được xin lỗi và hẹn lại một lần.", action="apologise")
+    cal = calendar()
+    now = timezone.now()
+    if cal.minutes_between(now, dossier.due_at) < cal.minutes_per_day:
+        raise IllegalTransition(
+            "Phải gửi văn bản xin lỗi chậm nhất 1 ngày làm việc trước hạn trả kết quả.",
+            action="apologise",
+        )
+    if new_due_at <= dossier.due_at:
+        raise InvalidInput("Ngày hẹn mới phải sau ngày hẹn cũ.", code="new_due_not_later")
+    old_due = dossier.due_at
+    dossier.due_at = new_due_at
+    dossier.apologised_at = now
+    dossier.save()
+    _record(
+        dossier,
+        "apologise",
+        dossier.status,
+        actor,
+        note=reason,
+        data={"old_due_at": old_due.isoformat(), "new_due_at": new_due_at.isoformat()},
+    )
+    return dossier
