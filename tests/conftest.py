@@ -1,4 +1,7 @@
 import pytest
+from django.db import connection
+
+from motcua.core import dbguard
 
 
 @pytest.fixture(autouse=True)
@@ -15,3 +18,23 @@ def world(db):
     from tests import factories
 
     return factories.World.build()
+
+
+@pytest.fixture(autouse=True)
+def _audit_guard_around_flush(request):
+    """Transactional tests end with a flush (DELETE/TRUNCATE of every table), which the
+    append-only guard on the audit table would refuse: suspend it for the flush only, and
+    make sure every test starts with the guard on."""
+    markers = list(request.node.iter_markers("django_db"))
+    transactional = any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    ) or any(m.kwargs.get("transaction") for m in markers)
+    uses_db = transactional or markers or "db" in request.fixturenames
+    if not uses_db:
+        yield
+        return
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    dbguard.resume(connection)
+    yield
+    if transactional:
+        dbguard.suspend(connection)

@@ -56,7 +56,11 @@ def record(
     """Append one entry. Must run inside the transaction of the change it records."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside the transaction of the change")
-    head = AuditHead.objects.select_for_update().get(pk=1)
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        # Only after a whole-database wipe (the migration creates the row).
+        AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
+        head = AuditHead.objects.select_for_update().get(pk=1)
     entry = AuditEntry(
         at=timezone.now(),
         actor=_actor_name(actor),
