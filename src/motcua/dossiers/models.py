@@ -317,3 +317,34 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["owner", "key"], name="dossiers_idem_owner_key")
         ]
+
+
+class AgencyStatusCount(models.Model):
+    """How many dossiers of an agency are in each status now. Kept by the services in the
+    transaction of each transition, so dashboards never count millions of rows."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=12, choices=Status.choices)
+    count = models.IntegerField(db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "status"], name="dossiers_statuscount_key")
+        ]
+
+
+class AgencyMonthStats(models.Model):
+    """Per agency and calendar month: dossiers received, and dossiers finished on time or
+    late (QĐ 766 progress group). Month = first day of the month, local time."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    received = models.PositiveIntegerField(db_default=0)
+    finished = models.PositiveIntegerField(db_default=0)
+    on_time = models.PositiveIntegerField(db_default=0)
+    late = models.PositiveIntegerField(db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "month"], name="dossiers_monthstats_key")
+        ]

@@ -25,7 +25,7 @@ from motcua.core.calendar import WorkingCalendar, calendar, days_to_minutes
 from motcua.core.codes import dossier_code, next_in_day, result_code
 from motcua.core.problems import IllegalTransition, InvalidInput, NotAllowed
 from motcua.core.storage import StoredFile, check_upload, store
-from motcua.dossiers import policy
+from motcua.dossiers import policy, stats
 from motcua.dossiers.models import (
     NATIONAL_STATUS,
     Attachment,
@@ -144,6 +144,7 @@ def _record(
         data=data or {},
         province_code=dossier.province_code,
     )
+    stats.on_transition(dossier, action, from_status)
     audit.record(
         f"dossier.{action}",
         "dossier",
