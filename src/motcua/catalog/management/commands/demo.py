@@ -6,6 +6,7 @@ from django.db import transaction
 
 from motcua.catalog import services
 from motcua.catalog.models import Officer
+from motcua.core import jobs
 
 DEMO_PROVINCE = "37"  # Tỉnh Ninh Bình in the 2025 list
 DEMO_SUFFIX = "H37"
@@ -43,6 +44,8 @@ class Command(BaseCommand):
             if not User.objects.filter(username="admin").exists():
                 User.objects.create_superuser("admin", "", DEMO_PASSWORD)
         call_command("seed_calendar", stdout=self.stdout)
+        # The worker (`motcua qcluster`) delivers the outbox every minute.
+        jobs.schedule_every("motcua.core.outbox.deliver_pending", 1, "deliver-outbox")
         self.stdout.write(
             f"demo province {DEMO_PROVINCE}: {units} units added, {len(agencies)} agencies, "
             f"{count} procedures; accounts (password {DEMO_PASSWORD}): admin, "
