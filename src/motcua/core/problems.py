@@ -45,9 +45,9 @@ class NotAllowed(DomainError):
 
 
 def problem(status_code: int, title: str, detail: str, code: str, **extra: Any) -> Response:
-    body = {"type": "about:blank", "title": title, "status": status_code, "detail": detail}
-    body["code"] = code
-    body.update(extra)
+    # Extras never overwrite the standard members of RFC 9457.
+    body = {**extra, "type": "about:blank", "title": title, "status": status_code}
+    body.update(detail=detail, code=code)
     return Response(body, status=status_code, content_type="application/problem+json")
 
 

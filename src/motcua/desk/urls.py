@@ -1,1 +1,14 @@
-urlpatterns: list = []
+from django.urls import path
+
+from motcua.desk import views
+
+app_name = "desk"
+
+# Mounted under /mot-cua/ (one-stop desk).
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("tiep-nhan-moi/", views.intake, name="intake"),
+    path("ho-so/<str:code>/", views.dossier_page, name="dossier"),
+    path("ho-so/<str:code>/phieu-tiep-nhan.pdf", views.receipt, name="receipt"),
+    path("ho-so/<str:code>/<slug:action>/", views.dossier_action, name="dossier_action"),
+]

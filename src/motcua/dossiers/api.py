@@ -1,1 +1,408 @@
-urlpatterns: list = []
+"""Dossier API: submission, lookup, history and every desk/applicant action.
+
+Views only parse, call a service or selector, and serialize. Authorization lives in the
+services (policy.require -> 403); a dossier the caller may not see answers 404 first
+(selectors.dossier_for), so codes of other people's dossiers cannot be probed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, parsers, serializers, status
+from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from motcua.catalog.serializers import problem_responses
+from motcua.core import audit
+from motcua.core.problems import InvalidInput
+from motcua.dossiers import policy, selectors, services
+from motcua.dossiers.models import Channel, Dossier
+from motcua.dossiers.serializers import (
+    PERSONAL_FIELDS,
+    ApologiseSerializer,
+    AssignSerializer,
+    DeskSubmitFilesSerializer,
+    DeskSubmitSerializer,
+    DossierDetailSerializer,
+    DossierQuerySerializer,
+    DossierSummarySerializer,
+    EmptySerializer,
+    EventSerializer,
+    FinishFilesSerializer,
+    NoteSerializer,
+    ReasonSerializer,
+    RequestPaymentSerializer,
+    RequestSupplementSerializer,
+    ReturnResultSerializer,
+    SubmitFilesSerializer,
+    SubmitSerializer,
+    SupplementFilesSerializer,
+    uploads_from,
+)
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX = 128  # IdempotencyRecord.key
+
+
+# DRF's parse errors are English ("JSON parse error - ..."); the problem document's
+# detail is shown to users, so say it in Vietnamese.
+class JSONParser(parsers.JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except ParseError as exc:
+            raise ParseError("Nội dung JSON gửi lên không hợp lệ.") from exc
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except ParseError as exc:
+            raise ParseError("Dữ liệu multipart gửi lên không hợp lệ.") from exc
+
+
+BODY_PARSERS = [JSONParser]
+FILE_PARSERS = [MultiPartParser, parsers.FormParser, JSONParser]
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description=(
+        "Khóa chống nộp trùng do máy khách sinh ra (tối đa 128 ký tự). Gửi lại cùng khóa "
+        "và cùng nội dung trả về hồ sơ đã tạo (200); khóa đã dùng cho nội dung khác: 400."
+    ),
+)
+
+
+def _detail_response(
+    request: Request,
+    dossier: Dossier,
+    status_code: int = status.HTTP_200_OK,
+    *,
+    log_read: bool = True,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    # Personal data shown to an officer is logged (Luật Bảo vệ dữ liệu cá nhân); the
+    # applicant reading their own dossier is not.
+    if log_read and policy.officer_of(request.user) is not None:
+        audit.record_read(request.user, "dossier", dossier.code, PERSONAL_FIELDS)
+    data = DossierDetailSerializer(dossier, context={"request": request}).data
+    return Response(data, status=status_code, headers=headers)
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        raise InvalidInput(
+            f"{IDEMPOTENCY_HEADER} dài tối đa {IDEMPOTENCY_KEY_MAX} ký tự.",
+            code="invalid_idempotency_key",
+        )
+    return key or None
+
+
+def _submit(request: Request, body: SubmitSerializer) -> Response:
+    body.is_valid(raise_exception=True)
+    data = body.validated_data
+    result = services.submit(
+        procedure=data["procedure"],
+        applicant=body.applicant(),
+        actor=request.user,
+        channel=data.get("channel", Channel.ONLINE),
+        agency=data["agency"],
+        uploads=uploads_from(request.FILES),
+        subject=data.get("subject", ""),
+        idempotency_key=_idempotency_key(request),
+        handed_over_at=data.get("handed_over_at"),
+    )
+    dossier = result.dossier
+    location = reverse("dossier-detail", kwargs={"code": dossier.code}, request=request)
+    # The citizen reads their own data; a desk officer typed it in: no read to log.
+    return _detail_response(
+        request,
+        dossier,
+        status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        log_read=False,
+        headers={"Location": location},
+    )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["dossiers"],
+        operation_id="dossier_list",
+        summary="Hồ sơ của tôi (công dân) hoặc của cơ quan tôi (cán bộ)",
+        parameters=[DossierQuerySerializer],
+        responses={200: DossierSummarySerializer(many=True), **problem_responses(400, 403)},
+    ),
+    post=extend_schema(
+        tags=["dossiers"],
+        operation_id="dossier_submit",
+        summary="Nộp hồ sơ trực tuyến (công dân)",
+        description=(
+            "multipart/form-data. Tệp của mỗi thành phần hồ sơ gửi trong trường "
+            "`component_<id>` (id lấy từ chi tiết thủ tục), tệp khác trong `files`."
+        ),
+        parameters=[IDEMPOTENCY_PARAMETER],
+        request={"multipart/form-data": SubmitFilesSerializer},
+        responses={
+            201: DossierDetailSerializer,
+            200: DossierDetailSerializer,
+            **problem_responses(400, 403),
+        },
+    ),
+)
+class DossierListCreateView(generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = FILE_PARSERS
+    serializer_class = DossierSummarySerializer
+
+    def get_queryset(self) -> QuerySet[Dossier]:
+        params = DossierQuerySerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        qs = selectors.visible_dossiers(self.request.user)
+        if params.validated_data.get("status"):
+            qs = qs.filter(status=params.validated_data["status"])
+        return qs
+
+    def post(self, request: Request, **kwargs: Any) -> Response:
+        return _submit(request, SubmitSerializer(data=request.data))
+
+
+@extend_schema_view(
+    post=extend_schema(
+        tags=["desk"],
+        operation_id="dossier_desk_submit",
+        summary="Tiếp nhận hồ sơ trực tiếp hoặc qua bưu chính (cán bộ một cửa)",
+        description="Như nộp trực tuyến; hồ sơ được tiếp nhận ngay bởi cơ quan của cán bộ.",
+        parameters=[IDEMPOTENCY_PARAMETER],
+        request={"multipart/form-data": DeskSubmitFilesSerializer},
+        responses={
+            201: DossierDetailSerializer,
+            200: DossierDetailSerializer,
+            **problem_responses(400, 403),
+        },
+    )
+)
+class DeskSubmitView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = FILE_PARSERS
+
+    def post(self, request: Request, **kwargs: Any) -> Response:
+        return _submit(request, DeskSubmitSerializer(data=request.data))
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["dossiers"],
+        operation_id="dossier_retrieve",
+        summary="Chi tiết hồ sơ",
+        description="Cán bộ xem thông tin cá nhân của người nộp được ghi nhật ký.",
+        responses={200: DossierDetailSerializer, **problem_responses(403, 404)},
+    )
+)
+class DossierDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request, code: str, **kwargs: Any) -> Response:
+        return _detail_response(request, selectors.dossier_for(request.user, code))
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["dossiers"],
+        operation_id="dossier_events",
+        summary="Quá trình xử lý hồ sơ (phiếu kiểm soát)",
+        responses={200: EventSerializer(many=True), **problem_responses(403, 404)},
+    )
+)
+class DossierEventsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request, code: str, **kwargs: Any) -> Response:
+        dossier = selectors.dossier_for(request.user, code)
+        return Response(EventSerializer(selectors.events_of(dossier), many=True).data)
+
+
+# --- actions --------------------------------------------------------------------------
+
+Run = Callable[[Dossier, User, dict[str, Any], list[services.Upload]], Dossier]
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    body: type[serializers.Serializer]
+    run: Run
+    summary: str
+    # Multipart `files` (and, for a supplement, `component_<id>`); `schema` then adds the
+    # file fields for the OpenAPI document, while the services check the files themselves.
+    files: str = ""  # "" | "plain" | "components"
+    schema: type[serializers.Serializer] | None = None
+
+
+ACTIONS: dict[str, ActionSpec] = {
+    "receive": ActionSpec(
+        NoteSerializer,
+        lambda d, u, v, f: services.receive(d, u, note=v["note"]),
+        "Tiếp nhận hồ sơ",
+    ),
+    "refuse": ActionSpec(
+        ReasonSerializer,
+        lambda d, u, v, f: services.refuse(d, u, reason=v["reason"]),
+        "Từ chối tiếp nhận (mẫu 03)",
+    ),
+    "request_supplement": ActionSpec(
+        RequestSupplementSerializer,
+        lambda d, u, v, f: services.request_supplement(d, u, v["missing"], note=v["note"]),
+        "Yêu cầu bổ sung hồ sơ (mẫu 02), một lần, đầy đủ",
+    ),
+    "complete_supplement": ActionSpec(
+        EmptySerializer,
+        lambda d, u, v, f: services.complete_supplement(d, u, f),
+        "Nộp bổ sung giấy tờ",
+        files="components",
+        schema=SupplementFilesSerializer,
+    ),
+    "assign": ActionSpec(
+        AssignSerializer,
+        lambda d, u, v, f: services.assign(
+            d,
+            u,
+            to_agency=v["to_agency"],
+            to_user=v.get("to_user"),
+            budget_days=v.get("budget_days"),
+            note=v["note"],
+        ),
+        "Chuyển xử lý (bước mới với thời hạn riêng)",
+    ),
+    "request_payment": ActionSpec(
+        RequestPaymentSerializer,
+        lambda d, u, v, f: services.request_payment(d, u, v["amount_vnd"], note=v["note"]),
+        "Yêu cầu thực hiện nghĩa vụ tài chính",
+    ),
+    "confirm_payment": ActionSpec(
+        NoteSerializer,
+        lambda d, u, v, f: services.confirm_payment(d, u, note=v["note"]),
+        "Xác nhận đã thực hiện nghĩa vụ tài chính",
+    ),
+    "approve": ActionSpec(
+        NoteSerializer,
+        lambda d, u, v, f: services.approve(d, u, note=v["note"]),
+        "Phê duyệt (lãnh đạo)",
+    ),
+    "finish": ActionSpec(
+        NoteSerializer,
+        lambda d, u, v, f: services.finish(d, u, f, note=v["note"]),
+        "Hoàn thành xử lý, đính kèm kết quả",
+        files="plain",
+        schema=FinishFilesSerializer,
+    ),
+    "return_result": ActionSpec(
+        ReturnResultSerializer,
+        lambda d, u, v, f: services.return_result(d, u, v["method"], note=v["note"]),
+        "Trả kết quả",
+    ),
+    "withdraw": ActionSpec(
+        ReasonSerializer,
+        lambda d, u, v, f: services.withdraw(d, u, reason=v["reason"]),
+        "Rút hồ sơ",
+    ),
+    "stop": ActionSpec(
+        ReasonSerializer,
+        lambda d, u, v, f: services.stop(d, u, reason=v["reason"]),
+        "Dừng xử lý",
+    ),
+    "apologise": ActionSpec(
+        ApologiseSerializer,
+        lambda d, u, v, f: services.apologise(d, u, v["new_due_at"], v["reason"]),
+        "Xin lỗi và hẹn lại ngày trả kết quả (mẫu 04), một lần",
+    ),
+}
+
+
+class DossierActionView(APIView):
+    """POST /dossiers/{code}/actions/{action}/: one subclass per action (see below) so
+    that each has its own body in the OpenAPI schema."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = BODY_PARSERS
+    action_name = ""
+
+    def post(self, request: Request, code: str, **kwargs: Any) -> Response:
+        spec = ACTIONS.get(kwargs.get("action") or self.action_name)
+        if spec is None:
+            raise NotFound("Không có thao tác này trên hồ sơ.")
+        dossier = selectors.dossier_for(request.user, code)
+        body = spec.body(data=request.data)
+        body.is_valid(raise_exception=True)
+        uploads: list[services.Upload] = []
+        if spec.files == "components":
+            # A supplement may fill in a component of the dossier's own procedure.
+            component_ids = set(dossier.procedure.components.values_list("pk", flat=True))
+            uploads = uploads_from(request.FILES, component_ids=component_ids)
+        elif spec.files == "plain":
+            uploads = uploads_from(request.FILES, components=False)
+        dossier = spec.run(dossier, request.user, body.validated_data, uploads)
+        return _detail_response(request, dossier)
+
+
+@extend_schema(exclude=True)
+class UnknownActionView(DossierActionView):
+    """Catch-all after the per-action routes: an unknown action is a 404 problem."""
+
+
+def _action_view(name: str, spec: ActionSpec) -> type[DossierActionView]:
+    view = type(
+        "".join(p.title() for p in name.split("_")) + "ActionView",
+        (DossierActionView,),
+        {
+            "action_name": name,
+            "parser_classes": FILE_PARSERS if spec.files else BODY_PARSERS,
+        },
+    )
+    request_schema: Any = spec.body
+    if spec.files:
+        request_schema = {"multipart/form-data": spec.schema, "application/json": spec.body}
+    return extend_schema_view(
+        post=extend_schema(
+            tags=["actions"],
+            operation_id=f"dossier_{name}",
+            summary=spec.summary,
+            request=request_schema,
+            responses={200: DossierDetailSerializer, **problem_responses(400, 403, 404, 409)},
+        )
+    )(view)
+
+
+urlpatterns = [
+    path("dossiers/", DossierListCreateView.as_view(), name="dossier-list"),
+    # Before dossiers/<code>/: "desk" is not a dossier code.
+    path("dossiers/desk/", DeskSubmitView.as_view(), name="dossier-desk-submit"),
+    path("dossiers/<str:code>/", DossierDetailView.as_view(), name="dossier-detail"),
+    path("dossiers/<str:code>/events/", DossierEventsView.as_view(), name="dossier-events"),
+    *[
+        path(
+            f"dossiers/<str:code>/actions/{name}/",
+            _action_view(name, spec).as_view(),
+            name=f"dossier-action-{name}",
+        )
+        for name, spec in ACTIONS.items()
+    ],
+    path(
+        "dossiers/<str:code>/actions/<str:action>/",
+        UnknownActionView.as_view(),
+        name="dossier-action-unknown",
+    ),
+]

@@ -62,6 +62,25 @@ OPEN_BEFORE_RESULT = [
 ]
 
 
+# How each step of the process control sheet (form 05) reads, for citizens and officers.
+EVENT_LABELS = {
+    "submit": "Nộp hồ sơ",
+    "receive": "Tiếp nhận hồ sơ",
+    "refuse": "Từ chối tiếp nhận",
+    "request_supplement": "Yêu cầu bổ sung giấy tờ",
+    "complete_supplement": "Bổ sung giấy tờ",
+    "assign": "Chuyển xử lý",
+    "request_payment": "Yêu cầu thực hiện nghĩa vụ tài chính",
+    "confirm_payment": "Xác nhận hoàn thành nghĩa vụ tài chính",
+    "approve": "Phê duyệt",
+    "finish": "Hoàn thành xử lý",
+    "return_result": "Trả kết quả",
+    "withdraw": "Rút hồ sơ",
+    "stop": "Dừng xử lý",
+    "apologise": "Xin lỗi và hẹn lại ngày trả kết quả",
+}
+
+
 class Channel(models.TextChoices):
     ONLINE = "online", _("Trực tuyến")
     DESK = "desk", _("Trực tiếp tại bộ phận một cửa")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from motcua.dossiers import policy
@@ -40,8 +40,17 @@ def desk_queue(user: User, *, status: str | None = None, overdue_only: bool = Fa
     if overdue_only:
         from django.utils import timezone
 
-        qs = qs.filter(due_at__lt=timezone.now()).exclude(status=Status.DONE)
+        qs = qs.filter(overdue_q(timezone.now()))
     return qs
+
+
+def overdue_q(now) -> Q:
+    """Same meaning as Dossier.is_overdue, plus online dossiers not received within the
+    8-working-hour intake deadline (the first thing a desk must not miss)."""
+    late_open = Q(due_at__lt=now) & ~Q(status=Status.DONE)
+    finished_late = Q(status=Status.DONE, finished_at__gt=F("due_at"))
+    intake_late = Q(status=Status.SUBMITTED, intake_due_at__lt=now)
+    return late_open | finished_late | intake_late
 
 
 def events_of(dossier: Dossier) -> QuerySet[Event]:

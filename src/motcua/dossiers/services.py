@@ -115,7 +115,7 @@ def _apply(dossier: Dossier, action: str, *args: Any) -> str:
         raise IllegalTransition(
             f"Không thể {ACTION_LABELS[action]} hồ sơ {dossier.code} "
             f"khi hồ sơ đang ở trạng thái “{state}”.",
-            status=before,
+            from_status=before,
             action=action,
         ) from None
     return before
@@ -208,6 +208,15 @@ def _attach(
     )
 
 
+def _check_components(uploads: Sequence[Upload], known: Iterable[int]) -> None:
+    known = set(known)
+    for upload in uploads:
+        if upload.component_id is not None and upload.component_id not in known:
+            raise InvalidInput(
+                "Thành phần hồ sơ không thuộc thủ tục đã chọn.", code="unknown_component"
+            )
+
+
 def _required_reason(reason: str, what: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < 5:
@@ -218,9 +227,21 @@ def _required_reason(reason: str, what: str) -> str:
 # --- submission -----------------------------------------------------------------------
 
 
-def _fingerprint(procedure: Procedure, agency: Agency, applicant: ApplicantData, uploads) -> str:
+def _fingerprint(
+    procedure: Procedure,
+    agency: Agency,
+    applicant: ApplicantData,
+    subject: str,
+    uploads: Sequence[Upload],
+) -> str:
     body = json.dumps(
-        [procedure.code, agency.identifier, applicant.__dict__, [u.file.size for u in uploads]],
+        [
+            procedure.code,
+            agency.identifier,
+            applicant.__dict__,
+            subject,
+            [(u.component_id, u.file.name, u.file.size) for u in uploads],
+        ],
         sort_keys=True,
         ensure_ascii=False,
     )
@@ -252,6 +273,14 @@ def resolve_agency(procedure: Procedure, agency: Agency | None) -> Agency:
         return procedure.agency
     if not agency.is_active:
         raise InvalidInput("Cơ quan đã chọn không còn hoạt động.", code="agency_inactive")
+    if procedure.agency_id is not None and agency.pk != procedure.agency_id:
+        raise InvalidInput(
+            f"Thủ tục {procedure.code} do {procedure.agency.name} thực hiện, "
+            f"không nộp tại {agency.name}.",
+            code="agency_mismatch",
+        )
+    if procedure.agency_id is None and agency.level != Agency.Level.COMMUNE:
+        raise InvalidInput("Thủ tục cấp xã: cần chọn một UBND cấp xã.", code="agency_not_commune")
     return agency
 
 
@@ -287,11 +316,7 @@ def submit(
         agency = officer.agency
         applicant_user = None
     component_ids = {c.pk: c for c in procedure.components.all()}
-    for upload in uploads:
-        if upload.component_id is not None and upload.component_id not in component_ids:
-            raise InvalidInput(
-                "Thành phần hồ sơ không thuộc thủ tục đã chọn.", code="unknown_component"
-            )
+    _check_components(uploads, component_ids)
     if channel == Channel.ONLINE:
         provided = {u.component_id for u in uploads}
         missing = [c.name for c in component_ids.values() if c.required and c.pk not in provided]
@@ -303,7 +328,7 @@ def submit(
             )
 
     owner = str(actor.pk) if actor is not None and actor.is_authenticated else "anonymous"
-    fingerprint = _fingerprint(procedure, agency, applicant, uploads)
+    fingerprint = _fingerprint(procedure, agency, applicant, subject, uploads)
     if idempotency_key:
         existing = _idempotent_hit(owner, idempotency_key, fingerprint)
         if existing is not None:
@@ -467,6 +492,7 @@ def request_supplement(
 
 def complete_supplement(dossier: Dossier, actor: Actor, uploads: Sequence[Upload] = ()) -> Dossier:
     """The applicant supplied what was missing: the clock restarts in full."""
+    _check_components(uploads, dossier.procedure.components.values_list("pk", flat=True))
     stored = _store_all(uploads, prefix=f"dossiers/{dossier.agency.identifier}")
     try:
         with transaction.atomic():

@@ -2,4 +2,25 @@ from django.urls import path
 
 from motcua.portal import views
 
-urlpatterns = [path("", views.home, name="home")]
+# Public URLs in Vietnamese (without diacritics), as citizens read and share them.
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("thu-tuc/", views.catalogue, name="catalogue"),
+    path("thu-tuc/<str:code>/", views.procedure_detail, name="procedure_detail"),
+    path("thu-tuc/<str:code>/nop-ho-so/", views.submit, name="submit"),
+    path("tra-cuu/", views.lookup, name="lookup"),
+    path("ho-so-cua-toi/", views.my_dossiers, name="my_dossiers"),
+    path("ho-so-cua-toi/<str:code>/", views.my_dossier_detail, name="my_dossier_detail"),
+    path("ho-so-cua-toi/<str:code>/da-nop/", views.submit_done, name="submit_done"),
+    path(
+        "ho-so-cua-toi/<str:code>/rut-ho-so/",
+        views.my_dossier_withdraw,
+        name="my_dossier_withdraw",
+    ),
+    path(
+        "ho-so-cua-toi/<str:code>/bo-sung/",
+        views.my_dossier_supplement,
+        name="my_dossier_supplement",
+    ),
+    path("tep/<int:pk>/", views.attachment_download, name="attachment_download"),
+]

@@ -1,0 +1,308 @@
+"""Forms of the officers' pages: one small form per dossier action, and desk intake.
+
+The forms only shape input; the services decide (status, role, agency, deadlines).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy as _
+
+from motcua.catalog.models import Agency
+from motcua.core.storage import ALLOWED_TYPES
+from motcua.dossiers import services
+from motcua.dossiers.models import Channel, ReturnMethod
+
+ACCEPT = ",".join(sorted(ALLOWED_TYPES))
+# Explicit Vietnamese messages, whatever language the browser asks for.
+REQUIRED = {"required": _("Vui lòng nhập thông tin này."), "invalid": _("Giá trị không hợp lệ.")}
+FILE_MESSAGES = {
+    "required": _("Vui lòng chọn tệp."),
+    "invalid": _("Tệp gửi lên không hợp lệ."),
+    "empty": _("Tệp rỗng."),
+    "missing": _("Không nhận được tệp."),
+}
+
+
+def max_size_text() -> str:
+    return f"{settings.MOTCUA_MAX_ATTACHMENT_BYTES / 1048576:.0f} MB"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        kwargs.setdefault("error_messages", FILE_MESSAGES)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if not data:
+            # An empty list slips past FileField's own "required" check.
+            return [single(None, initial)] if self.required else []
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)]
+
+
+def _note():
+    return forms.CharField(
+        label=_("Ghi chú"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def _reason(label):
+    return forms.CharField(
+        label=label,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Vui lòng ghi rõ lý do.")},
+    )
+
+
+# --- actions on a dossier -------------------------------------------------------------
+
+
+class ActionForm(forms.Form):
+    """Base of the per-action forms; `dossier` lets a form offer choices that fit it."""
+
+    def __init__(self, *args, dossier=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dossier = dossier
+
+
+class NoteForm(ActionForm):
+    note = _note()
+
+
+class ReasonForm(ActionForm):
+    reason = _reason(_("Lý do"))
+
+
+class SupplementRequestForm(ActionForm):
+    missing = forms.CharField(
+        label=_("Giấy tờ còn thiếu (mỗi dòng một giấy tờ)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Hướng dẫn đầy đủ một lần: hồ sơ chỉ được yêu cầu bổ sung một lần."),
+        error_messages={"required": _("Cần liệt kê đầy đủ các giấy tờ còn thiếu.")},
+    )
+    note = _note()
+
+    def missing_items(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["missing"].splitlines() if line.strip()]
+
+
+class FilesForm(ActionForm):
+    files = MultipleFileField(label=_("Giấy tờ bổ sung"), required=False)
+
+
+class OfficerSelect(forms.Select):
+    """Each option carries its agency, so a small script can narrow the list to the
+    chosen agency; without the script every officer is listed (and the service checks)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-agency"] = str(instance.officer.agency_id)
+        return option
+
+
+class OfficerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        officer = user.officer
+        return f"{user.get_full_name() or user.username} — {officer.get_role_display()}"
+
+
+class AssignForm(ActionForm):
+    to_agency = forms.ModelChoiceField(
+        label=_("Chuyển đến cơ quan"),
+        queryset=Agency.objects.none(),
+        error_messages={"required": _("Vui lòng chọn cơ quan xử lý.")},
+    )
+    to_user = OfficerChoiceField(
+        label=_("Cán bộ xử lý"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("— Cơ quan tự phân công —"),
+        widget=OfficerSelect(attrs={"data-filter-by": "to_agency"}),
+    )
+    budget_days = forms.DecimalField(
+        label=_("Thời hạn bước này (ngày làm việc)"),
+        required=False,
+        min_value=0,
+        max_digits=6,
+        decimal_places=2,
+        help_text=_("Để trống: toàn bộ thời gian còn lại đến hẹn trả kết quả."),
+        error_messages={"invalid": _("Nhập số ngày làm việc, ví dụ 2 hoặc 0,5.")},
+        localize=True,
+    )
+    note = _note()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        agencies = Agency.objects.filter(is_active=True)
+        if self.dossier is not None:
+            agencies = agencies.filter(province_code=self.dossier.province_code)
+        self.fields["to_agency"].queryset = agencies.order_by("identifier")
+        self.fields["to_user"].queryset = (
+            User.objects.filter(officer__agency__in=agencies, is_active=True)
+            .select_related("officer")
+            .order_by("officer__agency__identifier", "officer__role", "last_name")
+        )
+        if self.dossier is not None and not self.is_bound:
+            self.initial.setdefault("to_agency", self.dossier.current_agency_id)
+
+
+class PaymentForm(ActionForm):
+    amount_vnd = forms.IntegerField(
+        label=_("Số tiền (đồng)"),
+        min_value=1,
+        error_messages={
+            "required": _("Vui lòng nhập số tiền."),
+            "invalid": _("Số tiền phải là số nguyên (đồng)."),
+            "min_value": _("Số tiền phải lớn hơn 0."),
+        },
+    )
+    note = _note()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.dossier is not None and not self.is_bound:
+            total = self.dossier.procedure.total_fee_vnd
+            if total:
+                self.initial.setdefault("amount_vnd", total)
+
+
+class FinishForm(ActionForm):
+    files = MultipleFileField(
+        label=_("Tệp kết quả (bản điện tử)"),
+        required=False,
+        help_text=_("Cần có bản điện tử nếu trả kết quả trực tuyến."),
+    )
+    note = _note()
+
+
+class ReturnForm(ActionForm):
+    method = forms.ChoiceField(
+        label=_("Hình thức trả kết quả"),
+        choices=ReturnMethod.choices,
+        error_messages={"required": _("Vui lòng chọn hình thức trả kết quả.")},
+    )
+    note = _note()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.dossier is not None and not self.is_bound:
+            online = self.dossier.channel == Channel.ONLINE
+            self.initial.setdefault("method", ReturnMethod.ONLINE if online else ReturnMethod.DESK)
+
+
+class ApologiseForm(ActionForm):
+    new_due_at = forms.DateTimeField(
+        label=_("Ngày hẹn trả mới"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={
+            "required": _("Vui lòng chọn ngày hẹn mới."),
+            "invalid": _("Ngày giờ không hợp lệ."),
+        },
+    )
+    reason = _reason(_("Lý do chậm trễ"))
+
+
+# --- desk intake ----------------------------------------------------------------------
+
+
+class DeskSubmissionForm(forms.Form):
+    """A paper dossier entered at the desk (or arrived by post) for any procedure."""
+
+    channel = forms.ChoiceField(
+        label=_("Hình thức nộp"),
+        choices=[(Channel.DESK, Channel.DESK.label), (Channel.POST, Channel.POST.label)],
+        initial=Channel.DESK,
+        widget=forms.RadioSelect,
+    )
+    handed_over_at = forms.DateTimeField(
+        label=_("Thời điểm ký biên bản bàn giao (bưu chính)"),
+        required=False,
+        help_text=_("Hồ sơ qua bưu chính: thời điểm nộp là lúc ký biên bản bàn giao."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": _("Ngày giờ không hợp lệ.")},
+    )
+    name = forms.CharField(label=_("Họ và tên người nộp"), max_length=200, error_messages=REQUIRED)
+    id_number = forms.CharField(
+        label=_("Số định danh cá nhân"),
+        max_length=20,
+        error_messages=REQUIRED,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    phone = forms.CharField(label=_("Số điện thoại"), max_length=20, required=False)
+    email = forms.EmailField(
+        label=_("Thư điện tử"),
+        required=False,
+        error_messages={"invalid": _("Địa chỉ thư điện tử không hợp lệ.")},
+    )
+    address = forms.CharField(label=_("Địa chỉ"), max_length=300, required=False)
+    subject = forms.CharField(label=_("Trích yếu"), max_length=500, required=False)
+    # A double click on "Tiếp nhận" must not create two dossiers (see services.submit).
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+
+    def __init__(self, *args, procedure, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.procedure = procedure
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+        self.components = list(procedure.components.all())
+        for component in self.components:
+            # Paper dossiers: the scans are optional (the paper is at the desk).
+            self.fields[f"component_{component.pk}"] = forms.FileField(
+                label=component.name,
+                required=False,
+                error_messages=FILE_MESSAGES,
+                widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+            )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("channel") == Channel.POST and not data.get("handed_over_at"):
+            self.add_error(
+                "handed_over_at", _("Hồ sơ qua bưu chính cần thời điểm ký biên bản bàn giao.")
+            )
+        return data
+
+    def clean_idempotency_key(self) -> str:
+        key = self.cleaned_data.get("idempotency_key", "")
+        return key if len(key) == 32 and all(c in "0123456789abcdef" for c in key) else ""
+
+    def applicant_fields(self):
+        return [self[n] for n in ("name", "id_number", "phone", "email", "address")]
+
+    def component_fields(self):
+        return [(c, self[f"component_{c.pk}"]) for c in self.components]
+
+    def applicant(self) -> services.ApplicantData:
+        d = self.cleaned_data
+        return services.ApplicantData(
+            name=d["name"],
+            id_number=d["id_number"],
+            phone=d.get("phone", ""),
+            email=d.get("email", ""),
+            address=d.get("address", ""),
+        )
+
+    def uploads(self) -> list[services.Upload]:
+        return [
+            services.Upload(self.cleaned_data[f"component_{c.pk}"], c.pk)
+            for c in self.components
+            if self.cleaned_data.get(f"component_{c.pk}")
+        ]

@@ -1,0 +1,474 @@
+"""Officers' pages: the queue, desk intake, the dossier page with its actions.
+
+Every page needs a login AND an Officer row. What an officer may do on a dossier is
+decided by policy.allowed (role, agency) and the lifecycle graph (django-fsm); the
+services check both again, so a form shown by mistake still cannot do harm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from django_fsm import can_proceed
+
+from motcua.catalog.models import Officer, Procedure
+from motcua.catalog.selectors import search_procedures
+from motcua.core import audit
+from motcua.core.calendar import MINUTES_PER_DAY
+from motcua.core.problems import DomainError
+from motcua.core.text import vnd, working_days
+from motcua.desk import forms
+from motcua.dossiers import policy, selectors, services
+from motcua.dossiers.models import (
+    EVENT_LABELS,
+    OPEN_BEFORE_RESULT,
+    Attachment,
+    Channel,
+    Dossier,
+    Status,
+)
+
+PAGE_SIZE = 50
+# Shown on the dossier page, so each view of it is logged as a read of these fields.
+PERSONAL_FIELDS = [
+    "applicant_name",
+    "applicant_id_number",
+    "applicant_phone",
+    "applicant_email",
+    "applicant_address",
+]
+QUEUE_STATUSES = [*OPEN_BEFORE_RESULT, Status.DONE]
+
+
+def officer_required(view):
+    """Login, then an Officer row; a citizen gets the Vietnamese 403 page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        officer = policy.officer_of(request.user)
+        if officer is None:
+            raise PermissionDenied(
+                _(
+                    "Trang này dành cho cán bộ, công chức. "
+                    "Tài khoản của bạn không có quyền truy cập."
+                )
+            )
+        request.officer = officer
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+# --- queue ----------------------------------------------------------------------------
+
+
+def _row_overdue(dossier: Dossier, now) -> bool:
+    if dossier.status == Status.SUBMITTED and dossier.intake_due_at is not None:
+        return now > dossier.intake_due_at
+    return dossier.is_overdue
+
+
+@officer_required
+def queue(request):
+    now = timezone.now()
+    base = selectors.desk_queue(request.user)
+    counts = dict(base.order_by().values_list("status").annotate(n=Count("id")))
+    status = request.GET.get("trang_thai", "")
+    if status not in QUEUE_STATUSES:
+        status = ""
+    overdue = request.GET.get("qua_han") == "1"
+    mine = request.GET.get("cua_toi") == "1"
+    qs = selectors.desk_queue(request.user, status=status or None)
+    if overdue:
+        qs = qs.filter(selectors.overdue_q(now))
+    if mine:
+        qs = qs.filter(current_assignee=request.user)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("trang"))
+    for dossier in page:
+        dossier.row_overdue = _row_overdue(dossier, now)
+        dossier.row_due = dossier.due_at or dossier.intake_due_at
+        dossier.row_due_is_intake = dossier.due_at is None and dossier.intake_due_at is not None
+    params = request.GET.copy()
+    params.pop("trang", None)
+    return render(
+        request,
+        "desk/queue.html",
+        {
+            "page": page,
+            "status": status,
+            "overdue": overdue,
+            "mine": mine,
+            "query": params.urlencode(),
+            "status_counts": [(s, Status(s).label, counts.get(s, 0)) for s in QUEUE_STATUSES],
+            "total": sum(counts.values()),
+            "overdue_count": base.filter(selectors.overdue_q(now)).count(),
+            "mine_count": base.filter(current_assignee=request.user).count(),
+        },
+    )
+
+
+# --- desk intake ----------------------------------------------------------------------
+
+
+@officer_required
+def intake(request):
+    if request.officer.role != Officer.Role.DESK:
+        raise PermissionDenied(_("Chỉ cán bộ một cửa được tiếp nhận hồ sơ trực tiếp."))
+    code = request.GET.get("thu_tuc", "").strip()
+    procedure = (
+        Procedure.objects.filter(code=code, is_active=True).select_related("agency").first()
+        if code
+        else None
+    )
+    if procedure is None:
+        q = request.GET.get("q", "").strip()
+        return render(
+            request,
+            "desk/intake_choose.html",
+            {
+                "q": q,
+                "code": code,
+                "not_found": bool(code),
+                "results": list(search_procedures(q)[:30]) if q else [],
+            },
+        )
+    status = 200
+    if request.method == "POST":
+        form = forms.DeskSubmissionForm(request.POST, request.FILES, procedure=procedure)
+        if form.is_valid():
+            channel = form.cleaned_data["channel"]
+            try:
+                result = services.submit(
+                    procedure=procedure,
+                    applicant=form.applicant(),
+                    actor=request.user,
+                    channel=channel,
+                    uploads=form.uploads(),
+                    subject=form.cleaned_data["subject"],
+                    idempotency_key=form.cleaned_data["idempotency_key"] or None,
+                    handed_over_at=form.cleaned_data["handed_over_at"]
+                    if channel == Channel.POST
+                    else None,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status_code
+            else:
+                dossier = result.dossier
+                messages.success(
+                    request,
+                    _("Đã tiếp nhận hồ sơ %(code)s. Hẹn trả kết quả: %(due)s.")
+                    % {"code": dossier.code, "due": _format_dt(dossier.due_at)},
+                )
+                return redirect("desk:dossier", code=dossier.code)
+        else:
+            status = 400
+    else:
+        form = forms.DeskSubmissionForm(procedure=procedure)
+    return render(
+        request,
+        "desk/intake_form.html",
+        {
+            "procedure": procedure,
+            "days_text": working_days(procedure.processing_days),
+            "form": form,
+            "max_size": forms.max_size_text(),
+        },
+        status=status,
+    )
+
+
+def _format_dt(value) -> str:
+    if value is None:
+        return "—"
+    return formats.date_format(timezone.localtime(value), "H:i d/m/Y")
+
+
+# --- dossier actions ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    title: str
+    button: str
+    form: type[forms.ActionForm]
+    run: Callable[[object, Dossier, forms.ActionForm], object]
+    done: str
+    danger: bool = False
+    hint: str = ""
+
+
+def _uploads(form) -> list[services.Upload]:
+    return [services.Upload(f) for f in form.cleaned_data.get("files") or []]
+
+
+# Lazy: labels are translated when shown, not at import.
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in [
+        Action(
+            "receive",
+            gettext_lazy("Tiếp nhận hồ sơ"),
+            gettext_lazy("Tiếp nhận"),
+            forms.NoteForm,
+            lambda u, d, f: services.receive(d, u, note=f.cleaned_data["note"]),
+            gettext_lazy("Đã tiếp nhận hồ sơ %(code)s."),
+            hint=gettext_lazy("Hồ sơ đầy đủ, hợp lệ: bắt đầu tính thời hạn giải quyết."),
+        ),
+        Action(
+            "request_supplement",
+            gettext_lazy("Yêu cầu bổ sung, hoàn thiện hồ sơ"),
+            gettext_lazy("Gửi yêu cầu bổ sung"),
+            forms.SupplementRequestForm,
+            lambda u, d, f: services.request_supplement(
+                d, u, f.missing_items(), note=f.cleaned_data["note"]
+            ),
+            gettext_lazy("Đã gửi yêu cầu bổ sung hồ sơ %(code)s."),
+        ),
+        Action(
+            "complete_supplement",
+            gettext_lazy("Nhận giấy tờ bổ sung"),
+            gettext_lazy("Xác nhận đã nhận bổ sung"),
+            forms.FilesForm,
+            lambda u, d, f: services.complete_supplement(d, u, _uploads(f)),
+            gettext_lazy("Đã nhận giấy tờ bổ sung của hồ sơ %(code)s; thời hạn được tính lại."),
+        ),
+        Action(
+            "assign",
+            gettext_lazy("Chuyển xử lý"),
+            gettext_lazy("Chuyển"),
+            forms.AssignForm,
+            lambda u, d, f: services.assign(
+                d,
+                u,
+                to_agency=f.cleaned_data["to_agency"],
+                to_user=f.cleaned_data["to_user"],
+                budget_days=f.cleaned_data["budget_days"],
+                note=f.cleaned_data["note"],
+            ),
+            gettext_lazy("Đã chuyển xử lý hồ sơ %(code)s."),
+        ),
+        Action(
+            "request_payment",
+            gettext_lazy("Yêu cầu thực hiện nghĩa vụ tài chính"),
+            gettext_lazy("Gửi yêu cầu"),
+            forms.PaymentForm,
+            lambda u, d, f: services.request_payment(
+                d, u, f.cleaned_data["amount_vnd"], note=f.cleaned_data["note"]
+            ),
+            gettext_lazy("Đã yêu cầu thực hiện nghĩa vụ tài chính cho hồ sơ %(code)s."),
+        ),
+        Action(
+            "confirm_payment",
+            gettext_lazy("Xác nhận hoàn thành nghĩa vụ tài chính"),
+            gettext_lazy("Xác nhận đã nộp"),
+            forms.NoteForm,
+            lambda u, d, f: services.confirm_payment(d, u, note=f.cleaned_data["note"]),
+            gettext_lazy("Đã xác nhận nghĩa vụ tài chính của hồ sơ %(code)s."),
+        ),
+        Action(
+            "approve",
+            gettext_lazy("Phê duyệt kết quả"),
+            gettext_lazy("Phê duyệt"),
+            forms.NoteForm,
+            lambda u, d, f: services.approve(d, u, note=f.cleaned_data["note"]),
+            gettext_lazy("Đã phê duyệt hồ sơ %(code)s."),
+        ),
+        Action(
+            "finish",
+            gettext_lazy("Hoàn thành xử lý, chuyển kết quả về một cửa"),
+            gettext_lazy("Hoàn thành"),
+            forms.FinishForm,
+            lambda u, d, f: services.finish(d, u, uploads=_uploads(f), note=f.cleaned_data["note"]),
+            gettext_lazy("Hồ sơ %(code)s đã xử lý xong."),
+        ),
+        Action(
+            "return_result",
+            gettext_lazy("Trả kết quả"),
+            gettext_lazy("Trả kết quả"),
+            forms.ReturnForm,
+            lambda u, d, f: services.return_result(
+                d, u, f.cleaned_data["method"], note=f.cleaned_data["note"]
+            ),
+            gettext_lazy("Đã trả kết quả hồ sơ %(code)s."),
+        ),
+        Action(
+            "apologise",
+            gettext_lazy("Xin lỗi và hẹn lại ngày trả kết quả (mẫu 04)"),
+            gettext_lazy("Gửi văn bản xin lỗi"),
+            forms.ApologiseForm,
+            lambda u, d, f: services.apologise(
+                d, u, f.cleaned_data["new_due_at"], f.cleaned_data["reason"]
+            ),
+            gettext_lazy("Đã hẹn lại ngày trả kết quả hồ sơ %(code)s."),
+            hint=gettext_lazy("Chỉ một lần, chậm nhất 1 ngày làm việc trước hạn trả."),
+        ),
+        Action(
+            "refuse",
+            gettext_lazy("Từ chối tiếp nhận (mẫu 03)"),
+            gettext_lazy("Từ chối"),
+            forms.ReasonForm,
+            lambda u, d, f: services.refuse(d, u, f.cleaned_data["reason"]),
+            gettext_lazy("Đã từ chối tiếp nhận hồ sơ %(code)s."),
+            danger=True,
+        ),
+        Action(
+            "withdraw",
+            gettext_lazy("Rút hồ sơ theo yêu cầu của người nộp"),
+            gettext_lazy("Rút hồ sơ"),
+            forms.ReasonForm,
+            lambda u, d, f: services.withdraw(d, u, f.cleaned_data["reason"]),
+            gettext_lazy("Đã rút hồ sơ %(code)s theo yêu cầu của người nộp."),
+            danger=True,
+        ),
+        Action(
+            "stop",
+            gettext_lazy("Dừng xử lý"),
+            gettext_lazy("Dừng xử lý"),
+            forms.ReasonForm,
+            lambda u, d, f: services.stop(d, u, f.cleaned_data["reason"]),
+            gettext_lazy("Đã dừng xử lý hồ sơ %(code)s."),
+            danger=True,
+        ),
+    ]
+}
+
+
+def available_actions(user, dossier: Dossier) -> list[str]:
+    """The actions this officer may take on this dossier now: role and agency
+    (policy.allowed), the lifecycle graph (can_proceed), and the once-only rules the
+    services enforce, so that no form is offered that can only fail."""
+    names = []
+    for name in ACTIONS:
+        if not policy.allowed(user, dossier, name):
+            continue
+        if name == "apologise":
+            ok = (
+                dossier.status in services.APOLOGY_STATES
+                and dossier.due_at is not None
+                and dossier.apologised_at is None
+            )
+        else:
+            ok = can_proceed(getattr(dossier, name))
+        if name == "request_supplement" and dossier.supplement_count >= 1:
+            ok = False
+        if ok:
+            names.append(name)
+    return names
+
+
+def _legs(dossier: Dossier):
+    legs = list(dossier.legs.select_related("agency", "assignee"))
+    for leg in legs:
+        days = Decimal(leg.budget_minutes) / MINUTES_PER_DAY
+        leg.budget_days = working_days(days.quantize(Decimal("0.01")))
+    return legs
+
+
+def _events(dossier: Dossier):
+    events = list(selectors.events_of(dossier))
+    for event in events:
+        event.label = EVENT_LABELS.get(event.action, event.action)
+        event.from_label = Status(event.from_status).label if event.from_status else ""
+        event.to_label = Status(event.to_status).label
+        event.amount_text = vnd(event.data["amount_vnd"]) if event.data.get("amount_vnd") else ""
+    return events
+
+
+def _render_dossier(request, dossier: Dossier, *, bound=None, error: str = "", status=200):
+    # The page shows the applicant's personal data: one audit entry per rendering.
+    audit.record_read(request.user, "dossier", dossier.code, PERSONAL_FIELDS)
+    bound_name, bound_form = bound or (None, None)
+    action_forms = []
+    for name in available_actions(request.user, dossier):
+        spec = ACTIONS[name]
+        form = bound_form if name == bound_name else spec.form(prefix=name, dossier=dossier)
+        action_forms.append((spec, form))
+    attachments = list(dossier.attachments.select_related("component"))
+    return render(
+        request,
+        "desk/dossier.html",
+        {
+            "dossier": dossier,
+            "action_forms": action_forms,
+            "error": error,
+            "error_action": ACTIONS[bound_name] if bound_name else None,
+            "application_files": [a for a in attachments if a.kind != Attachment.Kind.RESULT],
+            "result_files": [a for a in attachments if a.kind == Attachment.Kind.RESULT],
+            "legs": _legs(dossier),
+            "events": _events(dossier),
+            "intake_overdue": dossier.status == Status.SUBMITTED
+            and dossier.intake_due_at is not None
+            and timezone.now() > dossier.intake_due_at,
+            "max_size": forms.max_size_text(),
+            "receipt_available": dossier.received_at is not None,
+        },
+        status=status,
+    )
+
+
+@officer_required
+def dossier_page(request, code: str):
+    return _render_dossier(request, selectors.dossier_for(request.user, code))
+
+
+@officer_required
+@require_POST
+def dossier_action(request, code: str, action: str):
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404
+    dossier = selectors.dossier_for(request.user, code)
+    form = spec.form(request.POST, request.FILES, prefix=action, dossier=dossier)
+    if not form.is_valid():
+        return _render_dossier(
+            request,
+            dossier,
+            bound=(action, form),
+            error=_("Chưa thực hiện được: vui lòng kiểm tra lại thông tin đã nhập."),
+            status=400,
+        )
+    try:
+        spec.run(request.user, dossier, form)
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        # The service rolled back; read the dossier again rather than trust this copy.
+        dossier = selectors.dossier_for(request.user, code)
+        return _render_dossier(
+            request, dossier, bound=(action, form), error=exc.message, status=exc.status_code
+        )
+    messages.success(request, str(spec.done) % {"code": code})
+    if selectors.visible_dossiers(request.user).filter(code=code).exists():
+        return redirect("desk:dossier", code=code)
+    # Handed on to another agency: this officer no longer holds it.
+    return redirect("desk:queue")
+
+
+@officer_required
+def receipt(request, code: str):
+    """Form 01 (receipt and appointment slip) for a received dossier."""
+    dossier = selectors.dossier_for(request.user, code)
+    if dossier.received_at is None:
+        raise Http404
+    # Imported here: the PDF module pulls in WeasyPrint, which the other pages don't need.
+    from motcua.dossiers.documents import receipt_pdf
+
+    audit.record_read(request.user, "dossier", dossier.code, PERSONAL_FIELDS)
+    response = HttpResponse(receipt_pdf(dossier), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="phieu-tiep-nhan-{dossier.code}.pdf"'
+    return response

@@ -1,0 +1,446 @@
+"""Dossier representations and the request bodies of the REST API.
+
+Serializers only check the shape of the input and look objects up; every business rule
+is enforced by motcua.dossiers.services (and policy), which raise problem documents.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+from django.utils.dateparse import parse_datetime
+from django_fsm import can_proceed
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from motcua.catalog import selectors as catalog_selectors
+from motcua.catalog.models import Agency, Procedure
+from motcua.catalog.serializers import AgencyRefSerializer, enum_field
+from motcua.core.problems import InvalidInput
+from motcua.dossiers import policy, services
+from motcua.dossiers.models import (
+    Attachment,
+    Channel,
+    Dossier,
+    Event,
+    ProcessingLeg,
+    ReturnMethod,
+    Status,
+)
+
+# Shown to officers only with an audit entry (motcua.core.audit.record_read).
+PERSONAL_FIELDS = [
+    "applicant_name",
+    "applicant_id_number",
+    "applicant_phone",
+    "applicant_email",
+    "applicant_address",
+]
+# Every action name, in the order a client would show them.
+ACTION_NAMES = list(policy.OFFICER_ACTIONS) + sorted(
+    policy.APPLICANT_ACTIONS - set(policy.OFFICER_ACTIONS)
+)
+DESK_CHANNELS = [(Channel.DESK.value, Channel.DESK.label), (Channel.POST.value, Channel.POST.label)]
+ChannelField = enum_field("Channel", Channel.choices)
+DeskChannelField = enum_field("DeskChannel", DESK_CHANNELS)
+StatusField = enum_field("DossierStatus", Status.choices)
+ReturnMethodField = enum_field("ReturnMethod", ReturnMethod.choices)
+FILES_FIELD = "files"
+COMPONENT_PREFIX = "component_"
+
+
+# --- files ----------------------------------------------------------------------------
+
+
+def uploads_from(
+    files: MultiValueDict, *, component_ids: set[int] | None = None, components: bool = True
+) -> list[services.Upload]:
+    """Turn multipart file fields into uploads: `component_<id>` (one or more files per
+    component) and `files` (no component). Unknown field names are refused rather than
+    silently dropped, so an applicant never believes a file was sent when it was not.
+
+    `component_ids` restricts the accepted components (None: the service checks them).
+    """
+    uploads: list[services.Upload] = []
+    for key in files:
+        component_id: int | None = None
+        if key.startswith(COMPONENT_PREFIX) and components:
+            raw = key.removeprefix(COMPONENT_PREFIX)
+            if not raw.isdigit() or (component_ids is not None and int(raw) not in component_ids):
+                raise serializers.ValidationError(
+                    {key: ["Thành phần hồ sơ không thuộc thủ tục của hồ sơ."]}
+                )
+            component_id = int(raw)
+        elif key != FILES_FIELD:
+            accepted = (
+                f"“{FILES_FIELD}” hoặc “{COMPONENT_PREFIX}<mã>”" if components else FILES_FIELD
+            )
+            raise serializers.ValidationError(
+                {key: [f"Trường tệp không hợp lệ; chỉ nhận {accepted}."]}
+            )
+        uploads.extend(services.Upload(f, component_id) for f in files.getlist(key))
+    return uploads
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date-time that must carry its UTC offset: a deadline sent without one
+    would be read in the server's time zone, which the client may not know."""
+
+    def to_internal_value(self, value: Any):
+        if isinstance(value, str):
+            parsed = parse_datetime(value.strip())
+            if parsed is not None and parsed.tzinfo is None:
+                raise serializers.ValidationError(
+                    "Thời điểm phải có múi giờ, ví dụ 2026-11-30T17:00:00+07:00."
+                )
+        return super().to_internal_value(value)
+
+
+# --- submission -----------------------------------------------------------------------
+
+
+class SubmitSerializer(serializers.Serializer):
+    """Online submission by a citizen (multipart; files as component_<id> / files)."""
+
+    procedure_code = serializers.CharField(max_length=32)
+    agency = serializers.CharField(
+        max_length=35,
+        required=False,
+        allow_blank=True,
+        help_text="Mã định danh UBND cấp xã nơi nộp; bắt buộc với thủ tục cấp xã.",
+    )
+    applicant_name = serializers.CharField(max_length=200)
+    applicant_id_number = serializers.CharField(max_length=20)
+    applicant_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    applicant_email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    applicant_address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    subject = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+    # Checked here only for the online channel: a desk submission is received by the
+    # officer's own agency whatever the client sends.
+    check_agency_routing = True
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        procedure = catalog_selectors.procedure_by_code(attrs["procedure_code"])
+        if procedure is None:
+            raise InvalidInput(
+                f"Không tìm thấy thủ tục có mã “{attrs['procedure_code']}”.",
+                code="unknown_procedure",
+            )
+        agency = None
+        if attrs.get("agency"):
+            agency = catalog_selectors.agency_by_identifier(attrs["agency"])
+            if agency is None:
+                raise InvalidInput(
+                    f"Không tìm thấy cơ quan có mã định danh “{attrs['agency']}”.",
+                    code="unknown_agency",
+                )
+        attrs["procedure"] = procedure
+        attrs["agency"] = agency
+        return attrs
+
+    def applicant(self) -> services.ApplicantData:
+        data = self.validated_data
+        return services.ApplicantData(
+            name=data["applicant_name"],
+            id_number=data["applicant_id_number"],
+            phone=data.get("applicant_phone", ""),
+            email=data.get("applicant_email", ""),
+            address=data.get("applicant_address", ""),
+        )
+
+
+class DeskSubmitSerializer(SubmitSerializer):
+    """A desk officer records a dossier handed in at the desk or by post."""
+
+    channel = DeskChannelField(choices=DESK_CHANNELS, default=Channel.DESK)
+    handed_over_at = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Qua bưu chính: thời điểm ký biên bản bàn giao (thời điểm nộp hợp lệ).",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        handed_over_at = attrs.get("handed_over_at")
+        if handed_over_at is not None:
+            if attrs["channel"] != Channel.POST:
+                raise serializers.ValidationError(
+                    {"handed_over_at": ["Chỉ dùng với hồ sơ nộp qua bưu chính."]}
+                )
+            if handed_over_at > timezone.now():
+                raise serializers.ValidationError(
+                    {"handed_over_at": ["Thời điểm bàn giao không thể ở tương lai."]}
+                )
+        return attrs
+
+
+class SubmitFilesSerializer(SubmitSerializer):
+    """Schema only: the multipart body, with the free-form file fields described."""
+
+    files = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        help_text=(
+            "Tệp không gắn với thành phần nào. Tệp của từng thành phần gửi trong trường "
+            "`component_<id thành phần>` (một hoặc nhiều tệp)."
+        ),
+    )
+
+
+class DeskSubmitFilesSerializer(DeskSubmitSerializer):
+    """Schema only, like SubmitFilesSerializer."""
+
+    files = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        help_text="Như khi nộp trực tuyến: `files` và `component_<id thành phần>`.",
+    )
+
+
+# --- representations ------------------------------------------------------------------
+
+
+class ProcedureRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Procedure
+        fields = ["code", "name"]
+
+
+class UserRefSerializer(serializers.ModelSerializer):
+    full_name = serializers.CharField(source="get_full_name", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name")
+
+    class Meta:
+        model = Attachment
+        fields = ["name", "size", "sha256", "kind", "content_type", "component", "uploaded_at"]
+
+
+class LegSerializer(serializers.ModelSerializer):
+    agency = AgencyRefSerializer()
+    assignee = UserRefSerializer(allow_null=True)
+
+    class Meta:
+        model = ProcessingLeg
+        fields = [
+            "seq",
+            "agency",
+            "assignee",
+            "budget_minutes",
+            "started_at",
+            "due_at",
+            "finished_at",
+            "note",
+        ]
+
+
+class DossierSummarySerializer(serializers.ModelSerializer):
+    """No personal data: listing a queue does not need an audit entry per row."""
+
+    procedure = ProcedureRefSerializer()
+    agency = AgencyRefSerializer()
+    channel = ChannelField(choices=Channel.choices)
+    status = StatusField(choices=Status.choices)
+    status_name = serializers.CharField(source="get_status_display", read_only=True)
+    national_status = serializers.IntegerField(read_only=True, min_value=1, max_value=10)
+    national_status_name = serializers.CharField(read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "code",
+            "procedure",
+            "agency",
+            "channel",
+            "status",
+            "status_name",
+            "national_status",
+            "national_status_name",
+            "subject",
+            "submitted_at",
+            "due_at",
+            "is_overdue",
+        ]
+
+
+class DossierDetailSerializer(DossierSummarySerializer):
+    current_agency = AgencyRefSerializer()
+    current_assignee = UserRefSerializer(allow_null=True)
+    return_method = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True)
+    legs = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(DossierSummarySerializer.Meta):
+        fields = [
+            *DossierSummarySerializer.Meta.fields,
+            *PERSONAL_FIELDS,
+            "current_agency",
+            "current_assignee",
+            "intake_due_at",
+            "received_at",
+            "original_due_at",
+            "apologised_at",
+            "supplement_count",
+            "finished_at",
+            "returned_at",
+            "result_code",
+            "return_method",
+            "attachments",
+            "legs",
+            "allowed_actions",
+        ]
+
+    @extend_schema_field(ReturnMethodField(choices=ReturnMethod.choices, allow_null=True))
+    def get_return_method(self, dossier: Dossier) -> str | None:
+        return dossier.return_method or None  # null until the result is returned
+
+    @extend_schema_field(LegSerializer(many=True))
+    def get_legs(self, dossier: Dossier) -> list[dict[str, Any]]:
+        legs = dossier.legs.select_related("agency", "assignee").order_by("seq")
+        return LegSerializer(legs, many=True).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ACTION_NAMES)))
+    def get_allowed_actions(self, dossier: Dossier) -> list[str]:
+        """What the caller may do now: their role allows it (policy) and the dossier's
+        state allows it (the lifecycle graph), so a client shows only useful buttons."""
+        user = self.context["request"].user
+        return [
+            name
+            for name in ACTION_NAMES
+            if policy.allowed(user, dossier, name) and _state_allows(dossier, name)
+        ]
+
+
+def _state_allows(dossier: Dossier, action: str) -> bool:
+    if action == "apologise":  # not a transition: the status stays
+        return (
+            dossier.status in services.APOLOGY_STATES
+            and dossier.due_at is not None
+            and dossier.apologised_at is None
+        )
+    if action == "request_supplement" and dossier.supplement_count >= 1:
+        return False
+    return can_proceed(getattr(dossier, action))
+
+
+class EventSerializer(serializers.ModelSerializer):
+    agency = AgencyRefSerializer(allow_null=True)
+    data = serializers.JSONField()
+
+    class Meta:
+        model = Event
+        fields = [
+            "action",
+            "from_status",
+            "to_status",
+            "national_status",
+            "actor_name",
+            "agency",
+            "at",
+            "note",
+            "data",
+        ]
+
+
+class DossierQuerySerializer(serializers.Serializer):
+    status = StatusField(choices=Status.choices, required=False)
+
+
+# --- actions --------------------------------------------------------------------------
+
+
+def _note() -> serializers.CharField:
+    return serializers.CharField(max_length=2000, allow_blank=True, default="")
+
+
+def _reason() -> serializers.CharField:
+    return serializers.CharField(max_length=2000, help_text="Lý do (ít nhất 5 ký tự).")
+
+
+class NoteSerializer(serializers.Serializer):
+    note = _note()
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = _reason()
+
+
+class RequestSupplementSerializer(serializers.Serializer):
+    missing = serializers.ListField(
+        child=serializers.CharField(max_length=500),
+        allow_empty=False,
+        help_text="Toàn bộ giấy tờ còn thiếu (chỉ được yêu cầu bổ sung một lần).",
+    )
+    note = _note()
+
+
+class EmptySerializer(serializers.Serializer):
+    """An action without parameters."""
+
+
+class SupplementFilesSerializer(serializers.Serializer):
+    """Schema only: the files arrive as multipart fields, read by uploads_from."""
+
+    files = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        help_text="Giấy tờ bổ sung; tệp của một thành phần gửi trong `component_<id>`.",
+    )
+
+
+class FinishFilesSerializer(NoteSerializer):
+    """Schema only: the note and the result files (multipart `files`)."""
+
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="Bản điện tử của kết quả."
+    )
+
+
+class AssignSerializer(serializers.Serializer):
+    to_agency = serializers.SlugRelatedField(
+        slug_field="identifier",
+        queryset=Agency.objects.filter(is_active=True),
+        error_messages={"does_not_exist": "Không tìm thấy cơ quan có mã định danh “{value}”."},
+    )
+    to_user = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=User.objects.filter(is_active=True, officer__isnull=False),
+        required=False,
+        allow_null=True,
+        error_messages={"does_not_exist": "Không tìm thấy cán bộ “{value}”."},
+    )
+    budget_days = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="Số ngày làm việc dành cho bước này; mặc định: toàn bộ thời gian còn lại.",
+    )
+    note = _note()
+
+
+class RequestPaymentSerializer(serializers.Serializer):
+    amount_vnd = serializers.IntegerField(min_value=1)
+    note = _note()
+
+
+class ReturnResultSerializer(serializers.Serializer):
+    method = ReturnMethodField(choices=ReturnMethod.choices)
+    note = _note()
+
+
+class ApologiseSerializer(serializers.Serializer):
+    new_due_at = AwareDateTimeField(help_text="Ngày hẹn mới, ISO 8601 có múi giờ.")
+    reason = _reason()

@@ -1,0 +1,195 @@
+"""Forms of the public pages. Business rules stay in the services: these forms only shape
+input and give early, field-level hints."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from motcua.catalog.models import Agency, Field, Procedure
+from motcua.core.storage import ALLOWED_TYPES
+from motcua.dossiers import services
+
+ACCEPT = ",".join(sorted(ALLOWED_TYPES))  # for <input accept>
+ACCEPT_TEXT = ", ".join(sorted({ext.lstrip(".") for ext in ALLOWED_TYPES}))  # for people
+# Explicit Vietnamese messages: a browser that asks for English (Accept-Language) must
+# not turn half of the page into English.
+REQUIRED = {"required": _("Vui lòng nhập thông tin này."), "invalid": _("Giá trị không hợp lệ.")}
+FILE_MESSAGES = {
+    "required": _("Vui lòng chọn tệp cho thành phần hồ sơ bắt buộc này."),
+    "invalid": _("Tệp gửi lên không hợp lệ."),
+    "empty": _("Tệp rỗng."),
+    "missing": _("Không nhận được tệp."),
+}
+
+
+def max_size_text() -> str:
+    return f"{settings.MOTCUA_MAX_ATTACHMENT_BYTES / 1048576:.0f} MB"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        kwargs.setdefault("error_messages", FILE_MESSAGES)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if not data:
+            # An empty list slips past FileField's own "required" check.
+            return [single(None, initial)] if self.required else []
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)]
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Tên hoặc mã thủ tục"), required=False, max_length=200)
+    level = forms.ChoiceField(
+        label=_("Cấp thực hiện"),
+        required=False,
+        choices=[("", _("Tất cả các cấp")), *Procedure.Level.choices],
+    )
+    field = forms.ChoiceField(label=_("Lĩnh vực"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = [("", _("Tất cả lĩnh vực"))] + list(
+            Field.objects.order_by("name").values_list("code", "name")
+        )
+        self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
+
+
+class ApplicantFields(forms.Form):
+    name = forms.CharField(label=_("Họ và tên"), max_length=200, error_messages=REQUIRED)
+    id_number = forms.CharField(
+        label=_("Số định danh cá nhân"),
+        max_length=20,
+        error_messages=REQUIRED,
+        help_text=_("12 chữ số trên thẻ Căn cước (hoặc 9 chữ số CMND cũ)."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("Số điện thoại"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.EmailField(
+        label=_("Thư điện tử"),
+        required=False,
+        error_messages={"invalid": _("Địa chỉ thư điện tử không hợp lệ.")},
+    )
+    address = forms.CharField(
+        label=_("Địa chỉ liên hệ"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+
+    def applicant(self) -> services.ApplicantData:
+        data = self.cleaned_data
+        return services.ApplicantData(
+            name=data["name"],
+            id_number=data["id_number"],
+            phone=data.get("phone", ""),
+            email=data.get("email", ""),
+            address=data.get("address", ""),
+        )
+
+
+class SubmissionForm(ApplicantFields):
+    """Online submission: applicant, (commune), subject, one file input per component."""
+
+    subject = forms.CharField(
+        label=_("Trích yếu nội dung yêu cầu"),
+        max_length=500,
+        required=False,
+        help_text=_("Để trống sẽ dùng tên thủ tục."),
+    )
+    # One key per page load: pressing "Nộp" twice, or going back and re-sending the
+    # same form, returns the first dossier instead of creating a second one.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+
+    def __init__(self, *args, procedure: Procedure, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.procedure = procedure
+        self.components = list(procedure.components.all())
+        if procedure.agency_id is None:
+            self.fields["commune"] = forms.ModelChoiceField(
+                label=_("Nộp tại UBND cấp xã"),
+                queryset=Agency.objects.filter(level=Agency.Level.COMMUNE, is_active=True),
+                empty_label=_("— Chọn xã, phường —"),
+                error_messages={
+                    "required": _("Vui lòng chọn UBND cấp xã nơi nộp hồ sơ."),
+                    "invalid_choice": _("UBND cấp xã đã chọn không hợp lệ."),
+                },
+            )
+        for component in self.components:
+            self.fields[f"component_{component.pk}"] = forms.FileField(
+                label=component.name,
+                required=component.required,
+                error_messages=FILE_MESSAGES,
+                widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+            )
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+
+    def clean_idempotency_key(self) -> str:
+        key = self.cleaned_data.get("idempotency_key", "")
+        # Only our own hex keys are used; anything else is dropped, not trusted.
+        return key if len(key) == 32 and all(c in "0123456789abcdef" for c in key) else ""
+
+    def component_fields(self):
+        return [(c, self[f"component_{c.pk}"]) for c in self.components]
+
+    def applicant_fields(self):
+        return [self[n] for n in ("name", "id_number", "phone", "email", "address")]
+
+    def uploads(self) -> list[services.Upload]:
+        return [
+            services.Upload(self.cleaned_data[f"component_{c.pk}"], c.pk)
+            for c in self.components
+            if self.cleaned_data.get(f"component_{c.pk}")
+        ]
+
+
+class LookupForm(forms.Form):
+    code = forms.CharField(
+        label=_("Mã hồ sơ"),
+        max_length=64,
+        error_messages={"required": _("Vui lòng nhập mã hồ sơ.")},
+        help_text=_("In trên giấy tiếp nhận và hẹn trả kết quả, ví dụ 000.00.01.H37-250801-0001."),
+    )
+    id_number = forms.CharField(
+        label=_("Số định danh cá nhân của người nộp"),
+        max_length=20,
+        error_messages={"required": _("Vui lòng nhập số định danh cá nhân của người nộp hồ sơ.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Lý do rút hồ sơ"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Vui lòng ghi rõ lý do rút hồ sơ.")},
+    )
+
+
+class SupplementForm(forms.Form):
+    files = MultipleFileField(
+        label=_("Giấy tờ bổ sung"),
+        help_text=_("Có thể chọn nhiều tệp cùng lúc."),
+        error_messages={**FILE_MESSAGES, "required": _("Vui lòng chọn ít nhất một tệp.")},
+    )

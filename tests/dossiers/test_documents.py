@@ -1,0 +1,132 @@
+"""Form 01, the receipt and appointment slip, as an A5 PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import unicodedata
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+
+from motcua.core.problems import InvalidInput
+from motcua.dossiers import documents, services
+from motcua.dossiers.models import Channel, Dossier
+from tests import factories
+
+A5_POINTS = (419.53, 595.28)  # 148 x 210 mm
+
+
+@pytest.fixture
+def received(world) -> Dossier:
+    dossier = world.submit_online()
+    return services.receive(dossier, world.desk)
+
+
+@pytest.fixture
+def pdf(received) -> PdfReader:
+    data = documents.receipt_pdf(received)
+    assert data.startswith(b"%PDF")
+    return PdfReader(io.BytesIO(data))
+
+
+def _text(reader: PdfReader) -> str:
+    return unicodedata.normalize("NFC", "\n".join(p.extract_text() for p in reader.pages))
+
+
+def _font_names(reader: PdfReader) -> set[str]:
+    names = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            names.add(str(font["/BaseFont"]))
+            for descendant in font.get("/DescendantFonts", []):
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    return names
+
+
+def test_receipt_is_one_a5_page(pdf):
+    assert len(pdf.pages) == 1
+    box = pdf.pages[0].mediabox
+    assert float(box.width) == pytest.approx(A5_POINTS[0], abs=1)
+    assert float(box.height) == pytest.approx(A5_POINTS[1], abs=1)
+
+
+def test_receipt_shows_the_dossier_in_vietnamese(pdf, received, world):
+    text = _text(pdf)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert "Độc lập - Tự do - Hạnh phúc" in text
+    assert "GIẤY TIẾP NHẬN HỒ SƠ" in text
+    assert received.code in text
+    assert "Nguyễn Văn Dân" in text
+    assert received.applicant_id_number in text
+    assert world.proc.code in text
+    assert "SỞ XÂY DỰNG" in text
+    assert "Giấy tờ số 1" in text and "Giấy tờ số 2" in text
+    assert "Tệp điện tử" in text
+    received_local = received.received_at.astimezone(documents.VN_TZ)
+    assert f"{received_local:%d/%m/%Y %H:%M}" in text
+    due = received.due_at.astimezone(documents.VN_TZ)
+    assert f"{due:%H} giờ {due:%M} phút, ngày {due:%d/%m/%Y}" in text
+    # The receiving officer signs; create_officer names him "Cán bộ <username>".
+    assert "Cán bộ desk" in text
+
+
+def test_receipt_embeds_liberation_serif(pdf):
+    names = _font_names(pdf)
+    assert names and all("Liberation" in n for n in names), names
+    assert any("Bold" in n for n in names), names  # real bold face, not a synthetic one
+
+
+def test_desk_dossier_lists_paper_components(world):
+    dossier = services.submit(
+        procedure=world.proc,
+        applicant=factories.applicant(),
+        actor=world.desk,
+        channel=Channel.DESK,
+    ).dossier
+    text = _text(PdfReader(io.BytesIO(documents.receipt_pdf(dossier))))
+    assert "Bản giấy" in text
+    assert dossier.code in text
+
+
+def test_not_received_dossier_is_refused(world):
+    dossier = world.submit_online()
+    with pytest.raises(InvalidInput) as err:
+        documents.receipt_pdf(dossier)
+    assert err.value.code == "not_received"
+    assert "chưa được tiếp nhận" in err.value.message
+
+
+def test_qr_payload_holds_code_procedure_and_id(received, world):
+    payload = documents.receipt_qr_payload(received)
+    assert payload.split("|") == [received.code, world.proc.code, "001090000001"]
+
+
+def test_qr_svg_is_a_vector_image():
+    svg = documents.qr_svg("000.00.01.H37-260105-0001|1.013225|001090000001")
+    assert svg.lstrip().startswith(("<svg", "<?xml"))
+    assert "<svg" in svg and "<path" in svg and svg.rstrip().endswith("</svg>")
+    assert documents.svg_data_uri(svg).startswith("data:image/svg+xml;base64,")
+
+
+def test_formatting_helpers():
+    at = dt.datetime(2026, 1, 5, 7, 30, tzinfo=dt.UTC)  # 14:30 in Hanoi
+    assert documents.format_datetime(at) == "05/01/2026 14:30"
+    assert documents.format_appointment(at) == "14 giờ 30 phút, ngày 05/01/2026"
+    assert documents.format_date_line("Ninh Bình", dt.date(2026, 2, 3)) == (
+        "Ninh Bình, ngày 03 tháng 02 năm 2026"
+    )
+    assert documents.format_date_line("Ninh Bình", dt.date(2026, 11, 20)) == (
+        "Ninh Bình, ngày 20 tháng 11 năm 2026"
+    )
+    assert documents.format_days(Decimal("3.00")) == "3"
+    assert documents.format_days(Decimal("0.50")) == "0,5"
+    assert documents.format_vnd(1500000) == "1.500.000 đồng"
+
+
+def test_date_line_uses_the_agency_place(received):
+    assert documents.place_name(received.agency) == "Ninh Bình"
+    assert documents.receipt_context(received)["date_line"].startswith("Ninh Bình, ngày ")
