@@ -4,6 +4,14 @@ from django.db import connection
 from motcua.core import dbguard
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Threads (live server, parallel submissions) must not keep connections open past the
+    # test, or the test database cannot be dropped at the end of the run.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
 @pytest.fixture(autouse=True)
 def _isolated_files(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

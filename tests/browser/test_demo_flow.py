@@ -27,10 +27,12 @@ ID_NUMBER = "001090000001"
 
 
 @pytest.fixture
-def browser(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (make system-deps)")
+def browser(monkeypatch, live_server):
+    # Depends on live_server so the browser (and its keep-alive connections) closes before
+    # the server stops and the test database is flushed.
+    from playwright import sync_api
+
+    assert os.path.exists(CHROMIUM), "Debian chromium is missing: run `make system-deps`"
     # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls
     # are still plain synchronous code, so Django's async guard must stand aside.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -74,6 +76,17 @@ def _act(page, action: str) -> None:
 
 
 def test_demo_flow(browser, live_server, world, pdf_files):
+    try:
+        _demo_flow(browser, live_server, world, pdf_files)
+    finally:
+        # The ORM calls made while Playwright runs live in their own context and so hold
+        # their own connection: close it here, or the test database cannot be dropped.
+        from django.db import connections
+
+        connections.close_all()
+
+
+def _demo_flow(browser, live_server, world, pdf_files):
     proc = world.proc
 
     # --- citizen: search without diacritics, open the procedure, submit -------------

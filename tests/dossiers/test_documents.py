@@ -130,3 +130,18 @@ def test_formatting_helpers():
 def test_date_line_uses_the_agency_place(received):
     assert documents.place_name(received.agency) == "Ninh Bình"
     assert documents.receipt_context(received)["date_line"].startswith("Ninh Bình, ngày ")
+
+
+def test_long_component_list_stays_a5_and_complete(world):
+    proc = factories.procedure(world.dept, code="1.004227", components=0)
+    for i in range(12):
+        proc.components.create(name=f"Bản sao giấy tờ chứng minh số {i + 1}", order=i)
+    dossier = services.submit(
+        procedure=proc, applicant=factories.applicant(), actor=world.desk, channel=Channel.DESK
+    ).dossier
+    reader = PdfReader(io.BytesIO(documents.receipt_pdf(dossier)))
+    for page in reader.pages:
+        assert float(page.mediabox.width) == pytest.approx(A5_POINTS[0], abs=1)
+    text = _text(reader)
+    assert "Bản sao giấy tờ chứng minh số 12" in text
+    assert "NGƯỜI TIẾP NHẬN HỒ SƠ" in text

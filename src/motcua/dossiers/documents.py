@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -132,11 +133,8 @@ def _component_rows(dossier: Dossier) -> tuple[list[ComponentRow], int]:
     rows = []
     for number, component in enumerate(dossier.procedure.components.all(), start=1):
         n = files.get(component.pk, 0)
-        if n:
-            how = "Tệp điện tử"
-        else:
-            # At the desk or by post, what has no file was handed in on paper.
-            how = "Không nộp" if online else "Bản giấy"
+        # At the desk or by post, a component with no file was handed in on paper.
+        how = "Tệp điện tử" if n else ("Không nộp" if online else "Bản giấy")
         rows.append(
             ComponentRow(number, component.name, component.copies, component.required, n, how)
         )
@@ -197,8 +195,12 @@ def receipt_context(dossier: Dossier) -> dict[str, Any]:
 
 def _url_fetcher() -> Any:
     """Only data: URIs (the QR code); never the network or the file system."""
-    from weasyprint.urls import URLFetcher
+    try:
+        from weasyprint.urls import URLFetcher  # recent WeasyPrint: a fetcher class
+    except ImportError:  # older: a function fetcher
+        from weasyprint import default_url_fetcher
 
+        return partial(default_url_fetcher, allowed_protocols={"data"})
     return URLFetcher(allowed_protocols={"data"})
 
 
