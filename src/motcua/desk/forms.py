@@ -8,48 +8,18 @@ from __future__ import annotations
 import uuid
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog.models import Agency
-from motcua.core.storage import ALLOWED_TYPES
+from motcua.core.forms import (
+    ACCEPT,
+    FILE_MESSAGES,
+    REQUIRED,
+    MultipleFileField,
+)
 from motcua.dossiers import services
 from motcua.dossiers.models import Channel, ReturnMethod
-
-ACCEPT = ",".join(sorted(ALLOWED_TYPES))
-# Explicit Vietnamese messages, whatever language the browser asks for.
-REQUIRED = {"required": _("Vui lòng nhập thông tin này."), "invalid": _("Giá trị không hợp lệ.")}
-FILE_MESSAGES = {
-    "required": _("Vui lòng chọn tệp."),
-    "invalid": _("Tệp gửi lên không hợp lệ."),
-    "empty": _("Tệp rỗng."),
-    "missing": _("Không nhận được tệp."),
-}
-
-
-def max_size_text() -> str:
-    return f"{settings.MOTCUA_MAX_ATTACHMENT_BYTES / 1048576:.0f} MB"
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
-        kwargs.setdefault("error_messages", FILE_MESSAGES)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if not data:
-            # An empty list slips past FileField's own "required" check.
-            return [single(None, initial)] if self.required else []
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data]
-        return [single(data, initial)]
 
 
 def _note():

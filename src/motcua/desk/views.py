@@ -29,6 +29,7 @@ from motcua.catalog.models import Officer, Procedure
 from motcua.catalog.selectors import search_procedures
 from motcua.core import audit
 from motcua.core.calendar import MINUTES_PER_DAY
+from motcua.core.forms import max_size_text
 from motcua.core.problems import DomainError
 from motcua.core.text import vnd, working_days
 from motcua.desk import forms
@@ -186,7 +187,7 @@ def intake(request):
             "procedure": procedure,
             "days_text": working_days(procedure.processing_days),
             "form": form,
-            "max_size": forms.max_size_text(),
+            "max_size": max_size_text(),
         },
         status=status,
     )
@@ -415,7 +416,7 @@ def _render_dossier(request, dossier: Dossier, *, bound=None, error: str = "", s
             "intake_overdue": dossier.status == Status.SUBMITTED
             and dossier.intake_due_at is not None
             and timezone.now() > dossier.intake_due_at,
-            "max_size": forms.max_size_text(),
+            "max_size": max_size_text(),
             "receipt_available": dossier.received_at is not None,
         },
         status=status,

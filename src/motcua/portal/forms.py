@@ -6,50 +6,22 @@ from __future__ import annotations
 import uuid
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog.models import Agency, Field, Procedure
-from motcua.core.storage import ALLOWED_TYPES
+from motcua.core.forms import (
+    ACCEPT,
+    FILE_MESSAGES,
+    REQUIRED,
+    MultipleFileField,
+)
 from motcua.dossiers import services
 
-ACCEPT = ",".join(sorted(ALLOWED_TYPES))  # for <input accept>
-ACCEPT_TEXT = ", ".join(sorted({ext.lstrip(".") for ext in ALLOWED_TYPES}))  # for people
-# Explicit Vietnamese messages: a browser that asks for English (Accept-Language) must
-# not turn half of the page into English.
-REQUIRED = {"required": _("Vui lòng nhập thông tin này."), "invalid": _("Giá trị không hợp lệ.")}
-FILE_MESSAGES = {
+# The portal says which component a missing file belongs to.
+PORTAL_FILE_MESSAGES = {
+    **FILE_MESSAGES,
     "required": _("Vui lòng chọn tệp cho thành phần hồ sơ bắt buộc này."),
-    "invalid": _("Tệp gửi lên không hợp lệ."),
-    "empty": _("Tệp rỗng."),
-    "missing": _("Không nhận được tệp."),
 }
-
-
-def max_size_text() -> str:
-    return f"{settings.MOTCUA_MAX_ATTACHMENT_BYTES / 1048576:.0f} MB"
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (Django's documented pattern)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
-        kwargs.setdefault("error_messages", FILE_MESSAGES)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if not data:
-            # An empty list slips past FileField's own "required" check.
-            return [single(None, initial)] if self.required else []
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data]
-        return [single(data, initial)]
 
 
 class SearchForm(forms.Form):
@@ -138,7 +110,7 @@ class SubmissionForm(ApplicantFields):
             self.fields[f"component_{component.pk}"] = forms.FileField(
                 label=component.name,
                 required=component.required,
-                error_messages=FILE_MESSAGES,
+                error_messages=PORTAL_FILE_MESSAGES,
                 widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
             )
         if not self.is_bound:

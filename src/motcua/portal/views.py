@@ -22,6 +22,7 @@ from django_fsm import can_proceed
 from motcua.catalog.models import Procedure
 from motcua.catalog.selectors import search_procedures
 from motcua.core import audit
+from motcua.core.forms import ACCEPT_TEXT, max_size_text
 from motcua.core.problems import DomainError
 from motcua.core.text import vnd, working_days
 from motcua.dossiers import policy, selectors, services
@@ -153,8 +154,8 @@ def submit(request, code: str):
         {
             "procedure": procedure,
             "form": form,
-            "max_size": forms.max_size_text(),
-            "accept": forms.ACCEPT_TEXT,
+            "max_size": max_size_text(),
+            "accept": ACCEPT_TEXT,
         },
         status=status,
     )
@@ -270,7 +271,7 @@ def _my_dossier_page(
             "supplement_form": (supplement_form or forms.SupplementForm())
             if can_supplement
             else None,
-            "max_size": forms.max_size_text(),
+            "max_size": max_size_text(),
         },
         status=status,
     )
