@@ -706,32 +706,28 @@ def return_result(dossier: Dossier, actor: Actor, method: str, note: str = "") -
     return dossier
 
 
-@transaction.atomic
-def withdraw(dossier: Dossier, actor: Actor, reason: str) -> Dossier:
+def _close(dossier: Dossier, actor: Actor, action: str, reason: str) -> Dossier:
+    """End the dossier early (withdrawal, stop): reason required, open legs closed."""
     dossier = _locked(dossier)
-    policy.require(actor, dossier, "withdraw")
-    reason = _required_reason(reason, "rút hồ sơ")
-    before = _apply(dossier, "withdraw")
+    policy.require(actor, dossier, action)
+    reason = _required_reason(reason, ACTION_LABELS[action])
+    before = _apply(dossier, action)
     now = timezone.now()
     dossier.finished_at = now
     dossier.legs.filter(finished_at__isnull=True).update(finished_at=now)
     dossier.save()
-    _record(dossier, "withdraw", before, actor, note=reason)
+    _record(dossier, action, before, actor, note=reason)
     return dossier
+
+
+@transaction.atomic
+def withdraw(dossier: Dossier, actor: Actor, reason: str) -> Dossier:
+    return _close(dossier, actor, "withdraw", reason)
 
 
 @transaction.atomic
 def stop(dossier: Dossier, actor: Actor, reason: str) -> Dossier:
-    dossier = _locked(dossier)
-    policy.require(actor, dossier, "stop")
-    reason = _required_reason(reason, "dừng xử lý")
-    before = _apply(dossier, "stop")
-    now = timezone.now()
-    dossier.finished_at = now
-    dossier.legs.filter(finished_at__isnull=True).update(finished_at=now)
-    dossier.save()
-    _record(dossier, "stop", before, actor, note=reason)
-    return dossier
+    return _close(dossier, actor, "stop", reason)
 
 
 APOLOGY_STATES = {Status.RECEIVED, Status.PROCESSING, Status.APPROVED, Status.PAYMENT}
