@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 
 from motcua.core import dbguard
+from motcua.core.calendar import forget_cached_calendar
 
 
 def pytest_configure(config):
@@ -17,6 +18,7 @@ def _isolated_files(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MOTCUA_PROVINCE_CODE = "37"
+    forget_cached_calendar()  # each test's database has its own calendar
 
 
 @pytest.fixture

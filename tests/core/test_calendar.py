@@ -138,3 +138,16 @@ def test_one_day_spans_exactly_one_working_day(day):
         day = CAL.next_working_day(day)
     start = at(day.year, day.month, day.day, 7, 30)
     assert CAL.add_days(start, 1) == at(day.year, day.month, day.day, 17)
+
+
+@pytest.mark.django_db
+def test_database_calendar_sees_admin_edits_at_once():
+    from motcua.core.calendar import calendar
+    from motcua.core.models import CalendarDay
+
+    day = dt.date(2026, 12, 1)  # a Tuesday
+    assert calendar().is_working_day(day)
+    CalendarDay.objects.create(date=day, kind=HOLIDAY, name="Nghỉ đột xuất")
+    assert not calendar().is_working_day(day)
+    CalendarDay.objects.filter(date=day).delete()  # queryset delete sends post_delete too
+    assert calendar().is_working_day(day)

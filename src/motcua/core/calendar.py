@@ -10,6 +10,7 @@ day off — here that falls out of the arithmetic, since time only passes inside
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from functools import cached_property
@@ -171,12 +172,28 @@ def _minutes(a: dt.time, b: dt.time) -> int:
     return (b.hour * 60 + b.minute) - (a.hour * 60 + a.minute)
 
 
-def calendar() -> WorkingCalendar:
-    """The province's calendar, reading the editable exceptions from the database."""
+# Per-process cache of the calendar's exceptions, by year: they change a few times a year,
+# and reading them inside every submission's transaction is wasted time under its locks.
+CACHE_SECONDS = 60
+_year_cache: dict[int, tuple[float, dict[dt.date, str]]] = {}
+
+
+def forget_cached_calendar() -> None:
+    """Called when the calendar is edited in this process; others see it within a minute."""
+    _year_cache.clear()
+
+
+def _load_year(year: int) -> dict[dt.date, str]:
     from motcua.core.models import CalendarDay
 
-    def load(year: int) -> dict[dt.date, str]:
-        rows = CalendarDay.objects.filter(date__year=year).values_list("date", "kind")
-        return dict(rows)
+    hit = _year_cache.get(year)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    rows = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "kind"))
+    _year_cache[year] = (time.monotonic(), rows)
+    return rows
 
-    return WorkingCalendar(overrides_for_year=load)
+
+def calendar() -> WorkingCalendar:
+    """The province's calendar, reading the editable exceptions from the database."""
+    return WorkingCalendar(overrides_for_year=_load_year)

@@ -8,6 +8,7 @@ import holidays as holidays_lib
 from django.db import transaction
 
 from motcua.core import audit
+from motcua.core.calendar import forget_cached_calendar
 from motcua.core.models import CalendarDay
 
 
@@ -30,6 +31,7 @@ def seed_calendar(years: Iterable[int], actor: str = "system") -> int:
     existing = set(CalendarDay.objects.filter(date__in=rows).values_list("date", flat=True))
     new = [row for day, row in rows.items() if day not in existing]
     CalendarDay.objects.bulk_create(new)
+    forget_cached_calendar()  # bulk_create sends no post_save
     if new:
         audit.record(
             "calendar.seed",

@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
@@ -86,8 +85,7 @@ def _row_overdue(dossier: Dossier, now) -> bool:
 @officer_required
 def queue(request):
     now = timezone.now()
-    base = selectors.desk_queue(request.user)
-    counts = dict(base.order_by().values_list("status").annotate(n=Count("id")))
+    counts = selectors.queue_counts(request.user, QUEUE_STATUSES, now)
     status = request.GET.get("trang_thai", "")
     if status not in QUEUE_STATUSES:
         status = ""
@@ -115,9 +113,9 @@ def queue(request):
             "mine": mine,
             "query": params.urlencode(),
             "status_counts": [(s, Status(s).label, counts.get(s, 0)) for s in QUEUE_STATUSES],
-            "total": sum(counts.values()),
-            "overdue_count": base.filter(selectors.overdue_q(now)).count(),
-            "mine_count": base.filter(current_assignee=request.user).count(),
+            "total": sum(counts[s] for s in QUEUE_STATUSES),
+            "overdue_count": counts["overdue"],
+            "mine_count": counts["mine"],
         },
     )
 

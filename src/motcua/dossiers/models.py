@@ -51,7 +51,7 @@ NATIONAL_STATUS_NAMES = {
     9: "Đã xử lý xong",
     10: "Đã trả kết quả",
 }
-CLOSED = {Status.REJECTED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED}
+CLOSED = (Status.REJECTED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED)
 OPEN_BEFORE_RESULT = [
     Status.SUBMITTED,
     Status.RECEIVED,
@@ -94,16 +94,21 @@ class ReturnMethod(models.TextChoices):
 
 
 class Dossier(models.Model):
-    code = models.CharField(_("mã hồ sơ"), max_length=64, unique=True)
+    # Unique through Meta.constraints: a plain unique index, without the extra
+    # pattern-ops index PostgreSQL gets for unique=True (lookups are by the whole code).
+    code = models.CharField(_("mã hồ sơ"), max_length=64)
     procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="dossiers")
+    # The three foreign keys below are served by the composite indexes in Meta, which
+    # start with them; single-column indexes would only slow every write.
     agency = models.ForeignKey(
         Agency,
         verbose_name=_("cơ quan tiếp nhận"),
         on_delete=models.PROTECT,
         related_name="received_dossiers",
+        db_index=False,
     )
     current_agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="current_dossiers"
+        Agency, on_delete=models.PROTECT, related_name="current_dossiers", db_index=False
     )
     current_assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -121,6 +126,7 @@ class Dossier(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="dossiers",
+        db_index=False,
     )
     applicant_name = models.CharField(_("họ tên người nộp"), max_length=200)
     applicant_id_number = models.CharField(_("số định danh cá nhân"), max_length=20)
@@ -145,16 +151,30 @@ class Dossier(models.Model):
     return_method = models.CharField(
         _("hình thức trả kết quả"), max_length=8, choices=ReturnMethod.choices, blank=True
     )
-    province_code = models.CharField(max_length=8, db_index=True)
+    # Distribution column (Citus-ready schema); one value per province, not a filter.
+    province_code = models.CharField(max_length=8)
 
     class Meta:
         ordering = ["-submitted_at"]
         verbose_name = _("hồ sơ")
         verbose_name_plural = _("hồ sơ")
+        constraints = [models.UniqueConstraint(fields=["code"], name="dossiers_dossier_code_key")]
         indexes = [
             models.Index(fields=["agency", "status", "due_at"]),
             models.Index(fields=["current_agency", "status", "due_at"]),
             models.Index(fields=["applicant", "submitted_at"]),
+            # Desk queues look at open dossiers only: small partial indexes keep the
+            # queue fast however long the agency's history grows.
+            models.Index(
+                fields=["agency", "status"],
+                condition=~models.Q(status__in=CLOSED),
+                name="dossiers_open_by_agency",
+            ),
+            models.Index(
+                fields=["current_agency", "status"],
+                condition=~models.Q(status__in=CLOSED),
+                name="dossiers_open_by_holder",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
 from motcua.dossiers import policy
@@ -42,6 +42,15 @@ def desk_queue(user: User, *, status: str | None = None, overdue_only: bool = Fa
 
         qs = qs.filter(overdue_q(timezone.now()))
     return qs
+
+
+def queue_counts(user: User, statuses, now) -> dict[str, int]:
+    """Counts for the queue's tabs in one pass over the open dossiers (one query, not
+    one per tab): per status, overdue, and assigned to this officer."""
+    aggregates = {s: Count("id", filter=Q(status=s)) for s in statuses}
+    aggregates["overdue"] = Count("id", filter=overdue_q(now))
+    aggregates["mine"] = Count("id", filter=Q(current_assignee=user))
+    return desk_queue(user).order_by().aggregate(**aggregates)
 
 
 def overdue_q(now) -> Q:

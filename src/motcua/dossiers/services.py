@@ -769,3 +769,47 @@ def apologise(dossier: Dossier, actor: Actor, new_due_at: dt.datetime, reason: s
         data={"old_due_at": old_due.isoformat(), "new_due_at": new_due_at.isoformat()},
     )
     return dossier
+
+
+# --- housekeeping ---------------------------------------------------------------------
+
+STORED_PREFIXES = ("dossiers", "results")
+
+
+def sweep_orphan_files(older_than: dt.timedelta = dt.timedelta(days=1)) -> list[str]:
+    """Delete stored files that no attachment points to.
+
+    Files are streamed to storage before the transaction that records them, so a crash
+    (kill -9, power loss) between the two leaves a file behind. Only files older than
+    `older_than` are touched, so an upload whose transaction is still running is safe.
+    """
+    cutoff = timezone.now() - older_than
+    removed: list[str] = []
+
+    def walk(folder: str):
+        dirs, files = default_storage.listdir(folder)
+        for name in files:
+            yield f"{folder}/{name}"
+        for sub in dirs:
+            yield from walk(f"{folder}/{sub}")
+
+    for prefix in STORED_PREFIXES:
+        if not default_storage.exists(prefix):
+            continue
+        batch: list[str] = []
+        for path in walk(prefix):
+            if default_storage.get_modified_time(path) < cutoff:
+                batch.append(path)
+            if len(batch) >= 500:
+                removed += _delete_unreferenced(batch)
+                batch = []
+        removed += _delete_unreferenced(batch)
+    return removed
+
+
+def _delete_unreferenced(paths: list[str]) -> list[str]:
+    known = set(Attachment.objects.filter(path__in=paths).values_list("path", flat=True))
+    orphans = [p for p in paths if p not in known]
+    for path in orphans:
+        default_storage.delete(path)
+    return orphans
