@@ -22,7 +22,6 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django_fsm import can_proceed
 
 from motcua.catalog.models import Officer, Procedure
 from motcua.catalog.selectors import search_procedures
@@ -348,29 +347,6 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def available_actions(user, dossier: Dossier) -> list[str]:
-    """The actions this officer may take on this dossier now: role and agency
-    (policy.allowed), the lifecycle graph (can_proceed), and the once-only rules the
-    services enforce, so that no form is offered that can only fail."""
-    names = []
-    for name in ACTIONS:
-        if not policy.allowed(user, dossier, name):
-            continue
-        if name == "apologise":
-            ok = (
-                dossier.status in services.APOLOGY_STATES
-                and dossier.due_at is not None
-                and dossier.apologised_at is None
-            )
-        else:
-            ok = can_proceed(getattr(dossier, name))
-        if name == "request_supplement" and dossier.supplement_count >= 1:
-            ok = False
-        if ok:
-            names.append(name)
-    return names
-
-
 def _legs(dossier: Dossier):
     legs = list(dossier.legs.select_related("agency", "assignee"))
     for leg in legs:
@@ -394,8 +370,10 @@ def _render_dossier(request, dossier: Dossier, *, bound=None, error: str = "", s
     audit.record_read(request.user, "dossier", dossier.code, PERSONAL_FIELDS)
     bound_name, bound_form = bound or (None, None)
     action_forms = []
-    for name in available_actions(request.user, dossier):
-        spec = ACTIONS[name]
+    available = set(policy.available_actions(request.user, dossier))
+    for name, spec in ACTIONS.items():  # in the page's order, not the policy's
+        if name not in available:
+            continue
         form = bound_form if name == bound_name else spec.form(prefix=name, dossier=dossier)
         action_forms.append((spec, form))
     attachments = list(dossier.attachments.select_related("component"))

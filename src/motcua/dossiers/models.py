@@ -52,6 +52,8 @@ NATIONAL_STATUS_NAMES = {
     10: "Đã trả kết quả",
 }
 CLOSED = (Status.REJECTED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED)
+# An apology (form 04) moves the appointment of a dossier still being worked on.
+APOLOGY_STATES = (Status.RECEIVED, Status.PROCESSING, Status.APPROVED, Status.PAYMENT)
 OPEN_BEFORE_RESULT = [
     Status.SUBMITTED,
     Status.RECEIVED,

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
+from django_fsm import can_proceed
 
 from motcua.catalog.models import Officer
 from motcua.core.problems import NotAllowed
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import APOLOGY_STATES, Dossier
 
 Role = Officer.Role
 
@@ -72,6 +73,30 @@ def allowed(user: User | AnonymousUser | None, dossier: Dossier, action: str) ->
 def require(user: User | AnonymousUser | None, dossier: Dossier, action: str) -> None:
     if not allowed(user, dossier, action):
         raise NotAllowed(f"Bạn không có quyền thực hiện thao tác này với hồ sơ {dossier.code}.")
+
+
+def state_allows(dossier: Dossier, action: str) -> bool:
+    """The dossier's state allows the action now: the lifecycle graph, plus the once-only
+    rules (one supplement request, one apology) that the services enforce."""
+    if action == "apologise":  # not a transition: the status stays
+        return (
+            dossier.status in APOLOGY_STATES
+            and dossier.due_at is not None
+            and dossier.apologised_at is None
+        )
+    if action == "request_supplement" and dossier.supplement_count >= 1:
+        return False
+    return can_proceed(getattr(dossier, action))
+
+
+def available_actions(user: User | AnonymousUser | None, dossier: Dossier) -> list[str]:
+    """What this user may do on this dossier now, so that pages and clients offer only
+    actions that can succeed."""
+    return [
+        name
+        for name in OFFICER_ACTIONS
+        if allowed(user, dossier, name) and state_allows(dossier, name)
+    ]
 
 
 def visible_q(user: User | AnonymousUser | None) -> Q:

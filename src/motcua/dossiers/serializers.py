@@ -12,7 +12,6 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.dateparse import parse_datetime
-from django_fsm import can_proceed
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -315,24 +314,7 @@ class DossierDetailSerializer(DossierSummarySerializer):
     def get_allowed_actions(self, dossier: Dossier) -> list[str]:
         """What the caller may do now: their role allows it (policy) and the dossier's
         state allows it (the lifecycle graph), so a client shows only useful buttons."""
-        user = self.context["request"].user
-        return [
-            name
-            for name in ACTION_NAMES
-            if policy.allowed(user, dossier, name) and _state_allows(dossier, name)
-        ]
-
-
-def _state_allows(dossier: Dossier, action: str) -> bool:
-    if action == "apologise":  # not a transition: the status stays
-        return (
-            dossier.status in services.APOLOGY_STATES
-            and dossier.due_at is not None
-            and dossier.apologised_at is None
-        )
-    if action == "request_supplement" and dossier.supplement_count >= 1:
-        return False
-    return can_proceed(getattr(dossier, action))
+        return policy.available_actions(self.context["request"].user, dossier)
 
 
 class EventSerializer(serializers.ModelSerializer):

@@ -27,6 +27,7 @@ from motcua.core.problems import IllegalTransition, InvalidInput, NotAllowed
 from motcua.core.storage import StoredFile, check_upload, store
 from motcua.dossiers import policy, stats
 from motcua.dossiers.models import (
+    APOLOGY_STATES,
     NATIONAL_STATUS,
     Attachment,
     Channel,
@@ -728,9 +729,6 @@ def withdraw(dossier: Dossier, actor: Actor, reason: str) -> Dossier:
 @transaction.atomic
 def stop(dossier: Dossier, actor: Actor, reason: str) -> Dossier:
     return _close(dossier, actor, "stop", reason)
-
-
-APOLOGY_STATES = {Status.RECEIVED, Status.PROCESSING, Status.APPROVED, Status.PAYMENT}
 
 
 @transaction.atomic

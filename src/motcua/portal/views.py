@@ -17,7 +17,6 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_fsm import can_proceed
 
 from motcua.catalog.models import Procedure
 from motcua.catalog.selectors import search_procedures
@@ -250,12 +249,9 @@ def _supplement_request(dossier: Dossier) -> Event | None:
 def _my_dossier_page(
     request, dossier: Dossier, *, withdraw_form=None, supplement_form=None, status: int = 200
 ):
-    can_withdraw = policy.allowed(request.user, dossier, "withdraw") and can_proceed(
-        dossier.withdraw
-    )
-    can_supplement = policy.allowed(request.user, dossier, "complete_supplement") and can_proceed(
-        dossier.complete_supplement
-    )
+    available = policy.available_actions(request.user, dossier)
+    can_withdraw = "withdraw" in available
+    can_supplement = "complete_supplement" in available
     return render(
         request,
         "portal/my_dossier_detail.html",
