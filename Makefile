@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test install system-deps migrate demo lint format clean
+.PHONY: run test install system-deps migrate demo lint format clean bench bench-full
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,14 @@ run: demo
 test: install
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
 	@if [ -n "$$DATABASE_URL" ]; then echo "(suite ran on $$DATABASE_URL)"; fi
+
+# Benchmarks on PostgreSQL (database MOTCUA_BENCH_DB, default motcua_bench): small set
+# in a few minutes; bench-full runs 1 M and 10 M dossiers. Figures go to bench/RESULTS.md.
+bench: install
+	$(BIN)/python -m bench.run
+
+bench-full: install
+	$(BIN)/python -m bench.run --full
 
 lint: install
 	$(BIN)/ruff check .
