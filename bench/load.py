@@ -1,0 +1,368 @@
+"""HTTP load against gunicorn on 127.0.0.1: submissions, lookups, desk queue, transitions.
+
+    .venv/bin/python -m bench.load [--levels 1,4,16,32] [--requests 300] [--seconds 10]
+
+Starts `gunicorn motcua.wsgi -w 2 --bind 127.0.0.1:8765` on the bench database (fill it
+first with bench.generate), then runs each scenario at each concurrency level with an
+asyncio httpx client, every level bounded by a request count and a time limit:
+
+  submit    POST /api/v1/dossiers/ multipart, one 100 KB PDF per component (2), token of
+            a citizen, a fresh Idempotency-Key each
+  lookup    GET /api/v1/dossiers/{code}/ by the citizen who owns the dossier
+  queue     GET /mot-cua/ as a desk officer (session), the busiest agencies
+  process   POST .../actions/receive/ then .../actions/assign/ (to the agency's
+            specialist) on dossiers waiting at the desk, token of the agency's desk officer
+
+Reports throughput and p50/p95/p99 latency per scenario and level. Only 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+
+from bench.common import HOST, PASSWORD, PORT, Gunicorn, connect, log, percentile
+
+BASE = f"http://{HOST}:{PORT}"
+
+
+def pdf_bytes(size: int) -> bytes:
+    """A PDF header, padding, and an end marker: accepted by the upload sniffing."""
+    head = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n"
+    tail = b"\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    return head + b"0" * max(0, size - len(head) - len(tail)) + tail
+
+
+@dataclass
+class Stats:
+    scenario: str
+    concurrency: int
+    requests: int
+    ok: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    statuses: dict[str, int]
+
+    @property
+    def rps(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    def line(self) -> str:
+        return (
+            f"| {self.scenario} | {self.concurrency} | {self.requests} | {self.errors} | "
+            f"{self.rps:,.1f} | {self.p50_ms:.1f} | {self.p95_ms:.1f} | {self.p99_ms:.1f} |"
+        )
+
+    def as_dict(self) -> dict:
+        return {**self.__dict__, "rps": round(self.rps, 1)}
+
+
+TABLE_HEADER = [
+    "| scenario | concurrency | requests | errors | ok req/s | p50 ms | p95 ms | p99 ms |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+]
+
+Request = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+
+
+async def run_level(
+    name: str, request: Request, concurrency: int, max_requests: int, max_seconds: float
+) -> Stats:
+    latencies: list[float] = []
+    statuses: dict[str, int] = {}
+    counter = itertools.count()
+    deadline = time.perf_counter() + max_seconds
+    errors = 0
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    timeout = httpx.Timeout(30.0)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while time.perf_counter() < deadline:
+            i = next(counter)
+            if i >= max_requests:
+                return
+            t = time.perf_counter()
+            try:
+                r = await request(client, i)
+                key = str(r.status_code)
+            except (httpx.HTTPError, IndexError) as exc:
+                key = type(exc).__name__
+                r = None
+            dt_ = time.perf_counter() - t
+            statuses[key] = statuses.get(key, 0) + 1
+            if r is not None and r.status_code < 400:
+                latencies.append(dt_)
+            else:
+                errors += 1
+
+    async with httpx.AsyncClient(base_url=BASE, limits=limits, timeout=timeout) as client:
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+    latencies.sort()
+    return Stats(
+        name,
+        concurrency,
+        len(latencies) + errors,
+        len(latencies),
+        errors,
+        elapsed,
+        percentile(latencies, 50) * 1000,
+        percentile(latencies, 95) * 1000,
+        percentile(latencies, 99) * 1000,
+        statuses,
+    )
+
+
+# --- scenario data ----------------------------------------------------------------------
+
+
+def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = []
+    for k, v in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        )
+    for k, (filename, data) in files.items():
+        parts.append(
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"; '
+                f'filename="{filename}"\r\nContent-Type: application/pdf\r\n\r\n'
+            ).encode()
+            + data
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def submission_bodies(n: int = 40, file_size: int = 100 * 1024) -> list[tuple[bytes, str]]:
+    """Bodies for n department procedures (each with its own components)."""
+    with connect() as conn:
+        rows = conn.execute(
+            "SELECT p.code, array_agg(c.id ORDER BY c.id) FROM catalog_procedure p "
+            "JOIN catalog_component c ON c.procedure_id = p.id "
+            "WHERE p.agency_id IS NOT NULL AND p.is_active GROUP BY p.id ORDER BY p.id LIMIT %s",
+            [n],
+        ).fetchall()
+    pdf = pdf_bytes(file_size)
+    bodies = []
+    for i, (code, components) in enumerate(rows):
+        fields = {
+            "procedure_code": code,
+            "applicant_name": "Nguyễn Văn Bench",
+            "applicant_id_number": f"{100000000000 + i:012d}",
+            "subject": "bench",
+        }
+        files = {f"component_{c}": (f"giay-to-{c}.pdf", pdf) for c in components}
+        bodies.append(multipart(fields, files))
+    return bodies
+
+
+def citizen_tokens(n: int = 200) -> list[str]:
+    from bench.generate import token_for
+
+    return [token_for(f"citizen.{i}") for i in range(1, n + 1)]
+
+
+def owned_codes(limit: int = 5000) -> list[tuple[str, str]]:
+    """(code, owner's token) of online dossiers, a sample spread over the table."""
+    from bench.generate import token_for
+
+    with connect() as conn:
+        rows = conn.execute(
+            "SELECT d.code, u.username FROM dossiers_dossier d TABLESAMPLE SYSTEM (5) "
+            "JOIN auth_user u ON u.id = d.applicant_id LIMIT %s",
+            [limit],
+        ).fetchall()
+        if len(rows) < 100:
+            rows = conn.execute(
+                "SELECT d.code, u.username FROM dossiers_dossier d "
+                "JOIN auth_user u ON u.id = d.applicant_id LIMIT %s",
+                [limit],
+            ).fetchall()
+    return [(code, token_for(user)) for code, user in rows]
+
+
+def waiting_dossiers(limit: int) -> list[tuple[str, str, str, str]]:
+    """(code, desk token, agency identifier, specialist username) of submitted dossiers."""
+    from bench.generate import token_for
+
+    with connect() as conn:
+        rows = conn.execute(
+            "SELECT d.code, a.id, a.identifier FROM dossiers_dossier d "
+            "JOIN catalog_agency a ON a.id = d.agency_id WHERE d.status = 'submitted' "
+            "ORDER BY d.id DESC LIMIT %s",
+            [limit],
+        ).fetchall()
+    return [
+        (code, token_for(f"desk.{aid}"), ident, f"specialist.{aid}") for code, aid, ident in rows
+    ]
+
+
+def busiest_desks(n: int = 4) -> list[str]:
+    with connect() as conn:
+        rows = conn.execute(
+            "SELECT agency_id FROM dossiers_agencystatuscount WHERE status NOT IN "
+            "('rejected', 'withdrawn', 'stopped', 'returned') GROUP BY agency_id "
+            "ORDER BY sum(count) DESC LIMIT %s",
+            [n],
+        ).fetchall()
+    return [f"desk.{r[0]}" for r in rows]
+
+
+def login(username: str) -> httpx.Cookies:
+    with httpx.Client(base_url=BASE, timeout=30) as client:
+        page = client.get("/dang-nhap/")
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        token = match.group(1) if match else client.cookies.get("csrftoken", "")
+        r = client.post(
+            "/dang-nhap/",
+            data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+            headers={"Referer": f"{BASE}/dang-nhap/"},
+        )
+        if r.status_code not in (200, 302) or "sessionid" not in client.cookies:
+            raise RuntimeError(f"login of {username} failed: {r.status_code}")
+        return client.cookies
+
+
+# --- scenarios ----------------------------------------------------------------------------
+
+
+def make_submit() -> Request:
+    bodies = submission_bodies()
+    tokens = citizen_tokens()
+
+    async def submit(client: httpx.AsyncClient, i: int) -> httpx.Response:
+        body, ctype = bodies[i % len(bodies)]
+        return await client.post(
+            "/api/v1/dossiers/",
+            content=body,
+            headers={
+                "Content-Type": ctype,
+                "Authorization": f"Token {tokens[i % len(tokens)]}",
+                "Idempotency-Key": f"load-{uuid.uuid4().hex}",
+            },
+        )
+
+    return submit
+
+
+def make_lookup() -> Request:
+    pairs = owned_codes()
+    if not pairs:
+        raise RuntimeError("no online dossiers to look up: run bench.generate first")
+
+    async def lookup(client: httpx.AsyncClient, i: int) -> httpx.Response:
+        code, token = pairs[(i * 7919) % len(pairs)]
+        return await client.get(
+            f"/api/v1/dossiers/{code}/", headers={"Authorization": f"Token {token}"}
+        )
+
+    return lookup
+
+
+def make_queue() -> Request:
+    jars = [login(u) for u in busiest_desks()]
+    cookie_headers = [
+        "; ".join(f"{k}={v}" for k, v in jar.items() if k in ("sessionid", "csrftoken"))
+        for jar in jars
+    ]
+
+    async def queue(client: httpx.AsyncClient, i: int) -> httpx.Response:
+        return await client.get("/mot-cua/", headers={"Cookie": cookie_headers[i % len(jars)]})
+
+    return queue
+
+
+def make_process(max_requests: int) -> Request:
+    """Even i: receive dossier i//2; odd i: assign it (after its receive returned)."""
+    pool = waiting_dossiers(max_requests // 2 + 1)
+    received: dict[int, asyncio.Event] = {}
+
+    async def process(client: httpx.AsyncClient, i: int) -> httpx.Response:
+        code, token, ident, specialist = pool[i // 2]  # IndexError: pool used up
+        headers = {"Authorization": f"Token {token}"}
+        if i % 2 == 0:
+            event = received.setdefault(i // 2, asyncio.Event())
+            try:
+                return await client.post(
+                    f"/api/v1/dossiers/{code}/actions/receive/", json={}, headers=headers
+                )
+            finally:
+                event.set()
+        event = received.setdefault(i // 2, asyncio.Event())
+        await asyncio.wait_for(event.wait(), 30)
+        return await client.post(
+            f"/api/v1/dossiers/{code}/actions/assign/",
+            json={"to_agency": ident, "to_user": specialist},
+            headers=headers,
+        )
+
+    return process
+
+
+SCENARIOS = ["submit", "lookup", "queue", "process"]
+
+
+def run(
+    levels: list[int],
+    max_requests: int,
+    max_seconds: float,
+    scenarios: list[str] | None = None,
+    workers: int = 2,
+) -> list[Stats]:
+    results: list[Stats] = []
+    with Gunicorn(workers=workers):
+        for name in scenarios or SCENARIOS:
+            for level in levels:
+                if name == "submit":
+                    request = make_submit()
+                elif name == "lookup":
+                    request = make_lookup()
+                elif name == "queue":
+                    request = make_queue()
+                else:
+                    request = make_process(max_requests)
+                stats = asyncio.run(run_level(name, request, level, max_requests, max_seconds))
+                log(
+                    f"load {name:8s} c={level:<3d} {stats.ok:6d} ok {stats.errors:4d} err "
+                    f"{stats.rps:8.1f} req/s p50 {stats.p50_ms:7.1f} p95 {stats.p95_ms:7.1f} "
+                    f"p99 {stats.p99_ms:7.1f} ms {stats.statuses}"
+                )
+                results.append(stats)
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--levels", default="1,4,16,32")
+    parser.add_argument("--requests", type=int, default=300, help="per scenario and level")
+    parser.add_argument("--seconds", type=float, default=10, help="per scenario and level")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    args = parser.parse_args(argv)
+    levels = [int(x) for x in args.levels.split(",")]
+    results = run(
+        levels, args.requests, args.seconds, args.scenarios.split(","), workers=args.workers
+    )
+    print("\n".join(TABLE_HEADER + [s.line() for s in results]))
+    print(json.dumps([s.as_dict() for s in results]))
+
+
+if __name__ == "__main__":
+    main()
