@@ -4,6 +4,7 @@ from django.core.management import call_command
 from motcua.catalog.models import AdministrativeUnit, Agency, Officer, Procedure
 from motcua.core import audit
 from motcua.core.models import CalendarDay
+from motcua.dossiers.models import Dossier
 
 pytestmark = pytest.mark.django_db
 
@@ -19,12 +20,20 @@ def test_demo_province_loads_and_is_idempotent():
     assert set(Officer.objects.values_list("role", flat=True)) == {"desk", "specialist", "leader"}
     assert Agency.objects.filter(level="commune").count() >= 1
     assert CalendarDay.objects.filter(kind="holiday").exists()
-    counts = (Procedure.objects.count(), Agency.objects.count(), AdministrativeUnit.objects.count())
+    statuses = set(Dossier.objects.values_list("status", flat=True))
+    assert {"submitted", "processing", "supplement", "received", "returned"} <= statuses
+    counts = (
+        Procedure.objects.count(),
+        Agency.objects.count(),
+        AdministrativeUnit.objects.count(),
+        Dossier.objects.count(),
+    )
     call_command("demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert counts == (
         Procedure.objects.count(),
         Agency.objects.count(),
         AdministrativeUnit.objects.count(),
+        Dossier.objects.count(),
     )
     assert audit.verify().ok
 

@@ -44,6 +44,7 @@ class Command(BaseCommand):
             if not User.objects.filter(username="admin").exists():
                 User.objects.create_superuser("admin", "", DEMO_PASSWORD)
         call_command("seed_calendar", stdout=self.stdout)
+        call_command("demo_dossiers", stdout=self.stdout)
         # The worker (`motcua qcluster`) delivers the outbox every minute.
         jobs.schedule_every("motcua.core.outbox.deliver_pending", 1, "deliver-outbox")
         self.stdout.write(
