@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from motcua.core import dbguard
@@ -19,6 +20,7 @@ def _isolated_files(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MOTCUA_PROVINCE_CODE = "37"
     forget_cached_calendar()  # each test's database has its own calendar
+    cache.clear()  # rate-limit counters
 
 
 @pytest.fixture

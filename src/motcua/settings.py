@@ -144,6 +144,19 @@ MOTCUA_MAX_ATTACHMENTS = 20
 MOTCUA_WORK_WINDOWS = [("07:30", "11:30"), ("13:00", "17:00")]
 MOTCUA_PAPER_CUTOFF = "15:00"
 MOTCUA_PROVINCE_CODE = os.environ.get("MOTCUA_PROVINCE_CODE", "")
+# Public lookup (code + ID number): attempts per client address per window.
+MOTCUA_LOOKUP_LIMIT = int(os.environ.get("MOTCUA_LOOKUP_LIMIT", 30))
+MOTCUA_LOOKUP_WINDOW_SECONDS = 600
+MOTCUA_TRUST_X_FORWARDED_FOR = env_bool("MOTCUA_TRUST_X_FORWARDED_FOR", False)
+
+# Per-process cache by default; MOTCUA_REDIS_URL shares it (and the rate limits) between
+# the app's processes.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if os.environ.get("MOTCUA_REDIS_URL"):
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["MOTCUA_REDIS_URL"],
+    }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -412,3 +412,25 @@ def test_result_is_downloadable_by_the_owner_once_returned(client, world):
     assert client.get(url).status_code == 404
     client.logout()
     assert client.get(url).status_code == 404
+
+
+def test_lookup_is_rate_limited_per_client(client, world, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.MOTCUA_LOOKUP_LIMIT = 3
+    dossier = world.submit_online()
+    guesses = [f"00109000{n:04d}" for n in range(4)]
+    statuses = [
+        client.post(reverse("lookup"), {"code": dossier.code, "id_number": g}).status_code
+        for g in guesses
+    ]
+    assert statuses == [200, 200, 200, 429]
+    # Even the right ID number is refused until the window passes: guessing gains nothing.
+    response = client.post(
+        reverse("lookup"), {"code": dossier.code, "id_number": dossier.applicant_id_number}
+    )
+    assert response.status_code == 429
+    assert "quá nhiều lần" in response.content.decode()
+    assert "Mới đăng ký" not in response.content.decode()
+    cache.clear()

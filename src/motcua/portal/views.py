@@ -7,6 +7,7 @@ message is already Vietnamese and is shown as is.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from motcua.catalog.models import Procedure
 from motcua.catalog.selectors import search_procedures
-from motcua.core import audit
+from motcua.core import audit, ratelimit
 from motcua.core.forms import ACCEPT_TEXT, max_size_text
 from motcua.core.problems import DomainError
 from motcua.core.text import vnd, working_days
@@ -204,6 +205,14 @@ def lookup(request):
     searched = False
     if request.method == "POST":
         form = forms.LookupForm(request.POST)
+        if not ratelimit.allow(
+            "lookup",
+            ratelimit.client_ip(request),
+            settings.MOTCUA_LOOKUP_LIMIT,
+            settings.MOTCUA_LOOKUP_WINDOW_SECONDS,
+        ):
+            form.add_error(None, _("Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút."))
+            return render(request, "portal/lookup.html", {"form": form}, status=429)
         if form.is_valid():
             searched = True
             dossier = selectors.public_status(
