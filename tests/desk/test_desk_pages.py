@@ -414,3 +414,77 @@ def test_receipt_is_a_pdf(client, world):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+# --- forms 02, 03 and 04 --------------------------------------------------------------
+
+NOTICE_URLS = ["desk:supplement_notice", "desk:refusal_notice", "desk:apology_notice"]
+
+
+def _notice_links(body: str, code: str) -> set[str]:
+    return {name for name in NOTICE_URLS if reverse(name, args=[code]) in body}
+
+
+def test_notice_links_only_when_the_form_exists(client, world):
+    client.force_login(world.desk)
+    plain = services.receive(world.submit_online(), world.desk)
+    assert _notice_links(_page(client, plain), plain.code) == set()
+
+    asked = services.request_supplement(world.submit_online(), world.desk, ["Bản vẽ thiết kế"])
+    body = _page(client, asked)
+    assert _notice_links(body, asked.code) == {"desk:supplement_notice"}
+    assert "mẫu 02" in body
+
+    refused = services.refuse(world.submit_online(), world.desk, "Không thuộc thẩm quyền")
+    assert _notice_links(_page(client, refused), refused.code) == {"desk:refusal_notice"}
+
+    stopped = services.stop(
+        services.receive(world.submit_online(), world.desk), world.leader, "Lý do dừng"
+    )
+    body = _page(client, stopped)
+    assert _notice_links(body, stopped.code) == {"desk:refusal_notice"}
+    assert "thông báo dừng xử lý hồ sơ" in body
+
+    late = services.receive(world.submit_online(), world.desk)
+    late = services.apologise(late, world.desk, late.due_at + dt.timedelta(days=5), "Cần xác minh")
+    assert _notice_links(_page(client, late), late.code) == {"desk:apology_notice"}
+
+
+def test_missing_notice_is_404(client, world):
+    dossier = services.receive(world.submit_online(), world.desk)
+    client.force_login(world.desk)
+    for name in NOTICE_URLS:
+        assert client.get(reverse(name, args=[dossier.code])).status_code == 404
+
+
+def _with_notice(world, name: str) -> Dossier:
+    """A dossier of world.dept for which form `name` (02, 03 or 04) exists."""
+    if name == "desk:supplement_notice":
+        return services.request_supplement(world.submit_online(), world.desk, ["Bản vẽ"])
+    if name == "desk:refusal_notice":
+        return services.refuse(world.submit_online(), world.desk, "Không thuộc thẩm quyền")
+    dossier = services.receive(world.submit_online(), world.desk)
+    return services.apologise(
+        dossier, world.desk, dossier.due_at + dt.timedelta(days=5), "Cần xác minh"
+    )
+
+
+@pytest.mark.parametrize("name", NOTICE_URLS)
+def test_notice_is_a_pdf_for_the_agency_only_and_logs_the_read(client, world, name):
+    dossier = _with_notice(world, name)
+    url = reverse(name, args=[dossier.code])
+    client.force_login(world.other_desk)
+    assert client.get(url).status_code == 404
+    client.force_login(world.citizen)
+    assert client.get(url).status_code == 403  # officers only; citizens use the portal
+    client.force_login(world.desk)
+    reads = AuditEntry.objects.filter(action="read", object_id=dossier.code)
+    before = reads.count()
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("inline; filename=")
+    assert dossier.code in response["Content-Disposition"]
+    assert response.content.startswith(b"%PDF")
+    assert reads.count() == before + 1
+    assert "applicant_id_number" in reads.last().data["fields"]

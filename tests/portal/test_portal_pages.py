@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -412,6 +413,71 @@ def test_result_is_downloadable_by_the_owner_once_returned(client, world):
     assert client.get(url).status_code == 404
     client.logout()
     assert client.get(url).status_code == 404
+
+
+# --- forms 02, 03 and 04 --------------------------------------------------------------
+
+MY_NOTICES = ["my_supplement_notice", "my_refusal_notice", "my_apology_notice"]
+
+
+def _my_notice_links(body: str, code: str) -> set[str]:
+    return {name for name in MY_NOTICES if reverse(name, args=[code]) in body}
+
+
+def _detail(client, dossier) -> str:
+    response = client.get(reverse("my_dossier_detail", args=[dossier.code]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_notice_links_only_when_the_form_exists(client, world):
+    client.force_login(world.citizen)
+    plain = world.submit_online()
+    assert _my_notice_links(_detail(client, plain), plain.code) == set()
+
+    asked = services.request_supplement(world.submit_online(), world.desk, ["Bản vẽ thiết kế"])
+    body = _detail(client, asked)
+    assert _my_notice_links(body, asked.code) == {"my_supplement_notice"}
+    assert "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (mẫu 02)" in body
+
+    refused = services.refuse(world.submit_online(), world.desk, "Không thuộc thẩm quyền")
+    assert _my_notice_links(_detail(client, refused), refused.code) == {"my_refusal_notice"}
+
+    late = services.receive(world.submit_online(), world.desk)
+    late = services.apologise(late, world.desk, late.due_at + dt.timedelta(days=5), "Cần xác minh")
+    assert _my_notice_links(_detail(client, late), late.code) == {"my_apology_notice"}
+
+
+def _with_my_notice(world, name: str) -> Dossier:
+    if name == "my_supplement_notice":
+        return services.request_supplement(world.submit_online(), world.desk, ["Bản vẽ"])
+    if name == "my_refusal_notice":
+        dossier = services.receive(world.submit_online(), world.desk)
+        return services.stop(dossier, world.leader, "Dừng theo quyết định của cơ quan")
+    dossier = services.receive(world.submit_online(), world.desk)
+    return services.apologise(
+        dossier, world.desk, dossier.due_at + dt.timedelta(days=5), "Cần xác minh"
+    )
+
+
+@pytest.mark.parametrize("name", MY_NOTICES)
+def test_notice_pdf_is_for_the_owner_only(client, world, name):
+    dossier = _with_my_notice(world, name)
+    url = reverse(name, args=[dossier.code])
+    client.force_login(world.other_citizen)
+    assert client.get(url).status_code == 404
+    client.force_login(world.desk)  # officers use the desk's copy
+    assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302  # to the login page
+    client.force_login(world.citizen)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    # Another form of the same dossier does not exist: 404, not an error page.
+    other = next(n for n in MY_NOTICES if n != name)
+    assert client.get(reverse(other, args=[dossier.code])).status_code == 404
 
 
 def test_lookup_is_rate_limited_per_client(client, world, settings):

@@ -16,8 +16,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,10 +29,10 @@ from motcua.catalog.selectors import search_procedures
 from motcua.core import audit
 from motcua.core.calendar import MINUTES_PER_DAY
 from motcua.core.forms import max_size_text
-from motcua.core.problems import DomainError
+from motcua.core.problems import DomainError, InvalidInput
 from motcua.core.text import vnd, working_days
 from motcua.desk import forms
-from motcua.dossiers import policy, selectors, services
+from motcua.dossiers import documents, policy, selectors, services
 from motcua.dossiers.models import (
     EVENT_LABELS,
     OPEN_BEFORE_RESULT,
@@ -394,6 +395,10 @@ def _render_dossier(request, dossier: Dossier, *, bound=None, error: str = "", s
             and timezone.now() > dossier.intake_due_at,
             "max_size": max_size_text(),
             "receipt_available": dossier.received_at is not None,
+            "notices": [
+                (reverse(f"desk:{notice.name}_notice", args=[dossier.code]), label)
+                for notice, label in documents.available_notices(dossier)
+            ],
         },
         status=status,
     )
@@ -442,10 +447,38 @@ def receipt(request, code: str):
     dossier = selectors.dossier_for(request.user, code)
     if dossier.received_at is None:
         raise Http404
-    # Imported here: the PDF module pulls in WeasyPrint, which the other pages don't need.
-    from motcua.dossiers.documents import receipt_pdf
-
     audit.record_read(request.user, "dossier", dossier.code, PERSONAL_FIELDS)
-    response = HttpResponse(receipt_pdf(dossier), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="phieu-tiep-nhan-{dossier.code}.pdf"'
-    return response
+    return documents.pdf_response(
+        documents.receipt_pdf(dossier), f"phieu-tiep-nhan-{dossier.code}.pdf"
+    )
+
+
+def _notice(request, code: str, name: str):
+    """Forms 02-04 of a dossier the officer can see; 404 when the form does not exist
+    (no such event), like the receipt of a dossier not yet received."""
+    dossier = selectors.dossier_for(request.user, code)
+    notice = documents.NOTICES[name]
+    try:
+        data = notice.render(dossier)
+    except InvalidInput:
+        raise Http404 from None
+    audit.record_read(request.user, "dossier", dossier.code, PERSONAL_FIELDS)
+    return documents.pdf_response(data, f"{notice.filename}-{dossier.code}.pdf")
+
+
+@officer_required
+def supplement_notice(request, code: str):
+    """Form 02, the supplement request."""
+    return _notice(request, code, "supplement")
+
+
+@officer_required
+def refusal_notice(request, code: str):
+    """Form 03, the refusal (or the stop-processing notice)."""
+    return _notice(request, code, "refusal")
+
+
+@officer_required
+def apology_notice(request, code: str):
+    """Form 04, the apology and new appointment."""
+    return _notice(request, code, "apology")

@@ -22,5 +22,20 @@ urlpatterns = [
         views.my_dossier_supplement,
         name="my_dossier_supplement",
     ),
+    path(
+        "ho-so-cua-toi/<str:code>/phieu-yeu-cau-bo-sung.pdf",
+        views.my_supplement_notice,
+        name="my_supplement_notice",
+    ),
+    path(
+        "ho-so-cua-toi/<str:code>/phieu-tu-choi.pdf",
+        views.my_refusal_notice,
+        name="my_refusal_notice",
+    ),
+    path(
+        "ho-so-cua-toi/<str:code>/phieu-xin-loi.pdf",
+        views.my_apology_notice,
+        name="my_apology_notice",
+    ),
     path("tep/<int:pk>/", views.attachment_download, name="attachment_download"),
 ]

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,9 +24,9 @@ from motcua.catalog.models import Procedure
 from motcua.catalog.selectors import search_procedures
 from motcua.core import audit, ratelimit
 from motcua.core.forms import ACCEPT_TEXT, max_size_text
-from motcua.core.problems import DomainError
+from motcua.core.problems import DomainError, InvalidInput
 from motcua.core.text import vnd, working_days
-from motcua.dossiers import policy, selectors, services
+from motcua.dossiers import documents, policy, selectors, services
 from motcua.dossiers.models import EVENT_LABELS, Attachment, Dossier, Event, Status
 from motcua.portal import forms
 
@@ -277,6 +278,10 @@ def _my_dossier_page(
             if can_supplement
             else None,
             "max_size": max_size_text(),
+            "notices": [
+                (reverse(f"my_{notice.name}_notice", args=[dossier.code]), label)
+                for notice, label in documents.available_notices(dossier)
+            ],
         },
         status=status,
     )
@@ -318,6 +323,36 @@ def my_dossier_supplement(request, code: str):
         messages.success(request, _("Đã nộp giấy tờ bổ sung cho hồ sơ %(code)s.") % {"code": code})
         return redirect("my_dossier_detail", code=code)
     return _my_dossier_page(request, dossier, supplement_form=form, status=400)
+
+
+# --- notices (forms 02-04) -----------------------------------------------------------
+
+
+def _my_notice(request, code: str, name: str):
+    """A form of the citizen's own dossier; 404 for anyone else and when the form does
+    not exist for the dossier (no such event)."""
+    dossier = _own_dossier(request, code)
+    notice = documents.NOTICES[name]
+    try:
+        data = notice.render(dossier)
+    except InvalidInput:
+        raise Http404 from None
+    return documents.pdf_response(data, f"{notice.filename}-{dossier.code}.pdf")
+
+
+@login_required
+def my_supplement_notice(request, code: str):
+    return _my_notice(request, code, "supplement")
+
+
+@login_required
+def my_refusal_notice(request, code: str):
+    return _my_notice(request, code, "refusal")
+
+
+@login_required
+def my_apology_notice(request, code: str):
+    return _my_notice(request, code, "apology")
 
 
 # --- files ----------------------------------------------------------------------------
