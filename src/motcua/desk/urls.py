@@ -12,10 +12,21 @@ urlpatterns = [
     path("ho-so/<str:code>/phieu-tiep-nhan.pdf", views.receipt, name="receipt"),
     path(
         "ho-so/<str:code>/phieu-yeu-cau-bo-sung.pdf",
-        views.supplement_notice,
+        views.notice,
+        {"name": "supplement"},
         name="supplement_notice",
     ),
-    path("ho-so/<str:code>/phieu-tu-choi.pdf", views.refusal_notice, name="refusal_notice"),
-    path("ho-so/<str:code>/phieu-xin-loi.pdf", views.apology_notice, name="apology_notice"),
+    path(
+        "ho-so/<str:code>/phieu-tu-choi.pdf",
+        views.notice,
+        {"name": "refusal"},
+        name="refusal_notice",
+    ),
+    path(
+        "ho-so/<str:code>/phieu-xin-loi.pdf",
+        views.notice,
+        {"name": "apology"},
+        name="apology_notice",
+    ),
     path("ho-so/<str:code>/<slug:action>/", views.dossier_action, name="dossier_action"),
 ]

@@ -453,7 +453,8 @@ def receipt(request, code: str):
     )
 
 
-def _notice(request, code: str, name: str):
+@officer_required
+def notice(request, code: str, name: str):
     """Forms 02-04 of a dossier the officer can see; 404 when the form does not exist
     (no such event), like the receipt of a dossier not yet received."""
     dossier = selectors.dossier_for(request.user, code)
@@ -464,21 +465,3 @@ def _notice(request, code: str, name: str):
         raise Http404 from None
     audit.record_read(request.user, "dossier", dossier.code, PERSONAL_FIELDS)
     return documents.pdf_response(data, f"{notice.filename}-{dossier.code}.pdf")
-
-
-@officer_required
-def supplement_notice(request, code: str):
-    """Form 02, the supplement request."""
-    return _notice(request, code, "supplement")
-
-
-@officer_required
-def refusal_notice(request, code: str):
-    """Form 03, the refusal (or the stop-processing notice)."""
-    return _notice(request, code, "refusal")
-
-
-@officer_required
-def apology_notice(request, code: str):
-    """Form 04, the apology and new appointment."""
-    return _notice(request, code, "apology")

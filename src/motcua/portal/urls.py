@@ -24,17 +24,20 @@ urlpatterns = [
     ),
     path(
         "ho-so-cua-toi/<str:code>/phieu-yeu-cau-bo-sung.pdf",
-        views.my_supplement_notice,
+        views.my_notice,
+        {"name": "supplement"},
         name="my_supplement_notice",
     ),
     path(
         "ho-so-cua-toi/<str:code>/phieu-tu-choi.pdf",
-        views.my_refusal_notice,
+        views.my_notice,
+        {"name": "refusal"},
         name="my_refusal_notice",
     ),
     path(
         "ho-so-cua-toi/<str:code>/phieu-xin-loi.pdf",
-        views.my_apology_notice,
+        views.my_notice,
+        {"name": "apology"},
         name="my_apology_notice",
     ),
     path("tep/<int:pk>/", views.attachment_download, name="attachment_download"),

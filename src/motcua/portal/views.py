@@ -328,7 +328,8 @@ def my_dossier_supplement(request, code: str):
 # --- notices (forms 02-04) -----------------------------------------------------------
 
 
-def _my_notice(request, code: str, name: str):
+@login_required
+def my_notice(request, code: str, name: str):
     """A form of the citizen's own dossier; 404 for anyone else and when the form does
     not exist for the dossier (no such event)."""
     dossier = _own_dossier(request, code)
@@ -338,21 +339,6 @@ def _my_notice(request, code: str, name: str):
     except InvalidInput:
         raise Http404 from None
     return documents.pdf_response(data, f"{notice.filename}-{dossier.code}.pdf")
-
-
-@login_required
-def my_supplement_notice(request, code: str):
-    return _my_notice(request, code, "supplement")
-
-
-@login_required
-def my_refusal_notice(request, code: str):
-    return _my_notice(request, code, "refusal")
-
-
-@login_required
-def my_apology_notice(request, code: str):
-    return _my_notice(request, code, "apology")
 
 
 # --- files ----------------------------------------------------------------------------
