@@ -100,3 +100,19 @@ def test_backoff_grows_and_is_capped():
     assert outbox.backoff(1).total_seconds() == 5
     assert outbox.backoff(2).total_seconds() == 10
     assert outbox.backoff(30).total_seconds() == 3600
+
+
+def test_outbox_command_delivers_and_reports(world, receiver, capsys):
+    from django.core.management import call_command
+
+    from motcua.dossiers import services
+
+    services.receive(world.submit_online(), world.desk)
+    call_command("outbox", "status")
+    assert "pending: 2" in capsys.readouterr().out
+    call_command("outbox", "deliver")
+    assert "delivered 2" in capsys.readouterr().out
+    call_command("outbox", "status")
+    out = capsys.readouterr().out
+    assert "pending: 0" in out and "delivered: 2" in out
+    assert len(receiver.received) == 2
