@@ -5,14 +5,6 @@ Today: django-q2 with the database as broker (no extra service in the embedded s
 
 from __future__ import annotations
 
-from typing import Any
-
-
-def enqueue(func_path: str, *args: Any, **kwargs: Any) -> str:
-    from django_q.tasks import async_task
-
-    return async_task(func_path, *args, **kwargs)
-
 
 def schedule_every(func_path: str, minutes: int, name: str) -> None:
     from django_q.models import Schedule

@@ -32,16 +32,12 @@ def public_status(code: str, id_number: str) -> Dossier | None:
     return _base().filter(code=code.strip(), applicant_id_number=id_number.strip()).first()
 
 
-def desk_queue(user: User, *, status: str | None = None, overdue_only: bool = False):
+def desk_queue(user: User, *, status: str | None = None) -> QuerySet[Dossier]:
+    """Open dossiers the officer's agency received or holds, soonest deadline first."""
     qs = visible_dossiers(user).exclude(status__in=CLOSED)
     if status:
         qs = qs.filter(status=status)
-    qs = qs.order_by("due_at", "submitted_at")
-    if overdue_only:
-        from django.utils import timezone
-
-        qs = qs.filter(overdue_q(timezone.now()))
-    return qs
+    return qs.order_by("due_at", "submitted_at")
 
 
 def queue_counts(user: User, statuses, now) -> dict[str, int]:
