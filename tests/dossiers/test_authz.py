@@ -100,3 +100,20 @@ def test_officer_cannot_submit_online_and_citizen_cannot_use_the_desk(world):
             actor=world.citizen,
             channel="desk",
         )
+
+
+def test_desk_queue_puts_the_nearest_deadline_first(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from motcua.dossiers.models import Dossier
+
+    waiting = world.submit_online()  # no appointment yet: its intake deadline counts
+    received = services.receive(world.submit_online(), world.desk)
+    now = timezone.now()
+    Dossier.objects.filter(pk=waiting.pk).update(intake_due_at=now + dt.timedelta(hours=2))
+    Dossier.objects.filter(pk=received.pk).update(due_at=now + dt.timedelta(days=2))
+    assert [d.code for d in selectors.desk_queue(world.desk)] == [waiting.code, received.code]
+    Dossier.objects.filter(pk=waiting.pk).update(intake_due_at=now + dt.timedelta(days=3))
+    assert [d.code for d in selectors.desk_queue(world.desk)] == [received.code, waiting.code]
