@@ -51,3 +51,23 @@ def test_on_time_and_late_are_counted_in_the_month_of_finishing(world):
     assert rates[world.dept.pk]["late"] == 1
     assert rates[world.dept.pk]["rate"] == 0.5
     assert stats.on_time_by_agency(dt.date(2000, 1, 1), dt.date(2000, 12, 1)) == {}
+
+
+def test_overdue_rule_is_the_same_in_python_and_sql(world):
+    from motcua.dossiers import selectors
+
+    late_intake = world.submit_online()
+    on_time_intake = world.submit_online()
+    late = services.receive(world.submit_online(), world.desk)
+    on_time = services.receive(world.submit_online(), world.desk)
+    now = timezone.now()
+    Dossier.objects.filter(pk=late_intake.pk).update(intake_due_at=now - dt.timedelta(hours=1))
+    Dossier.objects.filter(pk=late.pk).update(due_at=now - dt.timedelta(hours=1))
+    in_python = {d.code for d in selectors.desk_queue(world.desk) if d.is_overdue}
+    in_sql = set(
+        selectors.desk_queue(world.desk)
+        .filter(selectors.overdue_q(now))
+        .values_list("code", flat=True)
+    )
+    assert in_python == in_sql == {late_intake.code, late.code}
+    assert on_time_intake.code not in in_python and on_time.code not in in_python

@@ -76,12 +76,6 @@ def officer_required(view):
 # --- queue ----------------------------------------------------------------------------
 
 
-def _row_overdue(dossier: Dossier, now) -> bool:
-    if dossier.status == Status.SUBMITTED and dossier.intake_due_at is not None:
-        return now > dossier.intake_due_at
-    return dossier.is_overdue
-
-
 @officer_required
 def queue(request):
     now = timezone.now()
@@ -98,7 +92,6 @@ def queue(request):
         qs = qs.filter(current_assignee=request.user)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("trang"))
     for dossier in page:
-        dossier.row_overdue = _row_overdue(dossier, now)
         dossier.row_due = dossier.due_at or dossier.intake_due_at
         dossier.row_due_is_intake = dossier.due_at is None and dossier.intake_due_at is not None
     params = request.GET.copy()
@@ -390,9 +383,6 @@ def _render_dossier(request, dossier: Dossier, *, bound=None, error: str = "", s
             "result_files": [a for a in attachments if a.kind == Attachment.Kind.RESULT],
             "legs": _legs(dossier),
             "events": _events(dossier),
-            "intake_overdue": dossier.status == Status.SUBMITTED
-            and dossier.intake_due_at is not None
-            and timezone.now() > dossier.intake_due_at,
             "max_size": max_size_text(),
             "receipt_available": dossier.received_at is not None,
             "notices": [

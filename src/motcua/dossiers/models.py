@@ -192,7 +192,13 @@ class Dossier(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        if self.due_at is None or self.status in CLOSED:
+        """Past the appointment (or finished after it), or, before receipt, past the
+        8-working-hour intake deadline. selectors.overdue_q is the same rule in SQL."""
+        if self.status in CLOSED:
+            return False
+        if self.status == Status.SUBMITTED and self.intake_due_at is not None:
+            return timezone.now() > self.intake_due_at
+        if self.due_at is None:
             return False
         end = self.finished_at or timezone.now()
         return end > self.due_at

@@ -58,8 +58,8 @@ def queue_counts(user: User, statuses, now) -> dict[str, int]:
 
 
 def overdue_q(now) -> Q:
-    """Same meaning as Dossier.is_overdue, plus online dossiers not received within the
-    8-working-hour intake deadline (the first thing a desk must not miss)."""
+    """Dossier.is_overdue in SQL: past the appointment, finished after it, or not received
+    within the 8-working-hour intake deadline (the first thing a desk must not miss)."""
     late_open = Q(due_at__lt=now) & ~Q(status=Status.DONE)
     finished_late = Q(status=Status.DONE, finished_at__gt=F("due_at"))
     intake_late = Q(status=Status.SUBMITTED, intake_due_at__lt=now)
