@@ -20,12 +20,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed system-deps
 
-# Debian packages the project uses: Liberation fonts for PDFs (Vietnamese text), Chromium
-# for the browser tests. Installed only when missing, and only where apt is usable.
+# Debian packages the project uses: Liberation 2 fonts for PDFs (version 1, in package
+# fonts-liberation, has no Vietnamese letters such as ư, ơ, ệ), Chromium for the browser
+# tests. Installed only when missing, and only where apt is usable.
 system-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
-	fc-list 2>/dev/null | grep -qi 'LiberationSerif' || missing="$$missing fonts-liberation"; \
+	fc-list 2>/dev/null | grep -i 'liberation2/LiberationSerif' >/dev/null || missing="$$missing fonts-liberation2"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing:$$missing"; \

@@ -55,6 +55,10 @@ def app_env(**extra: str) -> dict[str, str]:
         MOTCUA_DATA_DIR=str(DATA_DIR),
         MOTCUA_LOG_LEVEL="WARNING",
         MOTCUA_DEBUG="0",
+        # As in production: rate-limit counters shared by the workers in Redis. The load
+        # client is one address, so the public lookup's per-address limit is lifted.
+        MOTCUA_REDIS_URL=os.environ.get("MOTCUA_BENCH_REDIS", "redis://127.0.0.1:6379/14"),
+        MOTCUA_LOOKUP_LIMIT="1000000000",
     )
     env.update(extra)
     DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -70,8 +74,11 @@ def port_open(port: int = PORT) -> bool:
 class Gunicorn:
     """`gunicorn motcua.wsgi -w N --bind 127.0.0.1:PORT`, started and stopped by us."""
 
-    def __init__(self, workers: int = 2, port: int = PORT, **env: str) -> None:
+    def __init__(self, workers: int = 2, port: int = PORT, threads: int = 1, **env: str) -> None:
         self.workers = workers
+        # threads > 1: gthread workers, which keep connections alive and run another
+        # request while one waits for PostgreSQL; 1: gunicorn's default sync workers.
+        self.threads = threads
         self.port = port
         self.env = app_env(**env)
         self.proc: subprocess.Popen | None = None
@@ -91,6 +98,8 @@ class Gunicorn:
             "--log-level",
             "warning",
         ]
+        if self.threads > 1:
+            cmd += ["--worker-class", "gthread", "--threads", str(self.threads)]
         self.proc = subprocess.Popen(cmd, env=self.env, cwd=ROOT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -115,6 +124,16 @@ class Gunicorn:
             ).stdout
             pids += [int(p) for p in out.split()]
         return pids
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the master and its workers have used so far."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.pids():
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
 
     def kill9(self) -> list[int]:
         """kill -9 the master and every worker, each by its id."""

@@ -3,12 +3,15 @@
     .venv/bin/python -m bench.load [--levels 1,4,16,32] [--requests 300] [--seconds 10]
 
 Starts `gunicorn motcua.wsgi -w 2 --bind 127.0.0.1:8765` on the bench database (fill it
-first with bench.generate), then runs each scenario at each concurrency level with an
-asyncio httpx client, every level bounded by a request count and a time limit:
+first with bench.generate), then runs each scenario at each concurrency level with a
+minimal asyncio HTTP/1.1 client (bench.rawhttp: a tenth of httpx's CPU per request, which
+matters when client and server share 2 cores), every level bounded by a request count
+and a time limit:
 
   submit    POST /api/v1/dossiers/ multipart, one 100 KB PDF per component (2), token of
             a citizen, a fresh Idempotency-Key each
-  lookup    GET /api/v1/dossiers/{code}/ by the citizen who owns the dossier
+  lookup    POST /api/v1/lookup/ {code, id_number}: the public status lookup (no account)
+  detail    GET /api/v1/dossiers/{code}/ by the citizen who owns the dossier (token)
   queue     GET /mot-cua/ as a desk officer (session), the busiest agencies
   process   POST .../actions/receive/ then .../actions/assign/ (to the agency's
             specialist) on dossiers waiting at the desk, token of the agency's desk officer
@@ -31,6 +34,7 @@ from dataclasses import dataclass
 import httpx
 
 from bench.common import HOST, PASSWORD, PORT, Gunicorn, connect, log, percentile
+from bench.rawhttp import ClientError, Connection, Response
 
 BASE = f"http://{HOST}:{PORT}"
 
@@ -54,6 +58,11 @@ class Stats:
     p95_ms: float
     p99_ms: float
     statuses: dict[str, int]
+    # CPU the load client itself spent per request: on 2 shared cores it is taken from
+    # the server, so it is reported next to the throughput.
+    client_cpu_ms: float = 0.0
+    # CPU gunicorn (master and workers) spent per request: the app's own cost.
+    server_cpu_ms: float = 0.0
 
     @property
     def rps(self) -> float:
@@ -62,7 +71,8 @@ class Stats:
     def line(self) -> str:
         return (
             f"| {self.scenario} | {self.concurrency} | {self.requests} | {self.errors} | "
-            f"{self.rps:,.1f} | {self.p50_ms:.1f} | {self.p95_ms:.1f} | {self.p99_ms:.1f} |"
+            f"{self.rps:,.1f} | {self.p50_ms:.1f} | {self.p95_ms:.1f} | {self.p99_ms:.1f} | "
+            f"{self.server_cpu_ms:.2f} | {self.client_cpu_ms:.2f} |"
         )
 
     def as_dict(self) -> dict:
@@ -70,26 +80,31 @@ class Stats:
 
 
 TABLE_HEADER = [
-    "| scenario | concurrency | requests | errors | ok req/s | p50 ms | p95 ms | p99 ms |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| scenario | concurrency | requests | errors | ok req/s | p50 ms | p95 ms | p99 ms "
+    "| server CPU ms/req | client CPU ms/req |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
 ]
 
-Request = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+Request = Callable[[Connection, int], Awaitable[Response]]
 
 
 async def run_level(
-    name: str, request: Request, concurrency: int, max_requests: int, max_seconds: float
+    name: str,
+    request: Request,
+    concurrency: int,
+    max_requests: int,
+    max_seconds: float,
+    server: Gunicorn | None = None,
 ) -> Stats:
     latencies: list[float] = []
     statuses: dict[str, int] = {}
     counter = itertools.count()
     deadline = time.perf_counter() + max_seconds
     errors = 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    timeout = httpx.Timeout(30.0)
 
-    async def worker(client: httpx.AsyncClient) -> None:
+    async def worker() -> None:
         nonlocal errors
+        client = Connection(HOST, PORT)
         while time.perf_counter() < deadline:
             i = next(counter)
             if i >= max_requests:
@@ -98,7 +113,7 @@ async def run_level(
             try:
                 r = await request(client, i)
                 key = str(r.status_code)
-            except (httpx.HTTPError, IndexError) as exc:
+            except (ClientError, IndexError) as exc:
                 key = type(exc).__name__
                 r = None
             dt_ = time.perf_counter() - t
@@ -107,11 +122,15 @@ async def run_level(
                 latencies.append(dt_)
             else:
                 errors += 1
+        await client.close()
 
-    async with httpx.AsyncClient(base_url=BASE, limits=limits, timeout=timeout) as client:
-        start = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-        elapsed = time.perf_counter() - start
+    start = time.perf_counter()
+    cpu_start = time.process_time()
+    server_start = server.cpu_seconds() if server else 0.0
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - start
+    client_cpu = time.process_time() - cpu_start
+    server_cpu = server.cpu_seconds() - server_start if server else 0.0
     latencies.sort()
     return Stats(
         name,
@@ -124,6 +143,8 @@ async def run_level(
         percentile(latencies, 95) * 1000,
         percentile(latencies, 99) * 1000,
         statuses,
+        client_cpu / max(1, len(latencies) + errors) * 1000,
+        server_cpu / max(1, len(latencies) + errors) * 1000,
     )
 
 
@@ -198,6 +219,21 @@ def owned_codes(limit: int = 5000) -> list[tuple[str, str]]:
     return [(code, token_for(user)) for code, user in rows]
 
 
+def public_pairs(limit: int = 5000) -> list[tuple[str, str]]:
+    """(code, applicant's ID number) of dossiers of every channel, spread over the table."""
+    with connect() as conn:
+        rows = conn.execute(
+            "SELECT code, applicant_id_number FROM dossiers_dossier TABLESAMPLE SYSTEM (5) "
+            "LIMIT %s",
+            [limit],
+        ).fetchall()
+        if len(rows) < 100:
+            rows = conn.execute(
+                "SELECT code, applicant_id_number FROM dossiers_dossier LIMIT %s", [limit]
+            ).fetchall()
+    return [(code, idn) for code, idn in rows]
+
+
 def waiting_dossiers(limit: int) -> list[tuple[str, str, str, str]]:
     """(code, desk token, agency identifier, specialist username) of submitted dossiers."""
     from bench.generate import token_for
@@ -247,7 +283,7 @@ def make_submit() -> Request:
     bodies = submission_bodies()
     tokens = citizen_tokens()
 
-    async def submit(client: httpx.AsyncClient, i: int) -> httpx.Response:
+    async def submit(client: Connection, i: int) -> Response:
         body, ctype = bodies[i % len(bodies)]
         return await client.post(
             "/api/v1/dossiers/",
@@ -263,17 +299,31 @@ def make_submit() -> Request:
 
 
 def make_lookup() -> Request:
+    pairs = public_pairs()
+    if not pairs:
+        raise RuntimeError("no dossiers to look up: run bench.generate first")
+    bodies = [json.dumps({"code": code, "id_number": idn}).encode() for code, idn in pairs]
+    headers = {"Content-Type": "application/json"}
+
+    async def lookup(client: Connection, i: int) -> Response:
+        body = bodies[(i * 7919) % len(bodies)]
+        return await client.post("/api/v1/lookup/", content=body, headers=headers)
+
+    return lookup
+
+
+def make_detail() -> Request:
     pairs = owned_codes()
     if not pairs:
         raise RuntimeError("no online dossiers to look up: run bench.generate first")
 
-    async def lookup(client: httpx.AsyncClient, i: int) -> httpx.Response:
+    async def detail(client: Connection, i: int) -> Response:
         code, token = pairs[(i * 7919) % len(pairs)]
         return await client.get(
             f"/api/v1/dossiers/{code}/", headers={"Authorization": f"Token {token}"}
         )
 
-    return lookup
+    return detail
 
 
 def make_queue() -> Request:
@@ -283,7 +333,7 @@ def make_queue() -> Request:
         for jar in jars
     ]
 
-    async def queue(client: httpx.AsyncClient, i: int) -> httpx.Response:
+    async def queue(client: Connection, i: int) -> Response:
         return await client.get("/mot-cua/", headers={"Cookie": cookie_headers[i % len(jars)]})
 
     return queue
@@ -294,7 +344,7 @@ def make_process(max_requests: int) -> Request:
     pool = waiting_dossiers(max_requests // 2 + 1)
     received: dict[int, asyncio.Event] = {}
 
-    async def process(client: httpx.AsyncClient, i: int) -> httpx.Response:
+    async def process(client: Connection, i: int) -> Response:
         code, token, ident, specialist = pool[i // 2]  # IndexError: pool used up
         headers = {"Authorization": f"Token {token}"}
         if i % 2 == 0:
@@ -316,7 +366,7 @@ def make_process(max_requests: int) -> Request:
     return process
 
 
-SCENARIOS = ["submit", "lookup", "queue", "process"]
+SCENARIOS = ["submit", "lookup", "detail", "queue", "process"]
 
 
 def run(
@@ -325,24 +375,34 @@ def run(
     max_seconds: float,
     scenarios: list[str] | None = None,
     workers: int = 2,
+    threads: int = 1,
 ) -> list[Stats]:
     results: list[Stats] = []
-    with Gunicorn(workers=workers):
+    with Gunicorn(workers=workers, threads=threads) as server:
+        # Workers import views, serializers and templates at their first requests; warm
+        # every worker up on the read paths so the first level does not pay for it.
+        for make in (make_lookup, make_detail):
+            asyncio.run(run_level("warm-up", make(), 2 * workers * threads, 200, 10))
         for name in scenarios or SCENARIOS:
             for level in levels:
                 if name == "submit":
                     request = make_submit()
                 elif name == "lookup":
                     request = make_lookup()
+                elif name == "detail":
+                    request = make_detail()
                 elif name == "queue":
                     request = make_queue()
                 else:
                     request = make_process(max_requests)
-                stats = asyncio.run(run_level(name, request, level, max_requests, max_seconds))
+                stats = asyncio.run(
+                    run_level(name, request, level, max_requests, max_seconds, server)
+                )
                 log(
                     f"load {name:8s} c={level:<3d} {stats.ok:6d} ok {stats.errors:4d} err "
                     f"{stats.rps:8.1f} req/s p50 {stats.p50_ms:7.1f} p95 {stats.p95_ms:7.1f} "
-                    f"p99 {stats.p99_ms:7.1f} ms {stats.statuses}"
+                    f"p99 {stats.p99_ms:7.1f} ms; CPU ms/req server {stats.server_cpu_ms:.2f} "
+                    f"client {stats.client_cpu_ms:.2f} {stats.statuses}"
                 )
                 results.append(stats)
     return results
@@ -355,10 +415,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=10, help="per scenario and level")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=1, help="> 1: gthread workers")
     args = parser.parse_args(argv)
     levels = [int(x) for x in args.levels.split(",")]
     results = run(
-        levels, args.requests, args.seconds, args.scenarios.split(","), workers=args.workers
+        levels,
+        args.requests,
+        args.seconds,
+        args.scenarios.split(","),
+        workers=args.workers,
+        threads=args.threads,
     )
     print("\n".join(TABLE_HEADER + [s.line() for s in results]))
     print(json.dumps([s.as_dict() for s in results]))

@@ -1,5 +1,6 @@
 """Rate limits on the real Redis server the deployment shares between processes."""
 
+import time
 import uuid
 
 import pytest
@@ -36,3 +37,17 @@ def test_client_ip_trusts_the_proxy_header_only_when_told(rf, settings):
     assert ratelimit.client_ip(request) == "10.0.0.1"
     settings.MOTCUA_TRUST_X_FORWARDED_FOR = True
     assert ratelimit.client_ip(request) == "203.0.113.7"
+
+
+def test_redis_window_expires_and_starts_again():
+    who = uuid.uuid4().hex
+    with override_settings(CACHES=REDIS):
+        assert [ratelimit.allow("test", who, 1, 1) for _ in range(2)] == [True, False]
+        key = cache.make_and_validate_key(f"ratelimit:test:{who}")
+        client = ratelimit._redis()
+        # The window was set once, by the first attempt, not pushed back by the second.
+        assert 0 < client.pttl(key) <= 1000
+        client.pexpire(key, 1)  # let the window end now rather than sleep
+        time.sleep(0.01)
+        assert ratelimit.allow("test", who, 1, 1) is True
+        cache.delete(f"ratelimit:test:{who}")

@@ -535,3 +535,54 @@ def test_full_lifecycle(world):
     assert [e["national_status"] for e in events] == [1, 2, 4, 4, 9, 10]
     assert events[2]["agency"] == {"identifier": "000.00.01.H37", "name": "Sở Xây dựng"}
     assert events[3]["actor_name"] == "Cán bộ leader"
+
+
+# --- public lookup ----------------------------------------------------------------------
+
+LOOKUP = "/api/v1/lookup/"
+
+
+def test_public_lookup_shows_the_status_and_nothing_personal(world):
+    dossier = world.submit_online()
+    services.receive(dossier, world.desk)
+    response = APIClient().post(
+        LOOKUP, {"code": f" {dossier.code} ", "id_number": "001090000001"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["code"] == dossier.code
+    assert (body["status"], body["national_status"]) == ("received", 2)
+    assert body["national_status_name"] == "Được tiếp nhận"
+    assert body["procedure"] == {"code": world.proc.code, "name": world.proc.name}
+    assert body["received_at"] is not None and body["due_at"] is not None
+    assert not any(key.startswith("applicant") for key in body)
+    assert "attachments" not in body and "legs" not in body
+
+
+def test_public_lookup_needs_the_matching_id_number(world):
+    dossier = world.submit_online()
+    client = APIClient()
+    body = assert_problem(
+        client.post(LOOKUP, {"code": dossier.code, "id_number": "001090000999"}, format="json"),
+        404,
+    )
+    assert "Không tìm thấy hồ sơ" in body["detail"]
+    body = assert_problem(client.post(LOOKUP, {"code": dossier.code}, format="json"), 400)
+    assert "id_number" in body["errors"]
+    assert client.get(LOOKUP).status_code == 405
+
+
+def test_public_lookup_is_rate_limited_per_client(world, settings):
+    settings.MOTCUA_LOOKUP_LIMIT = 2
+    dossier = world.submit_online()
+    client = APIClient()
+    form = {"code": dossier.code, "id_number": "001090000001"}
+    statuses = [client.post(LOOKUP, form, format="json").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    response = client.post(LOOKUP, form, format="json")
+    body = assert_problem(response, 429)
+    assert "quá nhiều lần" in body["detail"]
+    assert int(response["Retry-After"]) > 0
+    # Another address has its own window.
+    other = client.post(LOOKUP, form, format="json", REMOTE_ADDR="203.0.113.9")
+    assert other.status_code == 200

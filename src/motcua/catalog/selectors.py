@@ -43,7 +43,8 @@ def procedures_with_details() -> QuerySet[Procedure]:
 
 
 def procedure_by_code(code: str) -> Procedure | None:
-    return procedures_with_details().filter(code=code.strip()).first()
+    # Unordered: codes are unique, and compiling the default ordering is pure cost.
+    return next(iter(procedures_with_details().filter(code=code.strip()).order_by()[:1]), None)
 
 
 def active_agencies(level: str | None = None) -> QuerySet[Agency]:

@@ -11,20 +11,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, parsers, serializers, status
-from rest_framework.exceptions import NotFound, ParseError
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.exceptions import NotFound, ParseError, Throttled
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from motcua.catalog.serializers import problem_responses
-from motcua.core import audit
+from motcua.core import audit, ratelimit
 from motcua.core.problems import InvalidInput
 from motcua.dossiers import policy, selectors, services
 from motcua.dossiers.models import Channel, Dossier
@@ -40,7 +41,9 @@ from motcua.dossiers.serializers import (
     EmptySerializer,
     EventSerializer,
     FinishFilesSerializer,
+    LookupSerializer,
     NoteSerializer,
+    PublicStatusSerializer,
     ReasonSerializer,
     RequestPaymentSerializer,
     RequestSupplementSerializer,
@@ -48,6 +51,8 @@ from motcua.dossiers.serializers import (
     SubmitFilesSerializer,
     SubmitSerializer,
     SupplementFilesSerializer,
+    detail_data,
+    public_status_data,
     uploads_from,
 )
 
@@ -99,8 +104,7 @@ def _detail_response(
     # applicant reading their own dossier is not.
     if log_read and policy.officer_of(request.user) is not None:
         audit.record_read(request.user, "dossier", dossier.code, PERSONAL_FIELDS)
-    data = DossierDetailSerializer(dossier, context={"request": request}).data
-    return Response(data, status=status_code, headers=headers)
+    return Response(detail_data(dossier, request.user), status=status_code, headers=headers)
 
 
 def _idempotency_key(request: Request) -> str | None:
@@ -218,6 +222,46 @@ class DossierDetailView(APIView):
 
     def get(self, request: Request, code: str, **kwargs: Any) -> Response:
         return _detail_response(request, selectors.dossier_for(request.user, code))
+
+
+@extend_schema_view(
+    post=extend_schema(
+        tags=["lookup"],
+        operation_id="dossier_lookup",
+        summary="Tra cứu tình trạng hồ sơ bằng mã hồ sơ và số định danh của người nộp",
+        description=(
+            "Không cần đăng nhập. Số định danh gửi trong thân yêu cầu (POST), không nằm trong "
+            "URL và nhật ký truy cập. Giới hạn số lần tra cứu theo địa chỉ máy khách."
+        ),
+        request=LookupSerializer,
+        responses={200: PublicStatusSerializer, **problem_responses(400, 404, 429)},
+    )
+)
+class LookupView(APIView):
+    # Public: neither the session (no CSRF token to ask for) nor a token is read.
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = BODY_PARSERS
+
+    def post(self, request: Request, **kwargs: Any) -> Response:
+        if not ratelimit.allow(
+            "lookup",
+            ratelimit.client_ip(request),
+            settings.MOTCUA_LOOKUP_LIMIT,
+            settings.MOTCUA_LOOKUP_WINDOW_SECONDS,
+        ):
+            raise Throttled(
+                wait=settings.MOTCUA_LOOKUP_WINDOW_SECONDS,
+                detail="Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút.",
+            )
+        body = LookupSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        dossier = selectors.public_status(
+            body.validated_data["code"], body.validated_data["id_number"]
+        )
+        if dossier is None:
+            raise NotFound("Không tìm thấy hồ sơ với mã hồ sơ và số định danh cá nhân đã nhập.")
+        return Response(public_status_data(dossier))
 
 
 @extend_schema_view(
@@ -390,6 +434,7 @@ urlpatterns = [
     path("dossiers/", DossierListCreateView.as_view(), name="dossier-list"),
     # Before dossiers/<code>/: "desk" is not a dossier code.
     path("dossiers/desk/", DeskSubmitView.as_view(), name="dossier-desk-submit"),
+    path("lookup/", LookupView.as_view(), name="dossier-lookup"),
     path("dossiers/<str:code>/", DossierDetailView.as_view(), name="dossier-detail"),
     path("dossiers/<str:code>/events/", DossierEventsView.as_view(), name="dossier-events"),
     *[

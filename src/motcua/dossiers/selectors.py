@@ -22,15 +22,37 @@ def visible_dossiers(user: User | AnonymousUser | None) -> QuerySet[Dossier]:
 def dossier_for(user: User | AnonymousUser | None, code: str) -> Dossier:
     """The dossier with this code if the user may see it; 404 otherwise, so that codes
     of other people's dossiers cannot be probed."""
-    dossier = visible_dossiers(user).filter(code=code).first()
+    # Unordered: the code is unique, and compiling the default ordering is pure cost.
+    qs = visible_dossiers(user).select_related("current_assignee").filter(code=code).order_by()
+    dossier = next(iter(qs[:1]), None)
     if dossier is None:
         raise Http404("Không tìm thấy hồ sơ")
     return dossier
 
 
+# What a public lookup shows (and Dossier.is_overdue reads); nothing personal.
+PUBLIC_FIELDS = [
+    "code",
+    "status",
+    "applicant_id",  # to recognise the owner, who is shown more
+    "submitted_at",
+    "intake_due_at",
+    "received_at",
+    "due_at",
+    "finished_at",
+    "returned_at",
+    "procedure__code",
+    "procedure__name",
+    "agency__identifier",
+    "agency__name",
+]
+
+
 def public_status(code: str, id_number: str) -> Dossier | None:
     """Anonymous lookup: the code alone is not enough, the applicant's ID must match."""
-    return _base().filter(code=code.strip(), applicant_id_number=id_number.strip()).first()
+    qs = Dossier.objects.select_related("procedure", "agency").only(*PUBLIC_FIELDS)
+    qs = qs.filter(code=code.strip(), applicant_id_number=id_number.strip()).order_by()
+    return next(iter(qs[:1]), None)
 
 
 def desk_queue(user: User, *, status: str | None = None) -> QuerySet[Dossier]:

@@ -250,9 +250,8 @@ def _fingerprint(
 
 
 def _idempotent_hit(owner: str, key: str, fingerprint: str) -> Dossier | None:
-    record = (
-        IdempotencyRecord.objects.filter(owner=owner, key=key).select_related("dossier").first()
-    )
+    records = IdempotencyRecord.objects.filter(owner=owner, key=key).select_related("dossier")
+    record = next(iter(records.order_by()[:1]), None)
     if record is None:
         return None
     if record.fingerprint != fingerprint:
@@ -330,11 +329,9 @@ def submit(
 
     owner = str(actor.pk) if actor is not None and actor.is_authenticated else "anonymous"
     fingerprint = _fingerprint(procedure, agency, applicant, subject, uploads)
-    if idempotency_key:
-        existing = _idempotent_hit(owner, idempotency_key, fingerprint)
-        if existing is not None:
-            return SubmitResult(existing, created=False)
-
+    # The key is not looked up first: retries are rare, and the unique (owner, key)
+    # constraint turns one into an IntegrityError below, answered with the first dossier
+    # (the whole transaction, code number included, is rolled back).
     stored = _store_all(uploads, prefix=f"dossiers/{agency.identifier}")
     try:
         with transaction.atomic():
@@ -353,7 +350,7 @@ def submit(
     except IntegrityError:
         _discard(s for _, s in stored)
         if idempotency_key:
-            # A concurrent retry with the same key won the race: hand back its dossier.
+            # A retry, or a concurrent request with the same key that committed first.
             existing = _idempotent_hit(owner, idempotency_key, fingerprint)
             if existing is not None:
                 return SubmitResult(existing, created=False)
