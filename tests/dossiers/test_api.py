@@ -105,6 +105,21 @@ def test_submit_online(world):
         assert attachment.size == len(factories.PDF)
 
 
+def test_submit_answers_what_a_later_read_shows(world):
+    """The 201 body is built from the objects just created (no re-read): it must equal
+    the detail read afterwards, online and at the desk (received in the same step)."""
+    citizen = client_for(world.citizen)
+    created = submit(citizen, submit_body(world.proc)).json()
+    assert created == citizen.get(f"{DOSSIERS}{created['code']}/").json()
+
+    desk = client_for(world.desk)
+    response = desk.post(f"{DOSSIERS}desk/", submit_body(world.proc), format="multipart")
+    assert response.status_code == 201, response.content
+    created = response.json()
+    assert created["status"] == "received" and len(created["attachments"]) == 2
+    assert created == desk.get(f"{DOSSIERS}{created['code']}/").json()
+
+
 def test_submit_several_files_per_component_and_loose_files(world):
     first, second = world.proc.components.all()
     body = submit_body(

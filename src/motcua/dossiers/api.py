@@ -99,12 +99,14 @@ def _detail_response(
     *,
     log_read: bool = True,
     headers: dict[str, str] | None = None,
+    **known: Any,
 ) -> Response:
     # Personal data shown to an officer is logged (Luật Bảo vệ dữ liệu cá nhân); the
     # applicant reading their own dossier is not.
     if log_read and policy.officer_of(request.user) is not None:
         audit.record_read(request.user, "dossier", dossier.code, PERSONAL_FIELDS)
-    return Response(detail_data(dossier, request.user), status=status_code, headers=headers)
+    data = detail_data(dossier, request.user, **known)
+    return Response(data, status=status_code, headers=headers)
 
 
 def _idempotency_key(request: Request) -> str | None:
@@ -134,12 +136,15 @@ def _submit(request: Request, body: SubmitSerializer) -> Response:
     dossier = result.dossier
     location = reverse("dossier-detail", kwargs={"code": dossier.code}, request=request)
     # The citizen reads their own data; a desk officer typed it in: no read to log.
+    # A new dossier's files are those just stored, and it has no processing legs yet.
+    known = {"attachments": result.attachments, "legs": []} if result.created else {}
     return _detail_response(
         request,
         dossier,
         status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         log_read=False,
         headers={"Location": location},
+        **known,
     )
 
 

@@ -6,6 +6,7 @@ is enforced by motcua.dossiers.services (and policy), which raise problem docume
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -414,11 +415,24 @@ def public_status_data(dossier: Dossier) -> dict[str, Any]:
     }
 
 
-def detail_data(dossier: Dossier, user: User | AnonymousUser | None) -> dict[str, Any]:
-    """DossierDetailSerializer(dossier, context={"request": <user's request>}).data."""
+def detail_data(
+    dossier: Dossier,
+    user: User | AnonymousUser | None,
+    *,
+    attachments: Sequence[Attachment] | None = None,
+    legs: Sequence[ProcessingLeg] | None = None,
+) -> dict[str, Any]:
+    """DossierDetailSerializer(dossier, context={"request": <user's request>}).data.
+
+    `attachments` and `legs`, when the caller already holds them (a dossier it has just
+    created), save their queries; by default they are read."""
     tz = timezone.get_current_timezone()
     procedure = dossier.procedure
-    attachments = [
+    if attachments is None:
+        attachments = dossier.attachments.all()
+    if legs is None:
+        legs = dossier.legs.select_related("agency", "assignee").order_by("seq")
+    attachment_data = [
         {
             "name": a.original_name,
             "size": a.size,
@@ -428,9 +442,9 @@ def detail_data(dossier: Dossier, user: User | AnonymousUser | None) -> dict[str
             "component": a.component_id,
             "uploaded_at": _iso(a.uploaded_at, tz),
         }
-        for a in dossier.attachments.all()
+        for a in attachments
     ]
-    legs = [
+    leg_data = [
         {
             "seq": leg.seq,
             "agency": _agency(leg.agency),
@@ -441,7 +455,7 @@ def detail_data(dossier: Dossier, user: User | AnonymousUser | None) -> dict[str
             "finished_at": _iso(leg.finished_at, tz),
             "note": leg.note,
         }
-        for leg in dossier.legs.select_related("agency", "assignee").order_by("seq")
+        for leg in legs
     ]
     return {
         "code": dossier.code,
@@ -468,8 +482,8 @@ def detail_data(dossier: Dossier, user: User | AnonymousUser | None) -> dict[str
         "returned_at": _iso(dossier.returned_at, tz),
         "result_code": dossier.result_code,
         "return_method": dossier.return_method or None,
-        "attachments": attachments,
-        "legs": legs,
+        "attachments": attachment_data,
+        "legs": leg_data,
         "allowed_actions": policy.available_actions(user, dossier),
     }
 

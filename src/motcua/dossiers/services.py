@@ -90,6 +90,8 @@ class SubmitResult:
     dossier: Dossier
     created: bool
     events: list[Event] = field(default_factory=list)
+    # A new dossier's attachments as created (empty for an Idempotency-Key repeat).
+    attachments: list[Attachment] = field(default_factory=list)
 
 
 # --- helpers --------------------------------------------------------------------------
@@ -402,7 +404,7 @@ def _create(
         IdempotencyRecord.objects.create(
             owner=owner, key=key, fingerprint=fingerprint, dossier=dossier
         )
-    _attach(dossier, stored, Attachment.Kind.APPLICATION)
+    attachments = _attach(dossier, stored, Attachment.Kind.APPLICATION)
     events = [
         _record(
             dossier,
@@ -414,7 +416,7 @@ def _create(
     ]
     if channel != Channel.ONLINE:
         events.append(_receive(dossier, actor, cal, note=""))
-    return SubmitResult(dossier, created=True, events=events)
+    return SubmitResult(dossier, created=True, events=events, attachments=attachments)
 
 
 # --- intake ---------------------------------------------------------------------------
