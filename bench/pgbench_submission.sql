@@ -1,11 +1,11 @@
 -- The write transaction of one online submission, as the app runs it (captured with
--- `python -m bench.capture_sql`, statements 6-18 of POST /api/v1/dossiers/), for pgbench:
+-- `python -m bench.capture_sql`: BEGIN to COMMIT of POST /api/v1/dossiers/), for pgbench:
 --   pgbench -n -f bench/pgbench_submission.sql -c 16 -j 2 -T 10 motcua_bench
 -- Same statements, same order, same locks: the counter upsert (row lock per agency/day),
 -- the dossier, its idempotency record, 2 attachment rows (one multi-row INSERT), the
 -- event, the status-count upsert, the audit chain (lock the head, append, move the head),
 -- the outbox message. The app also reads the calendar year inside the transaction and,
--- before it, the token, procedure, components, officer row and idempotency key; those
+-- before it, the token with the officer row, the procedure and its components; those
 -- reads are left out: this is the database's ceiling for the writes alone.
 -- Agencies: the 24 departments of the bench province (ids 2..25), as the load test uses.
 \set a random(1, 24)

@@ -14,6 +14,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=int(os.environ.get("MOTCUA_WEB_WORKERS", 2))
         )
+        # Threads per worker (gthread): keep-alive connections, and another request runs
+        # while one waits for the database. 1: gunicorn's sync workers.
+        parser.add_argument(
+            "--threads", type=int, default=int(os.environ.get("MOTCUA_WEB_THREADS", 4))
+        )
 
     def handle(self, *args, **options):
         gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable))
@@ -30,4 +35,6 @@ class Command(BaseCommand):
             "--access-logfile",
             "-",
         ]
+        if options["threads"] > 1:
+            argv += ["--worker-class", "gthread", "--threads", str(options["threads"])]
         os.execv(gunicorn, argv)  # noqa: S606 - replaces this process with gunicorn
