@@ -2,11 +2,11 @@
 
     .venv/bin/python -m bench.load [--levels 1,4,16,32] [--requests 300] [--seconds 10]
 
-Starts `gunicorn motcua.wsgi -w 2 --bind 127.0.0.1:8765` on the bench database (fill it
-first with bench.generate), then runs each scenario at each concurrency level with a
-minimal asyncio HTTP/1.1 client (bench.rawhttp: a tenth of httpx's CPU per request, which
-matters when client and server share 2 cores), every level bounded by a request count
-and a time limit:
+Starts `gunicorn motcua.wsgi -w 2 --threads 4 --bind 127.0.0.1:8765` (as `motcua serve`
+runs it) on the bench database (fill it first with bench.generate), then runs each
+scenario at each concurrency level with a minimal asyncio HTTP/1.1 client (bench.rawhttp:
+a tenth of httpx's CPU per request, which matters when client and server share 2 cores),
+every level bounded by a request count and a time limit:
 
   submit    POST /api/v1/dossiers/ multipart, one 100 KB PDF per component (2), token of
             a citizen, a fresh Idempotency-Key each
@@ -375,7 +375,7 @@ def run(
     max_seconds: float,
     scenarios: list[str] | None = None,
     workers: int = 2,
-    threads: int = 1,
+    threads: int = 4,
 ) -> list[Stats]:
     results: list[Stats] = []
     with Gunicorn(workers=workers, threads=threads) as server:
@@ -415,7 +415,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=10, help="per scenario and level")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=1, help="> 1: gthread workers")
+    parser.add_argument("--threads", type=int, default=4, help="per worker; 1: sync workers")
     args = parser.parse_args(argv)
     levels = [int(x) for x in args.levels.split(",")]
     results = run(
