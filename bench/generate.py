@@ -20,8 +20,18 @@ Ids are given explicitly (event id = dossier id * 8 + k), so workers need no rou
 identity sequences are moved past them at the end.
 
 Modes: `rebuild` drops the indexes and constraints of dossiers_dossier and dossiers_event,
-COPYs, then recreates them (two at a time) and validates the foreign keys; `indexed`
-COPYs batch by batch into the fully indexed tables. RESULTS.md has both timings.
+COPYs, then recreates them and validates the foreign keys; `indexed` COPYs batch by batch
+(one connection per worker) into the fully indexed tables. RESULTS.md has both timings.
+
+In `rebuild` mode the workers (processes, every `workers`-th day each) hand each day's
+rows, as COPY text, through pipes to the parent, where one thread per table TRUNCATEs it
+and runs a single COPY ... FREEZE in day order: the rows are written frozen and all-visible
+(no hint bits to set and dirty again on the first scan, cheap VACUUM), and in id order (the
+key indexes sort presorted input). The indexes and foreign keys are then rebuilt on two
+connections ordered so that their table locks never make one wait on the other (see
+recreate()). It is all CPU-bound: per million dossiers, about 17 CPU-seconds of Python in
+the workers (+2 in the parent), 20 in the COPY backends (text parsing), 18 for the index
+builds and FK checks and 1.5 for the summaries, so ~30 s on two cores at best.
 """
 
 from __future__ import annotations
@@ -30,15 +40,19 @@ import argparse
 import base64
 import bisect
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import multiprocessing as mp
+import multiprocessing.connection
 import random
 import shutil
 import subprocess
 import sys
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -406,289 +420,306 @@ EVENT_COLS = (
     "id, dossier_id, action, from_status, to_status, national_status, actor_id, actor_name, "
     "agency_id, at, note, data, province_code"
 )
-N = "\\N"
+N = b"\\N"  # NULL in COPY text
 WORK_START = 7 * 60 + 30
 WORK_SPAN = 9 * 60 + 30  # 07:30 .. 17:00 (lunch ignored)
 DAY = 1440
 
 
-def _timestamp_tables(plan: Plan) -> tuple[int, list[str], list[str]]:
-    """Text of every local day and minute, so a timestamp is two list lookups."""
-    base = plan.first_day - 5
-    days = []
-    for d in range(base, plan.first_day + plan.n_days + 800):
-        date = dt.date(1970, 1, 1) + dt.timedelta(days=d)
-        days.append(date.isoformat() + " ")
-    minutes = [f"{m // 60:02d}:{m % 60:02d}:00+07" for m in range(DAY)]
-    return base, days, minutes
+def _timestamp_text(plan: Plan) -> tuple[int, list[bytes]]:
+    """Text of every local minute from 5 days before the period to 60 days after now
+    (the latest moment drawn is a due date: now + at most 42 days + 3 days of payment
+    pause), so a timestamp is one list lookup: text[minute - base]."""
+    first = plan.first_day - 5
+    last = plan.first_day + plan.n_days + 60
+    if max(plan.proc_days.values()) * 1.4 + 3 >= 60:
+        raise ValueError("procedure times too long for the timestamp table")
+    minutes = [b"%02d:%02d:00+07" % divmod(m, 60) for m in range(DAY)]
+    text = []
+    for d in range(first, last):
+        day = (dt.date(1970, 1, 1) + dt.timedelta(days=d)).isoformat().encode() + b" "
+        text += [day + m for m in minutes]
+    return first * DAY, text
 
 
-def generate_days(
-    plan: Plan, worker: int, workers: int, counter, out_dossier, out_event, out_counter
-) -> None:
-    """Generate the days `worker` owns (every `workers`-th day) and hand text to the
-    three writers (callables taking a str of COPY text lines)."""
+def generate_days(plan: Plan, worker: int, workers: int, out) -> None:
+    """Generate the days `worker` owns (every `workers`-th day that has dossiers), in
+    order, and hand each to out(count, dossier_text, event_text, counter_text): the day's
+    dossiers, events and core_dailycounter rows as COPY text (UTF-8 bytes).
+
+    Rows are built from bytes pieces prepared once (timestamps, names, actors, ...) with
+    bytes %-formatting, which is cheaper than formatting str and encoding it; the random
+    draws are the same, in the same order, as in the plain str version this replaced."""
     rng = random.Random(plan.seed * 1000 + worker)
     rand = rng.random
-    day_base, day_text, minute_text = _timestamp_tables(plan)
+    # Times are minutes since `base` (local wall clock), so ts_text[t] is t's text.
+    base, ts_text = _timestamp_text(plan)
+    now = plan.now_min - base
 
-    # Every minute of the period as text: a timestamp is one list lookup.
-    ts_base = day_base * DAY
-    ts_text = [d + m for d in day_text for m in minute_text]
-
-    now = plan.now_min
-    agencies = plan.agencies
     cum = plan.agency_cum
     total_w = cum[-1]
+    n_agencies = len(plan.agencies)
     proc_minutes = {p: int(d * DAY * 1.4) for p, d in plan.proc_days.items()}
-    subjects = plan.proc_subject
-    commune_procs = plan.commune_procs
     citizens = plan.citizens
     n_cit = len(citizens)
-    names = [f"{s} {m} {g}" for s in SURNAMES for m in MIDDLE for g in GIVEN]
+    names = [f"{s} {m} {g}".encode() for s in SURNAMES for m in MIDDLE for g in GIVEN]
     n_names = len(names)
-    addresses = [f"{k} {s}, Tỉnh Bench" for s in STREETS for k in range(1, 60)]
+    addresses = [f"{k} {s}, Tỉnh Bench".encode() for s in STREETS for k in range(1, 60)]
     n_addr = len(addresses)
-    prov = PROVINCE
-    return_methods = ["desk", "desk", "online", "post"]
-    # Pieces of an event line: action with its statuses, actor, and the tail.
-    act_text = {
-        "submit": "submit\t\tsubmitted\t1\t",
-        "receive": "receive\tsubmitted\treceived\t2\t",
-        "refuse": "refuse\tsubmitted\trejected\t3\t",
-        "withdraw": "withdraw\treceived\twithdrawn\t7\t",
-        "request_supplement": "request_supplement\treceived\tsupplement\t5\t",
-        "complete_supplement": "complete_supplement\tsupplement\treceived\t2\t",
-        "assign": "assign\treceived\tprocessing\t4\t",
-        "request_payment": "request_payment\tprocessing\tpayment\t6\t",
-        "confirm_payment": "confirm_payment\tpayment\tprocessing\t4\t",
-        "stop": "stop\tprocessing\tstopped\t8\t",
-        "approve": "approve\tprocessing\tapproved\t4\t",
-        "finish": "finish\tapproved\tdone\t9\t",
-        "return_result": "return_result\tdone\treturned\t10\t",
-    }
-    actor_text: dict[int | None, str] = {None: "\\N\t\t\\N\t"}
-    for a in agencies:
-        for role in ("desk", "specialist", "leader"):
-            uid = getattr(a, role)
-            actor_text[uid] = f"{uid}\tCán bộ {role} {a.id}\t{a.id}\t"
-    for uid in citizens:
-        actor_text[uid] = f"{uid}\t\t\\N\t"
+    subjects = {p: subject.encode() for p, subject in plan.proc_subject.items()}
+    return_methods = [b"desk", b"desk", b"online", b"post"]
+    # An event line is: id, dossier id, action with its statuses, actor, time, tail.
+    submit = b"submit\t\tsubmitted\t1\t"
+    receive = b"receive\tsubmitted\treceived\t2\t"
+    refuse = b"refuse\tsubmitted\trejected\t3\t"
+    withdraw = b"withdraw\treceived\twithdrawn\t7\t"
+    request_supplement = b"request_supplement\treceived\tsupplement\t5\t"
+    complete_supplement = b"complete_supplement\tsupplement\treceived\t2\t"
+    assign = b"assign\treceived\tprocessing\t4\t"
+    request_payment = b"request_payment\tprocessing\tpayment\t6\t"
+    confirm_payment = b"confirm_payment\tpayment\tprocessing\t4\t"
+    stop = b"stop\tprocessing\tstopped\t8\t"
+    approve = b"approve\tprocessing\tapproved\t4\t"
+    finish = b"finish\tapproved\tdone\t9\t"
+    return_result = b"return_result\tdone\treturned\t10\t"
+    tail = f"\t\t{{}}\t{PROVINCE}\n".encode()
     submit_tail = {
-        c: f'\t\t{{"channel": "{c}", "files": []}}\t{PROVINCE}\n'
-        for c in ("online", "desk", "post")
+        c: f'\t\t{{"channel": "{c.decode()}", "files": []}}\t{PROVINCE}\n'.encode()
+        for c in (b"online", b"desk", b"post")
     }
-    tail = f"\t\t{{}}\t{PROVINCE}\n"
+    # a citizen (None: a desk submission): (applicant_id, as event actor)
+    citizen_text = {uid: (b"%d" % uid, b"%d\t\t\\N\t" % uid) for uid in citizens}
+    citizen_text[None] = (N, b"\\N\t\t\\N\t")
 
-    dossiers: list[str] = []
-    events: list[str] = []
-    done_since_flush = 0
+    def officer(a: Agency, role: str) -> bytes:
+        return f"{getattr(a, role)}\tCán bộ {role} {a.id}\t{a.id}\t".encode()
+
+    # Per agency, what a dossier needs: its procedures and their count, late rate,
+    # identifier, "province_code, agency_id" and "current_agency_id" as dossier text, the
+    # specialist's id, and the desk, specialist and leader as event actor text.
+    agency_info = [
+        (
+            procs,
+            len(procs),
+            a.late_rate,
+            a.identifier.encode(),
+            f"{PROVINCE}\t{a.id}\t".encode(),
+            f"\t{a.id}\t".encode(),
+            b"%d" % a.specialist,
+            officer(a, "desk"),
+            officer(a, "specialist"),
+            officer(a, "leader"),
+        )
+        for a in plan.agencies
+        for procs in [plan.commune_procs if a.level == "commune" else a.procedures]
+    ]
+
+    dossiers: list[bytes] = []
+    events: list[bytes] = []
+    append_d = dossiers.append
+    append_e = events.append
 
     for day_index in range(worker, plan.n_days, workers):
         count = plan.day_counts[day_index]
         if count == 0:
             continue
         day = plan.first_day + day_index
-        day_start = day * DAY
-        yymmdd = (dt.date(1970, 1, 1) + dt.timedelta(days=day)).strftime("%y%m%d")
-        seqs = [0] * len(agencies)
+        day_start = day * DAY - base
+        date = dt.date(1970, 1, 1) + dt.timedelta(days=day)
+        yymmdd = date.strftime("%y%m%d").encode()
+        seqs = [0] * n_agencies
         did = plan.dossier_id_base[day_index]
         today = day_index == plan.n_days - 1
         span_limit = (now - day_start) if today else DAY
         for _ in range(count):
             ai = bisect.bisect_left(cum, rand() * total_w)
-            if ai >= len(agencies):
-                ai = len(agencies) - 1
-            a = agencies[ai]
+            if ai >= n_agencies:
+                ai = n_agencies - 1
+            (
+                procs,
+                n_procs,
+                late_rate,
+                identifier,
+                agency_t,
+                holder_t,
+                specialist_id,
+                desk,
+                specialist,
+                leader,
+            ) = agency_info[ai]
             seqs[ai] += 1
-            seq = seqs[ai]
-            if a.level == "commune":
-                proc = commune_procs[int(rand() * len(commune_procs))]
-            else:
-                proc = a.procedures[int(rand() * len(a.procedures))]
-            code = f"{a.identifier}-{yymmdd}-{seq:04d}"
+            proc = procs[int(rand() * n_procs)]
+            code = b"%s-%s-%04d" % (identifier, yymmdd, seqs[ai])
             r = rand()
             if r < 0.42:
-                channel = "online"
+                channel = b"online"
                 sub = day_start + 360 + int(rand() * 1020)  # 06:00 .. 23:00
-                applicant = citizens[int(rand() * n_cit)]
+                applicant_id, applicant = citizen_text[citizens[int(rand() * n_cit)]]
+                submitter = applicant
             else:
-                channel = "desk" if r < 0.95 else "post"
+                channel = b"desk" if r < 0.95 else b"post"
                 sub = day_start + WORK_START + int(rand() * WORK_SPAN)
-                applicant = None
+                applicant_id, applicant = citizen_text[None]
+                submitter = desk
             if sub >= now:
                 sub = day_start + int(rand() * max(1, span_limit))
             # --- the dossier's life --------------------------------------------------
             budget = proc_minutes[proc]
-            intake_due = N
-            if channel == "online":
-                intake_due = ts_text[sub + 900 - ts_base]
+            if channel == b"online":
+                intake_due = ts_text[sub + 900]
                 rec = sub + (30 + int(rand() * (900 - 30)))
             else:
+                intake_due = N
                 rec = sub
             path = rand()
-            late = rand() < a.late_rate
+            late = rand() < late_rate
             supplement = 0
             paused = 0
-            status = "returned"
-            # each event: (action, from, to, at, actor)
-            ev = [("submit", "", "submitted", sub, applicant if applicant else a.desk)]
-            received_at = clock = due = finished = returned = paused_at = None
-            assignee = None
-            ret_method = ""
+            # each event: its text after the ids (action ... tail); `last` = latest time
+            ev = [submit + submitter + ts_text[sub] + submit_tail[channel]]
+            t_rec = t_clock = t_due = t_paused = t_fin = t_ret = N
+            assignee = N
+            ret_method = b""
             if path < 0.02:  # refused at intake
-                t = rec
-                if t <= now:
-                    ev.append(("refuse", "submitted", "rejected", t, a.desk))
-                    status, finished = "rejected", t
+                if rec <= now:
+                    ev.append(refuse + desk + ts_text[rec] + tail)
+                    status, t_fin = b"rejected", ts_text[rec]
                 else:
-                    status = "submitted"
+                    status = b"submitted"
             elif rec > now:
-                status = "submitted"
+                status = b"submitted"
             else:
-                received_at = clock = rec
+                clock = rec
+                t_rec = ts_text[rec]
                 due = rec + budget
-                ev.append(("receive", "submitted", "received", rec, a.desk))
-                status = "received"
+                ev.append(receive + desk + t_rec + tail)
+                status = b"received"
                 t = rec + (20 + int(rand() * (600 - 20)))
-                cur_from = "received"
                 if path < 0.035:  # withdrawn by the applicant
                     if t <= now:
-                        ev.append(("withdraw", "received", "withdrawn", t, a.desk))
-                        status, finished = "withdrawn", t
+                        ev.append(withdraw + desk + ts_text[t] + tail)
+                        status, t_fin = b"withdrawn", ts_text[t]
                     t = None
                 elif path < 0.095:  # supplement requested once, then resumed
                     if t <= now:
-                        ev.append(("request_supplement", "received", "supplement", t, a.desk))
-                        status, paused_at, supplement = "supplement", t, 1
+                        ev.append(request_supplement + desk + ts_text[t] + tail)
+                        status, supplement = b"supplement", 1
                         back = t + (DAY + int(rand() * (6 * DAY - DAY)))
                         if back <= now:
-                            ev.append(
-                                ("complete_supplement", "supplement", "received", back, applicant)
-                            )
+                            ev.append(complete_supplement + applicant + ts_text[back] + tail)
                             paused += back - t
-                            paused_at = None
-                            status = "received"
+                            status = b"received"
                             clock = back
                             due = back + budget
                             t = back + (20 + int(rand() * (600 - 20)))
                         else:
+                            t_paused = ts_text[t]
                             t = None
                     else:
                         t = None
-                if t is not None:
-                    if t > now:
-                        pass  # still received, not yet assigned
+                if t is not None and t <= now:  # else still received, not yet assigned
+                    ev.append(assign + desk + ts_text[t] + tail)
+                    last = t
+                    status, assignee = b"processing", specialist_id
+                    span = due - clock
+                    if late:
+                        fin = clock + int(span * (1.02 + rand() * 0.6)) + 60
                     else:
-                        ev.append(("assign", cur_from, "processing", t, a.desk))
-                        status, assignee = "processing", a.specialist
-                        span = due - clock
-                        if late:
-                            fin = clock + int(span * (1.02 + rand() * 0.6)) + 60
-                        else:
-                            fin = clock + int(span * (0.15 + rand() * 0.83))
-                        if fin <= t:
-                            fin = t + 30
-                        stuck = rand() < 0.004  # never finished: the overdue tail
-                        payment = 0.095 <= path < 0.19
-                        if payment:
-                            pt = t + (fin - t) // 3
-                            if pt <= now:
-                                ev.append(
-                                    ("request_payment", "processing", "payment", pt, a.specialist)
-                                )
-                                status, paused_at = "payment", pt
-                                pc = pt + (60 + int(rand() * (3 * DAY - 60)))
-                                if pc <= now:
-                                    ev.append(
-                                        ("confirm_payment", "payment", "processing", pc, a.desk)
-                                    )
-                                    status, paused_at = "processing", None
-                                    moved = pc - pt
-                                    paused += moved
-                                    due += moved
-                                    fin += moved
-                                else:
-                                    fin = None
+                        fin = clock + int(span * (0.15 + rand() * 0.83))
+                    if fin <= t:
+                        fin = t + 30
+                    stuck = rand() < 0.004  # never finished: the overdue tail
+                    if 0.095 <= path < 0.19:  # paying
+                        pt = t + (fin - t) // 3
+                        if pt <= now:
+                            ev.append(request_payment + specialist + ts_text[pt] + tail)
+                            last = pt
+                            status = b"payment"
+                            pc = pt + (60 + int(rand() * (3 * DAY - 60)))
+                            if pc <= now:
+                                ev.append(confirm_payment + desk + ts_text[pc] + tail)
+                                last = pc
+                                status = b"processing"
+                                moved = pc - pt
+                                paused += moved
+                                due += moved
+                                fin += moved
                             else:
-                                pass
-                        if path > 0.995 and not stuck:  # stopped by the leader
-                            st = t + 120
-                            if st <= now and status == "processing":
-                                ev.append(("stop", "processing", "stopped", st, a.leader))
-                                status, finished, assignee = "stopped", st, None
-                            fin = None
-                        if stuck:
-                            fin = None
-                        if fin is not None and status == "processing":
-                            ap = max(fin - (10 + int(rand() * (240 - 10))), ev[-1][3] + 5)
-                            fin = max(fin, ap + 5)
-                            if ap <= now:
-                                ev.append(("approve", "processing", "approved", ap, a.leader))
-                                status = "approved"
-                                if fin <= now:
-                                    ev.append(("finish", "approved", "done", fin, a.specialist))
-                                    status, finished, assignee = "done", fin, None
-                                    back = fin + (30 + int(rand() * (5 * DAY - 30)))
-                                    if back <= now and rand() < 0.97:
-                                        ev.append(
-                                            ("return_result", "done", "returned", back, a.desk)
-                                        )
-                                        status, returned = "returned", back
-                                        ret_method = return_methods[int(rand() * 4)]
+                                t_paused = ts_text[pt]
+                                fin = None
+                    if path > 0.995 and not stuck:  # stopped by the leader
+                        st = t + 120
+                        if st <= now and status == b"processing":
+                            ev.append(stop + leader + ts_text[st] + tail)
+                            status, t_fin, assignee = b"stopped", ts_text[st], N
+                        fin = None
+                    if stuck:
+                        fin = None
+                    if fin is not None and status == b"processing":
+                        ap = max(fin - (10 + int(rand() * (240 - 10))), last + 5)
+                        fin = max(fin, ap + 5)
+                        if ap <= now:
+                            ev.append(approve + leader + ts_text[ap] + tail)
+                            status = b"approved"
+                            if fin <= now:
+                                ev.append(finish + specialist + ts_text[fin] + tail)
+                                status, t_fin, assignee = b"done", ts_text[fin], N
+                                back = fin + (30 + int(rand() * (5 * DAY - 30)))
+                                if back <= now and rand() < 0.97:
+                                    ev.append(return_result + desk + ts_text[back] + tail)
+                                    status, t_ret = b"returned", ts_text[back]
+                                    ret_method = return_methods[int(rand() * 4)]
+                t_clock = ts_text[clock]
+                t_due = ts_text[due]
             # --- text rows -----------------------------------------------------------
-            result = f"{code}-KQ1" if status in ("done", "returned") else ""
-            t_rec = N if received_at is None else ts_text[received_at - ts_base]
-            t_clock = N if clock is None else ts_text[clock - ts_base]
-            t_due = N if due is None else ts_text[due - ts_base]
-            t_paused = N if paused_at is None else ts_text[paused_at - ts_base]
-            t_fin = N if finished is None else ts_text[finished - ts_base]
-            t_ret = N if returned is None else ts_text[returned - ts_base]
+            result = code + b"-KQ1" if status == b"returned" or status == b"done" else b""
             id_number = 10**11 + int(rand() * 9 * 10**11)
-            dossiers.append(
-                f"{did}\t{code}\t{channel}\t{status}\t{names[int(rand() * n_names)]}\t"
-                f"{id_number}\t09{int(rand() * 10**8):08d}\t\t"
-                f"{addresses[int(rand() * n_addr)]}\t{subjects[proc]}\t"
-                f"{ts_text[sub - ts_base]}\t{intake_due}\t{t_rec}\t{t_clock}\t{t_due}\t{t_due}\t"
-                f"{t_paused}\t{paused}\t{supplement}\t\\N\t{t_fin}\t{t_ret}\t{result}\t"
-                f"{ret_method}\t{prov}\t{a.id}\t{N if applicant is None else applicant}\t"
-                f"{a.id}\t{N if assignee is None else assignee}\t{proc}\n"
+            append_d(
+                b"%d\t%s\t%s\t%s\t%s\t%d\t09%08d\t\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d"
+                b"\t\\N\t%s\t%s\t%s\t%s\t%s%s%s%s\t%d\n"
+                % (
+                    did,
+                    code,
+                    channel,
+                    status,
+                    names[int(rand() * n_names)],
+                    id_number,
+                    int(rand() * 10**8),
+                    addresses[int(rand() * n_addr)],
+                    subjects[proc],
+                    ts_text[sub],
+                    intake_due,
+                    t_rec,
+                    t_clock,
+                    t_due,
+                    t_due,
+                    t_paused,
+                    paused,
+                    supplement,
+                    t_fin,
+                    t_ret,
+                    result,
+                    ret_method,
+                    agency_t,
+                    applicant_id,
+                    holder_t,
+                    assignee,
+                    proc,
+                )
             )
             eid = did * EVENT_ID_STRIDE
-            prefix = f"\t{did}\t"
-            events.append(
-                f"{eid}{prefix}{act_text['submit']}{actor_text[ev[0][4]]}"
-                f"{ts_text[sub - ts_base]}{submit_tail[channel]}"
-            )
-            for k in range(1, len(ev)):
-                action, _, _, at, actor = ev[k]
-                events.append(
-                    f"{eid + k}{prefix}{act_text[action]}{actor_text[actor]}"
-                    f"{ts_text[at - ts_base]}{tail}"
-                )
+            ids = b"\t%d\t" % did
+            for k, text in enumerate(ev):
+                append_e(b"%d%s%s" % (eid + k, ids, text))
             did += 1
         # counters: the max number per agency this day
-        out_counter(
-            "".join(
-                f"{agencies[i].identifier}\t{dt.date(1970, 1, 1) + dt.timedelta(days=day)}\t{s}\n"
-                for i, s in enumerate(seqs)
-                if s
-            )
+        day_t = b"\t%s\t" % date.isoformat().encode()
+        counters = b"".join(
+            b"%s%s%d\n" % (agency_info[i][3], day_t, s) for i, s in enumerate(seqs) if s
         )
-        done_since_flush += count
-        if len(dossiers) >= 4000:
-            out_dossier("".join(dossiers))
-            out_event("".join(events))
-            dossiers.clear()
-            events.clear()
-            with counter.get_lock():
-                counter.value += done_since_flush
-            done_since_flush = 0
-    if dossiers:
-        out_dossier("".join(dossiers))
-        out_event("".join(events))
-    with counter.get_lock():
-        counter.value += done_since_flush
+        out(count, b"".join(dossiers), b"".join(events), counters)
+        dossiers.clear()
+        events.clear()
 
 
 def _session(conn: psycopg.Connection) -> None:
@@ -697,10 +728,12 @@ def _session(conn: psycopg.Connection) -> None:
     conn.execute("SET work_mem = '256MB'")
 
 
-def worker_main(plan: Plan, worker: int, workers: int, mode: str, counter, errors) -> None:
+def worker_main(
+    plan: Plan, worker: int, workers: int, mode: str, counter, errors, pipes=None
+) -> None:
     try:
         if mode == "rebuild":
-            _worker_streaming(plan, worker, workers, counter)
+            _worker_piped(plan, worker, workers, *pipes)
         else:
             _worker_batched(plan, worker, workers, counter)
     except Exception as exc:  # noqa: BLE001 - reported by the parent
@@ -708,53 +741,84 @@ def worker_main(plan: Plan, worker: int, workers: int, mode: str, counter, error
         raise
 
 
-def _worker_streaming(plan: Plan, worker: int, workers: int, counter) -> None:
-    """Three connections, three long COPYs, one commit each at the end."""
-    c1, c2, c3 = (connect(autocommit=False) for _ in range(3))
-    for c in (c1, c2, c3):
-        _session(c)
-    with (
-        c1.cursor().copy(f"COPY dossiers_dossier ({DOSSIER_COLS}) FROM STDIN") as cd,
-        c2.cursor().copy(f"COPY dossiers_event ({EVENT_COLS}) FROM STDIN") as ce,
-        c3.cursor().copy("COPY core_dailycounter (scope, day, value) FROM STDIN") as cc,
-    ):
-        generate_days(plan, worker, workers, counter, cd.write, ce.write, cc.write)
-    for c in (c1, c2, c3):
-        c.commit()
-        c.close()
+def _worker_piped(plan: Plan, worker: int, workers: int, dossier_pipe, event_pipe) -> None:
+    """Each day's text goes to the parent (see copy_in_order), which COPYs it in order."""
+
+    def out(count: int, dossiers: bytes, events: bytes, counters: bytes) -> None:
+        dossier_pipe.send_bytes(dossiers)
+        dossier_pipe.send_bytes(counters)
+        event_pipe.send_bytes(events)
+
+    generate_days(plan, worker, workers, out)
+    dossier_pipe.close()
+    event_pipe.close()
 
 
-def _worker_batched(plan: Plan, worker: int, workers: int, counter) -> None:
-    """One connection; each batch = COPY dossiers + COPY events + commit (FKs checked)."""
+def copy_in_order(plan: Plan, table: str, pipes: list, counter=None) -> None:
+    """One transaction: TRUNCATE `table` and COPY ... FREEZE it from the workers' pipes,
+    day after day (worker = day % workers), so the heap is in id order. With `counter`
+    (the dossier table) the pipes also carry core_dailycounter rows, COPYd at the end."""
+    columns = DOSSIER_COLS if table == "dossiers_dossier" else EVENT_COLS
     conn = connect(autocommit=False)
     _session(conn)
     cur = conn.cursor()
-    pending: dict[str, list[str]] = {"d": [], "e": [], "c": []}
+    cur.execute(f"TRUNCATE {table}")  # makes FREEZE possible: tuples born frozen, visible
+    counters: list[bytes] = []
+    with cur.copy(f"COPY {table} ({columns}) FROM STDIN (FREEZE)") as copy:
+        for day, count in enumerate(plan.day_counts):
+            if count == 0:
+                continue
+            pipe = pipes[day % len(pipes)]
+            copy.write(pipe.recv_bytes())
+            if counter is not None:
+                counters.append(pipe.recv_bytes())
+                with counter.get_lock():
+                    counter.value += count
+    if counters:
+        with cur.copy("COPY core_dailycounter (scope, day, value) FROM STDIN") as copy:
+            for chunk in counters:
+                copy.write(chunk)
+    conn.commit()
+    conn.close()
+
+
+def _worker_batched(plan: Plan, worker: int, workers: int, counter) -> None:
+    """One connection; each batch (>= 4,000 dossiers) = COPY dossiers + COPY events +
+    commit (FKs checked)."""
+    conn = connect(autocommit=False)
+    _session(conn)
+    cur = conn.cursor()
+    pending: dict[str, list[bytes]] = {"d": [], "e": [], "c": []}
+    pending_count = 0
 
     def flush() -> None:
-        if pending["d"]:
-            with cur.copy(f"COPY dossiers_dossier ({DOSSIER_COLS}) FROM STDIN") as copy:
-                for chunk in pending["d"]:
-                    copy.write(chunk)
-            with cur.copy(f"COPY dossiers_event ({EVENT_COLS}) FROM STDIN") as copy:
-                for chunk in pending["e"]:
-                    copy.write(chunk)
-        if pending["c"]:
-            with cur.copy("COPY core_dailycounter (scope, day, value) FROM STDIN") as copy:
-                for chunk in pending["c"]:
-                    copy.write(chunk)
+        nonlocal pending_count
+        for key, table, columns in (
+            ("d", "dossiers_dossier", DOSSIER_COLS),
+            ("e", "dossiers_event", EVENT_COLS),
+            ("c", "core_dailycounter", "scope, day, value"),
+        ):
+            if pending[key]:
+                with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for chunk in pending[key]:
+                        copy.write(chunk)
         conn.commit()
         for v in pending.values():
             v.clear()
+        with counter.get_lock():
+            counter.value += pending_count
+        pending_count = 0
 
-    def on_dossier(text: str) -> None:
-        pending["d"].append(text)
+    def out(count: int, dossiers: bytes, events: bytes, counters: bytes) -> None:
+        nonlocal pending_count
+        pending["d"].append(dossiers)
+        pending["e"].append(events)
+        pending["c"].append(counters)
+        pending_count += count
+        if pending_count >= 4000:
+            flush()
 
-    def on_event(text: str) -> None:
-        pending["e"].append(text)
-        flush()  # events always follow their dossiers
-
-    generate_days(plan, worker, workers, counter, on_dossier, on_event, pending["c"].append)
+    generate_days(plan, worker, workers, out)
     flush()
     conn.close()
 
@@ -764,7 +828,7 @@ def _worker_batched(plan: Plan, worker: int, workers: int, counter) -> None:
 
 @dataclass
 class Saved:
-    constraints: list[tuple[str, str, str, str]]  # (table, name, type, definition)
+    constraints: list[tuple[str, str, str, str, str | None]]  # table, name, type, def, index
     indexes: list[tuple[str, str]]  # (name, definition)
 
 
@@ -772,7 +836,8 @@ def save_and_drop(conn: psycopg.Connection, tables: list[str]) -> Saved:
     cur = conn.cursor()
     regs = [f"'{t}'::regclass" for t in tables]
     cur.execute(
-        "SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid) "
+        "SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid), "
+        "CASE WHEN contype IN ('p', 'u') THEN pg_get_indexdef(conindid) END "
         "FROM pg_constraint WHERE contype IN ('p', 'u', 'f') AND "
         f"(conrelid IN ({', '.join(regs)}) OR confrelid IN ({', '.join(regs)}))"
     )
@@ -784,56 +849,129 @@ def save_and_drop(conn: psycopg.Connection, tables: list[str]) -> Saved:
         "('p', 'u'))"
     )
     indexes = cur.fetchall()
-    for table, name, _kind, _ in sorted(constraints, key=lambda c: c[2] != "f"):
+    for table, name, _kind, _, _ in sorted(constraints, key=lambda c: c[2] != "f"):
         cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         cur.execute(f"DROP INDEX {name}")
     return Saved(constraints, indexes)
 
 
-def recreate(saved: Saved, parallel: int = 2) -> dict[str, float]:
-    """Primary/unique keys and indexes two at a time, then the foreign keys."""
+def recreate(saved: Saved) -> dict[str, float]:
+    """Rebuild what save_and_drop() dropped, keeping both cores busy.
+
+    Every statement holds a table lock, and the plain order (ALTER TABLE ... ADD PRIMARY
+    KEY, then ADD FOREIGN KEY) serialises most of the work: ADD PRIMARY KEY takes ACCESS
+    EXCLUSIVE, and a validating ADD FOREIGN KEY takes SHARE ROW EXCLUSIVE on both tables.
+    So keys are built as plain CREATE UNIQUE INDEX (SHARE lock, like the other indexes)
+    and attached with ADD CONSTRAINT ... USING INDEX (catalogue only); foreign keys are
+    added NOT VALID (catalogue only, once the dossier key exists) and checked by VALIDATE
+    CONSTRAINT, which locks its own table (SHARE UPDATE EXCLUSIVE, so not during an index
+    build on that table) and the referenced one only lightly (ROW SHARE). Two lanes
+    (connections) then never wait on each other:
+
+        lane 1: event indexes, event FK checks, then help with the dossier indexes
+        lane 2: dossier indexes, then help with the event indexes, dossier FK checks
+
+    The event checks come after the event indexes: the check of event.dossier_id is then
+    an index-only anti-join of two indexes (COPY FREEZE set the visibility map). The end
+    state is the same as before: every index and key, every constraint VALID.
+    """
     timings: dict[str, float] = {}
+    conns = [connect(), connect()]
+    for conn in conns:
+        _session(conn)
+        conn.execute("SET max_parallel_maintenance_workers = 0")
 
-    def run(sql: str, label: str) -> None:
-        with connect() as conn:
-            _session(conn)
-            conn.execute("SET max_parallel_maintenance_workers = 0")
-            t = time.perf_counter()
-            conn.execute(sql)
-            timings[label] = time.perf_counter() - t
+    def run(conn: psycopg.Connection, sql: str, label: str) -> None:
+        t = time.perf_counter()
+        conn.execute(sql)
+        timings[label] = timings.get(label, 0.0) + time.perf_counter() - t
 
-    keys = [
-        (f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {d}', n)
-        for t, n, k, d in saved.constraints
-        if k in "pu"
+    event, dossier = "dossiers_event", "dossiers_dossier"
+    keys = [c for c in saved.constraints if c[2] in "pu"]
+    fks = [c for c in saved.constraints if c[2] == "f"]
+    builds: dict[str, list[tuple[str, str]]] = {event: [], dossier: []}
+    for table, name, _, _, indexdef in keys:
+        builds[table].append((indexdef, name))
+    for name, indexdef in saved.indexes:
+        builds[event if f" ON public.{event} " in indexdef else dossier].append((indexdef, name))
+    # 1. The dossier primary key (foreign keys need it), next to a small dossier index.
+    dossier_pkey = next(k for k in keys if k[0] == dossier and k[2] == "p")
+    first = [(dossier_pkey[4], dossier_pkey[1])]
+    first += [j for j in builds[dossier] if " WHERE " in j[0]][:1]  # a partial index
+    for job in first:
+        builds[dossier].remove(job)
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(run, conn, *job) for conn, job in zip(conns, first, strict=False)]
+        for f in futures:
+            f.result()
+    # 2. Catalogue-only steps: the dossier key, every foreign key NOT VALID.
+    run(conns[0], _attach_key(dossier_pkey), dossier_pkey[1] + " (attach)")
+    for table, name, _, definition, _ in fks:
+        run(conns[0], f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition} NOT VALID', name)
+    # 3. The two lanes. Checks of the small tables' keys into dossiers go with dossiers.
+    checks: dict[str, list[tuple[str, str]]] = {event: [], dossier: []}
+    for table, name, _, _, _ in fks:
+        checks[event if table == event else dossier].append(
+            (f'ALTER TABLE {table} VALIDATE CONSTRAINT "{name}"', name)
+        )
+    # biggest first (partial indexes are small), so the lanes end together
+    queues = {t: sorted(jobs, key=lambda j: " WHERE " in j[0]) for t, jobs in builds.items()}
+    lock = threading.Lock()
+
+    def lane(conn: psycopg.Connection, steps: list[tuple[str, str]]) -> None:
+        for step, table in steps:
+            if step == "check":
+                for job in checks[table]:
+                    run(conn, *job)
+                continue
+            while True:  # "build": take the table's index builds until none is left
+                with lock:
+                    job = queues[table].pop(0) if queues[table] else None
+                if job is None:
+                    break
+                run(conn, *job)
+
+    lanes = [
+        [("build", event), ("check", event), ("build", dossier)],
+        [("build", dossier), ("build", event), ("check", dossier)],
     ]
-    idx = [(d, n) for n, d in saved.indexes]
-    # Biggest tables first so the two lanes finish together.
-    jobs = sorted(keys + idx, key=lambda j: "dossiers_event" not in j[0])
-    with ThreadPoolExecutor(parallel) as pool:
-        list(pool.map(lambda j: run(*j), jobs))
-    fks = [
-        (f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {d}', n)
-        for t, n, k, d in saved.constraints
-        if k == "f"
-    ]
-    with ThreadPoolExecutor(parallel) as pool:
-        list(pool.map(lambda j: run(*j), fks))
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(lane, conn, steps) for conn, steps in zip(conns, lanes, strict=True)]
+        for f in futures:
+            f.result()
+    # 4. The remaining keys, on their finished indexes.
+    for key in keys:
+        if key is not dossier_pkey:
+            run(conns[0], _attach_key(key), key[1] + " (attach)")
+    for conn in conns:
+        conn.close()
     return timings
+
+
+def _attach_key(key: tuple[str, str, str, str, str | None]) -> str:
+    """ALTER TABLE ... ADD CONSTRAINT name PRIMARY KEY|UNIQUE USING INDEX name [DEFERRABLE]."""
+    table, name, kind, definition, _ = key
+    what = "PRIMARY KEY" if kind == "p" else "UNIQUE"
+    deferrable = definition.rsplit(")", 1)[1]  # what follows the column list, if anything
+    return f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {what} USING INDEX "{name}"{deferrable}'
 
 
 # --- summaries ----------------------------------------------------------------------------
 
-SUMMARY_SQL = [
-    "DELETE FROM dossiers_agencystatuscount",
-    "DELETE FROM dossiers_agencymonthstats",
-    """INSERT INTO dossiers_agencystatuscount (agency_id, status, count)
+SUMMARY_SQL = [  # one list per table, filled side by side (two connections)
+    [
+        "DELETE FROM dossiers_agencystatuscount",
+        """INSERT INTO dossiers_agencystatuscount (agency_id, status, count)
        SELECT agency_id, status, count(*) FROM dossiers_dossier GROUP BY 1, 2""",
+    ],
     # Same meaning as motcua.dossiers.stats: received counted in the month of received_at;
     # finished/on_time/late in the month of finished_at, for dossiers that went through
     # `finish` (done, returned); on time = finished_at <= due_at and <= 1 supplement.
-    """INSERT INTO dossiers_agencymonthstats (agency_id, month, received, finished, on_time, late)
+    [
+        "DELETE FROM dossiers_agencymonthstats",
+        """INSERT INTO dossiers_agencymonthstats
+              (agency_id, month, received, finished, on_time, late)
        SELECT agency_id, month, sum(r), sum(f), sum(o), sum(f) - sum(o) FROM (
          SELECT agency_id,
                 date_trunc('month', received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS month,
@@ -845,13 +983,20 @@ SUMMARY_SQL = [
                 0, 1, (finished_at <= due_at AND supplement_count <= 1)::int
            FROM dossiers_dossier WHERE status IN ('done', 'returned')
        ) s GROUP BY 1, 2""",
+    ],
 ]
 
 
-def fill_summaries(conn: psycopg.Connection) -> None:
-    _session(conn)
-    for sql in SUMMARY_SQL:
-        conn.execute(sql)
+def fill_summaries() -> None:
+    def fill(statements: list[str]) -> None:
+        with connect() as conn:
+            _session(conn)
+            for sql in statements:
+                conn.execute(sql)
+
+    with ThreadPoolExecutor(len(SUMMARY_SQL)) as pool:
+        for f in [pool.submit(fill, statements) for statements in SUMMARY_SQL]:
+            f.result()
 
 
 # --- driver ---------------------------------------------------------------------------------
@@ -876,12 +1021,12 @@ def reset_database() -> None:
     )
 
 
-def progress(counter, total: int, start: float, procs: list[mp.Process], errors) -> None:
+def progress(counter, total: int, start: float, busy, errors) -> None:
+    """Draw a progress bar while busy() (polled twice a second) and no worker failed."""
     width = 30
     last = -1
     deadline = time.monotonic() + 6 * 3600
-    while any(p.is_alive() for p in procs) and time.monotonic() < deadline:
-        time.sleep(0.5)
+    while busy(0.5) and time.monotonic() < deadline:
         if not errors.empty():
             break
         done = counter.value
@@ -898,6 +1043,72 @@ def progress(counter, total: int, start: float, procs: list[mp.Process], errors)
             )
             sys.stderr.flush()
     sys.stderr.write("\n")
+
+
+def _widen(pipe) -> None:
+    """Let a worker run a few days ahead of its COPY: a bigger pipe buffer (64 kB by
+    default), as big as allowed (fs.pipe-max-size, or more for root)."""
+    for size in (16 << 20, 1 << 20):
+        try:
+            fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, size)
+            return
+        except OSError:
+            continue
+
+
+def run_workers(plan: Plan, n: int, mode: str, workers: int) -> None:
+    """Fork the generator workers and, in `rebuild` mode, the two COPY ... FREEZE relays
+    (threads of this process, see copy_in_order); raise if anything failed."""
+    ctx = mp.get_context("fork")
+    counter = ctx.Value("q", 0)
+    errors = ctx.Queue()
+    start = time.perf_counter()
+    procs = []
+    readers: dict[str, list] = {"dossiers_dossier": [], "dossiers_event": []}
+    for w in range(workers):
+        pipes = None
+        if mode == "rebuild":
+            pipes = []
+            for table in readers:
+                reader, writer = ctx.Pipe(duplex=False)
+                _widen(writer)
+                readers[table].append(reader)
+                pipes.append(writer)
+        p = ctx.Process(target=worker_main, args=(plan, w, workers, mode, counter, errors, pipes))
+        p.start()
+        for writer in pipes or []:
+            writer.close()  # the worker's now: its death is an EOF for the relay
+        procs.append(p)
+    relays = []
+    pool = ThreadPoolExecutor(2)
+    if mode == "rebuild":
+        relays = [
+            pool.submit(
+                copy_in_order, plan, "dossiers_dossier", readers["dossiers_dossier"], counter
+            ),
+            pool.submit(copy_in_order, plan, "dossiers_event", readers["dossiers_event"]),
+        ]
+
+    def busy(timeout: float) -> bool:
+        if relays:
+            done, not_done = futures_wait(relays, timeout, FIRST_EXCEPTION)
+            return bool(not_done) and not any(f.exception() for f in done)
+        mp.connection.wait([p.sentinel for p in procs], timeout)
+        return any(p.is_alive() for p in procs)
+
+    progress(counter, n, start, busy, errors)
+    failed = [repr(f.exception()) for f in relays if f.done() and f.exception()]
+    for p in procs:
+        p.join(timeout=0 if failed or not errors.empty() else 600)
+    if failed or not errors.empty() or any(p.exitcode for p in procs):
+        while not errors.empty():
+            failed.append(errors.get())
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+        pool.shutdown(wait=True)  # a relay waiting on a dead worker's pipe gets EOFError
+        raise RuntimeError("generator failed: " + "; ".join(failed))
+    pool.shutdown()
 
 
 def generate(n: int, mode: str = "rebuild", workers: int = 2, seed: int = 1) -> dict:
@@ -918,32 +1129,13 @@ def generate(n: int, mode: str = "rebuild", workers: int = 2, seed: int = 1) -> 
     if mode == "rebuild":
         with connect() as conn:
             saved = save_and_drop(conn, BIG_TABLES)
-    ctx = mp.get_context("fork")
-    counter = ctx.Value("q", 0)
-    errors = ctx.Queue()
     start = time.perf_counter()
-    procs = [
-        ctx.Process(target=worker_main, args=(plan, w, workers, mode, counter, errors))
-        for w in range(workers)
-    ]
-    for p in procs:
-        p.start()
-    progress(counter, n, start, procs, errors)
-    for p in procs:
-        p.join(timeout=600)
-    if not errors.empty() or any(p.exitcode for p in procs):
-        msgs = []
-        while not errors.empty():
-            msgs.append(errors.get())
-        for p in procs:
-            if p.is_alive():
-                p.kill()
-        raise RuntimeError("generator worker failed: " + "; ".join(msgs))
+    run_workers(plan, n, mode, workers)
     t_copy = time.perf_counter() - start
     t = time.perf_counter()
     index_timings: dict[str, float] = {}
     if saved is not None:
-        index_timings = recreate(saved, parallel=2)
+        index_timings = recreate(saved)
     t_index = time.perf_counter() - t
     t = time.perf_counter()
     with connect() as conn:
@@ -951,7 +1143,7 @@ def generate(n: int, mode: str = "rebuild", workers: int = 2, seed: int = 1) -> 
         fix_sequence(cur, "dossiers_dossier")
         fix_sequence(cur, "dossiers_event")
         fix_sequence(cur, "core_dailycounter")
-        fill_summaries(conn)
+    fill_summaries()
     t_summary = time.perf_counter() - t
     t = time.perf_counter()
     with connect() as conn:
