@@ -1,10 +1,11 @@
 """Fixed-window counters for endpoints that can be used to guess (the public lookup pairs
 a dossier code with an ID number).
 
-With Redis as the cache (production: shared by every app process) a count is one round
-trip: INCR and EXPIRE NX in one pipeline. Django's cache API would take three (add,
-then incr, which checks the key exists first); on the public lookup they were a fifth of
-the server's CPU. Without Redis, the per-process cache is used.
+With Redis as the cache (production: shared by every app process) a count is one
+command: a script that increments and, on the first attempt, starts the window. Django's
+cache API would take three round trips (add, then incr, which checks the key exists
+first); on the public lookup they were a fifth of the server's CPU. Without Redis, the
+per-process cache is used.
 """
 
 from __future__ import annotations
@@ -12,9 +13,16 @@ from __future__ import annotations
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from redis.commands.core import Script
 
 REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
-_clients: dict[str, redis.Redis] = {}
+# Atomic, so a key can never be left counting without an expiry (a client locked out).
+COUNT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+_scripts: dict[str, Script] = {}
 
 
 def client_ip(request) -> str:
@@ -27,28 +35,25 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def _redis() -> redis.Redis | None:
+def _count_script() -> Script | None:
     config = settings.CACHES["default"]
     if config["BACKEND"] != REDIS_BACKEND:
         return None
     location = config["LOCATION"]
     url = (location if isinstance(location, str) else location[0]).split(",")[0]
-    client = _clients.get(url)
-    if client is None:  # one client (and connection pool) per process and server
-        client = _clients[url] = redis.Redis.from_url(url)
-    return client
+    script = _scripts.get(url)
+    if script is None:  # one client (and connection pool) per process and server
+        script = _scripts[url] = redis.Redis.from_url(url).register_script(COUNT_SCRIPT)
+    return script
 
 
 def allow(scope: str, who: str, limit: int, window_seconds: int) -> bool:
     """Count one attempt; False once `limit` attempts were made in the current window."""
     key = f"ratelimit:{scope}:{who}"
-    client = _redis()
-    if client is not None:
-        full_key = cache.make_and_validate_key(key)  # the key cache.get(key) reads
-        pipe = client.pipeline()
-        pipe.incr(full_key)
-        pipe.expire(full_key, window_seconds, nx=True)  # the window starts at attempt 1
-        count, _ = pipe.execute()
+    script = _count_script()
+    if script is not None:
+        # The key cache.get(key) reads; EVALSHA, falling back to EVAL once per server.
+        count = script(keys=[cache.make_and_validate_key(key)], args=[window_seconds])
         return count <= limit
     cache.add(key, 0, window_seconds)
     try:
