@@ -5,6 +5,8 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from motcua.core import audit
@@ -345,3 +347,21 @@ def test_idempotency_key_returns_the_first_dossier(world):
             idempotency_key="abc-123",
         )
     assert err.value.code == "idempotency_key_reused"
+
+
+def test_a_transition_locks_the_dossier_row_only(world):
+    """Not the joined procedure and agency rows: that would serialise every transition
+    of an agency (and every desk that submits to it) behind one row lock."""
+    dossier = world.submit_online()
+    with CaptureQueriesContext(connection) as queries:
+        services.receive(dossier, world.desk)
+    locking = [
+        q["sql"]
+        for q in queries.captured_queries
+        if 'FROM "dossiers_dossier"' in q["sql"] and "FOR UPDATE" in q["sql"]
+    ]
+    if connection.features.has_select_for_update_of:
+        assert locking, "the dossier row is locked before its status changes"
+        assert all(sql.endswith('FOR UPDATE OF "dossiers_dossier"') for sql in locking), locking
+    else:  # SQLite: BEGIN IMMEDIATE serialises writers; there is no row lock to take
+        assert locking == []

@@ -104,8 +104,13 @@ def _actor_name(user: Actor) -> str:
 
 
 def _locked(dossier: Dossier) -> Dossier:
+    # FOR UPDATE OF the dossier only: without `of`, PostgreSQL also locks the joined
+    # procedure and agency rows, which serialised every transition of an agency. The
+    # joins are what the event, the outbox message and the API's answer read.
     return (
-        Dossier.objects.select_for_update().select_related("procedure", "agency").get(pk=dossier.pk)
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("procedure", "agency", "current_agency", "current_assignee")
+        .get(pk=dossier.pk)
     )
 
 
@@ -142,7 +147,7 @@ def _record(
         national_status=NATIONAL_STATUS[dossier.status],
         actor=user if user is not None and user.is_authenticated else None,
         actor_name=_actor_name(user),
-        agency=officer.agency if officer else None,
+        agency_id=officer.agency_id if officer else None,  # the id only: no query
         note=note,
         data=data or {},
         province_code=dossier.province_code,
