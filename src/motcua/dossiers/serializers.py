@@ -245,17 +245,22 @@ class LegSerializer(serializers.ModelSerializer):
         ]
 
 
-class DossierSummarySerializer(serializers.ModelSerializer):
-    """No personal data: listing a queue does not need an audit entry per row."""
+class _StatusFields(serializers.ModelSerializer):
+    """Where a dossier stands: the fields every representation of it shares."""
 
     procedure = ProcedureRefSerializer()
     agency = AgencyRefSerializer()
-    channel = ChannelField(choices=Channel.choices)
     status = StatusField(choices=Status.choices)
-    status_name = serializers.CharField(source="get_status_display", read_only=True)
     national_status = serializers.IntegerField(read_only=True, min_value=1, max_value=10)
     national_status_name = serializers.CharField(read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
+
+
+class DossierSummarySerializer(_StatusFields):
+    """No personal data: listing a queue does not need an audit entry per row."""
+
+    channel = ChannelField(choices=Channel.choices)
+    status_name = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
         model = Dossier
@@ -338,16 +343,9 @@ class EventSerializer(serializers.ModelSerializer):
         ]
 
 
-class PublicStatusSerializer(serializers.ModelSerializer):
+class PublicStatusSerializer(_StatusFields):
     """What anyone holding the code and the applicant's ID number may see: no personal
     data, no files, no history (the portal's lookup page shows the same)."""
-
-    procedure = ProcedureRefSerializer()
-    agency = AgencyRefSerializer()
-    status = StatusField(choices=Status.choices)
-    national_status = serializers.IntegerField(read_only=True, min_value=1, max_value=10)
-    national_status_name = serializers.CharField(read_only=True)
-    is_overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Dossier
