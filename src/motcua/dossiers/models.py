@@ -182,6 +182,17 @@ class Dossier(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    # get_FOO_display() hashes every (lazy, translated) choice label on each call: ~0.8 ms
+    # under a profiler, a fifth of the desk queue page with its 50 rows. The enum lookup
+    # gives the same label.
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label
+
+    @property
+    def channel_label(self) -> str:
+        return Channel(self.channel).label
+
     @property
     def national_status(self) -> int:
         return NATIONAL_STATUS[self.status]

@@ -260,7 +260,7 @@ class DossierSummarySerializer(_StatusFields):
     """No personal data: listing a queue does not need an audit entry per row."""
 
     channel = ChannelField(choices=Channel.choices)
-    status_name = serializers.CharField(source="get_status_display", read_only=True)
+    status_name = serializers.CharField(source="status_label", read_only=True)
 
     class Meta:
         model = Dossier
@@ -461,7 +461,7 @@ def detail_data(
         "agency": _agency(dossier.agency),
         "channel": dossier.channel,
         "status": dossier.status,
-        "status_name": str(dossier.get_status_display()),
+        "status_name": str(dossier.status_label),
         "national_status": dossier.national_status,
         "national_status_name": str(dossier.national_status_name),
         "subject": dossier.subject,
