@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from motcua.catalog.models import Agency, Procedure
+from motcua.core.queries import one_or_none
 from motcua.core.text import fold
 
 
@@ -43,8 +44,7 @@ def procedures_with_details() -> QuerySet[Procedure]:
 
 
 def procedure_by_code(code: str) -> Procedure | None:
-    # Unordered: codes are unique, and compiling the default ordering is pure cost.
-    return next(iter(procedures_with_details().filter(code=code.strip()).order_by()[:1]), None)
+    return one_or_none(procedures_with_details().filter(code=code.strip()))
 
 
 def active_agencies(level: str | None = None) -> QuerySet[Agency]:

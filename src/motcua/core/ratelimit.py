@@ -4,8 +4,7 @@ a dossier code with an ID number).
 With Redis as the cache (production: shared by every app process) a count is one
 command: a script that increments and, on the first attempt, starts the window. Django's
 cache API would take three round trips (add, then incr, which checks the key exists
-first); on the public lookup they were a fifth of the server's CPU. Without Redis, the
-per-process cache is used.
+first), on every public lookup. Without Redis, the per-process cache is used.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from motcua.core.queries import one_or_none
 from motcua.dossiers import policy
 from motcua.dossiers.models import CLOSED, Dossier, Event, Status
 
@@ -22,9 +23,9 @@ def visible_dossiers(user: User | AnonymousUser | None) -> QuerySet[Dossier]:
 def dossier_for(user: User | AnonymousUser | None, code: str) -> Dossier:
     """The dossier with this code if the user may see it; 404 otherwise, so that codes
     of other people's dossiers cannot be probed."""
-    # Unordered: the code is unique, and compiling the default ordering is pure cost.
-    qs = visible_dossiers(user).select_related("current_assignee").filter(code=code).order_by()
-    dossier = next(iter(qs[:1]), None)
+    dossier = one_or_none(
+        visible_dossiers(user).select_related("current_assignee").filter(code=code)
+    )
     if dossier is None:
         raise Http404("Không tìm thấy hồ sơ")
     return dossier
@@ -51,8 +52,7 @@ PUBLIC_FIELDS = [
 def public_status(code: str, id_number: str) -> Dossier | None:
     """Anonymous lookup: the code alone is not enough, the applicant's ID must match."""
     qs = Dossier.objects.select_related("procedure", "agency").only(*PUBLIC_FIELDS)
-    qs = qs.filter(code=code.strip(), applicant_id_number=id_number.strip()).order_by()
-    return next(iter(qs[:1]), None)
+    return one_or_none(qs.filter(code=code.strip(), applicant_id_number=id_number.strip()))
 
 
 def desk_queue(user: User, *, status: str | None = None) -> QuerySet[Dossier]:

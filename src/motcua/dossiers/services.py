@@ -24,6 +24,7 @@ from motcua.core import audit, outbox
 from motcua.core.calendar import WorkingCalendar, calendar, days_to_minutes
 from motcua.core.codes import dossier_code, next_in_day, result_code
 from motcua.core.problems import IllegalTransition, InvalidInput, NotAllowed
+from motcua.core.queries import one_or_none
 from motcua.core.storage import StoredFile, check_upload, store
 from motcua.dossiers import policy, stats
 from motcua.dossiers.models import (
@@ -258,7 +259,7 @@ def _fingerprint(
 
 def _idempotent_hit(owner: str, key: str, fingerprint: str) -> Dossier | None:
     records = IdempotencyRecord.objects.filter(owner=owner, key=key).select_related("dossier")
-    record = next(iter(records.order_by()[:1]), None)
+    record = one_or_none(records)
     if record is None:
         return None
     if record.fingerprint != fingerprint:
