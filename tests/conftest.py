@@ -19,6 +19,8 @@ def _isolated_files(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MOTCUA_PROVINCE_CODE = "37"
+    # Production turns the second factor on; tests that exercise it turn it on themselves.
+    settings.MOTCUA_REQUIRE_2FA = False
     forget_cached_calendar()  # each test's database has its own calendar
     cache.clear()  # rate-limit counters
 

@@ -23,12 +23,14 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("MOTCUA_DEBUG", False)
+# Development only: a fixed, published key so sessions survive restarts of `make run`.
+# `motcua serve` and `check --deploy` refuse it when DEBUG is off (see motcua.accounts.checks).
+DEVELOPMENT_SECRET_KEY = "motcua-development-key-not-for-production"  # noqa: S105
 SECRET_KEY = os.environ.get("MOTCUA_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG and env_bool("MOTCUA_REQUIRE_SECRET", False):
         raise RuntimeError("MOTCUA_SECRET_KEY must be set in production")
-    # Development only: a fixed key so sessions survive restarts of `make run`.
-    SECRET_KEY = "motcua-development-key-not-for-production"  # noqa: S105
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 
 ALLOWED_HOSTS = os.environ.get("MOTCUA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [
@@ -36,7 +38,8 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with a site that also asks for a verified second factor.
+    "motcua.accounts.sites.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,22 +50,32 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "motcua.core",
     "motcua.catalog",
     "motcua.dossiers",
     "motcua.portal",
     "motcua.desk",
+    "motcua.accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages (the logout notice) and OTP (is_verified): idle logout first, then
+    # the second-factor gate.
+    "motcua.accounts.middleware.IdleTimeoutMiddleware",
+    "motcua.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -107,9 +120,15 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's four validators with Vietnamese messages whatever the request's language.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "motcua.accounts.validators.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "motcua.accounts.validators.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(os.environ.get("MOTCUA_PASSWORD_MIN_LENGTH", 12))},
+    },
+    {"NAME": "motcua.accounts.validators.CommonPasswordValidator"},
+    {"NAME": "motcua.accounts.validators.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -200,8 +219,53 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("MOTCUA_LOG_LEVEL", "INFO")},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_HTTPONLY = True
-    CSRF_COOKIE_HTTPONLY = False
-    X_FRAME_OPTIONS = "DENY"
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+# --- Production security -----------------------------------------------------------
+# Safe whatever DEBUG says; the TLS-dependent part is switched on by MOTCUA_HTTPS=1 (the
+# app sits behind a TLS-terminating proxy that sets X-Forwarded-Proto).
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Citizens keep Django's session age; officers are logged out after inactivity.
+SESSION_COOKIE_AGE = int(os.environ.get("MOTCUA_SESSION_DAYS", 14)) * 24 * 3600
+MOTCUA_OFFICER_IDLE_MINUTES = int(os.environ.get("MOTCUA_OFFICER_IDLE_MINUTES", 30))
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if env_bool("MOTCUA_HTTPS", False):
+    # Only the proxy may set this header: it must overwrite any value the client sent.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("MOTCUA_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("MOTCUA_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("MOTCUA_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("MOTCUA_HSTS_PRELOAD", True)
+    # Turning these off is a deliberate choice, not an oversight to warn about.
+    SILENCED_SYSTEM_CHECKS = [
+        *(["security.W008"] if not SECURE_SSL_REDIRECT else []),
+        *(["security.W005"] if not SECURE_HSTS_INCLUDE_SUBDOMAINS else []),
+        *(["security.W021"] if not SECURE_HSTS_PRELOAD else []),
+    ]
+
+# Second factor (django-otp, TOTP) for officers and staff. On in production; off under
+# DEBUG so the demo of `make run` stays usable without an authenticator app.
+MOTCUA_REQUIRE_2FA = env_bool("MOTCUA_REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = os.environ.get("MOTCUA_OTP_ISSUER", "Motcua")
+
+# Content-Security-Policy (django-csp 4): no inline script or style anywhere; data: images
+# only for Swagger UI's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+    }
+}

@@ -5,6 +5,8 @@ import sys
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from motcua.core.deploy import secret_key_problem
+
 
 class Command(BaseCommand):
     help = "Serve the app with gunicorn (production-style): collects static files first."
@@ -21,6 +23,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        # Refuse before anything is served (or collected): a published key signs sessions.
+        problem = secret_key_problem()
+        if problem is not None:
+            raise CommandError(problem)
         gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable))
         if gunicorn is None:
             raise CommandError("gunicorn is not installed in this environment")

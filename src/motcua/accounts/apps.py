@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "motcua.accounts"
+    label = "accounts"
+    verbose_name = "Tài khoản"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from motcua.accounts import checks, twofactor  # noqa: F401 - registers the checks
+
+        user_logged_in.connect(twofactor.on_login, dispatch_uid="motcua.accounts.on_login")
