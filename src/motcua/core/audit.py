@@ -77,10 +77,29 @@ def record(
     return entry
 
 
-def record_read(actor: Any, object_type: str, object_id: Any, fields: list[str]) -> AuditEntry:
-    """An officer looked at personal data (Luật Bảo vệ dữ liệu cá nhân): log who saw what."""
-    with transaction.atomic():
-        return record("read", object_type, object_id, actor=actor, data={"fields": fields})
+def record_read(
+    actor: Any,
+    object_type: str,
+    object_id: Any,
+    fields: list[str],
+    *,
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """An officer looked at personal data (Luật Bảo vệ dữ liệu cá nhân): log who saw what.
+    `data` adds context (where it was seen). Inside the caller's transaction it takes no
+    savepoint: a read that cannot be logged must fail with the caller's work."""
+    with transaction.atomic(savepoint=False):
+        return record(
+            "read", object_type, object_id, actor=actor, data={"fields": fields, **(data or {})}
+        )
+
+
+def record_list_read(
+    actor: Any, object_type: str, page: str, ids: list[str], fields: list[str]
+) -> AuditEntry:
+    """A list page showed personal data of several objects: one entry per page view,
+    naming every object shown (`page` says which list, e.g. "desk.queue")."""
+    return record_read(actor, object_type, f"list:{page}"[:64], fields, data={"ids": ids})
 
 
 @dataclass

@@ -2,8 +2,10 @@
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from motcua.core import text
 from motcua.core.storage import ALLOWED_TYPES
 
 ACCEPT = ",".join(sorted(ALLOWED_TYPES))  # for <input accept>
@@ -43,3 +45,80 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single(d, initial) for d in data]
         return [single(data, initial)]
+
+
+# --- normalised text fields (the rules live in core.text) -------------------------------
+
+
+class NormalisedField(forms.CharField):
+    """A CharField whose value goes through `normalise` (a core.text function) before
+    the required and length checks, so that what is checked is what is stored."""
+
+    def __init__(self, **kwargs):
+        kwargs["error_messages"] = {**REQUIRED, **kwargs.get("error_messages", {})}
+        super().__init__(**kwargs)
+
+    def normalise(self, value: str) -> str:
+        raise NotImplementedError
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        cap = text.input_cap(self.max_length)
+        if cap is not None and len(value) > cap:
+            raise ValidationError(
+                _("Tối đa %(max)d ký tự.") % {"max": self.max_length}, code="max_length"
+            )
+        try:
+            value = self.normalise(value)
+        except text.NotNormalisable as exc:
+            raise ValidationError(str(exc), code="invalid") from None
+        return value or self.empty_value
+
+
+class TextField(NormalisedField):
+    """Names, addresses, subjects (single line) and reasons, notes (multiline=True):
+    NFC, no control or invisible characters; an invisible-only value counts as empty."""
+
+    def __init__(self, *, multiline: bool = False, **kwargs):
+        self.multiline = multiline
+        if multiline:
+            kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
+        super().__init__(**kwargs)
+
+    def normalise(self, value: str) -> str:
+        return text.clean_text(value, multiline=self.multiline)
+
+
+class IdNumberField(NormalisedField):
+    """An ID number as stored and looked up: ASCII digits (see core.text.id_number).
+    `shape=True` also requires today's shapes (12 digits, or 9 for the old CMND)."""
+
+    def __init__(self, *, shape: bool = True, **kwargs):
+        self.shape = shape
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+        )
+        super().__init__(**kwargs)
+
+    def normalise(self, value: str) -> str:
+        return text.id_number(value)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and self.shape and not text.is_id_number(value):
+            raise ValidationError(text.ID_NUMBER_SHAPE_MESSAGE, code="invalid")
+
+
+class PhoneField(NormalisedField):
+    """A phone number as ASCII digits, "+" allowed in front (see core.text.phone)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "tel"}))
+        super().__init__(**kwargs)
+
+    def normalise(self, value: str) -> str:
+        return text.phone(value)

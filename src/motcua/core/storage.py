@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from motcua.core.problems import InvalidInput
+from motcua.core.text import file_name
 
 # Extension -> (content type, magic prefixes). Sniffing the first bytes refuses a
 # renamed executable even when the extension looks harmless.
@@ -35,6 +36,15 @@ ALLOWED_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
 CHUNK = 64 * 1024
 
 
+ORIGINAL_NAME_MAX = 200  # dossiers.Attachment.original_name
+
+
+def safe_name(upload: File) -> str:
+    """The client's file name as it is checked, stored and shown (core.text.file_name):
+    the extension judged is the one kept, whatever the length of the name."""
+    return file_name(upload.name or "", ORIGINAL_NAME_MAX)
+
+
 @dataclass(frozen=True)
 class StoredFile:
     path: str
@@ -46,7 +56,7 @@ class StoredFile:
 
 def check_upload(upload: File) -> tuple[str, str]:
     """Validate name, size and type before anything is written; returns (ext, type)."""
-    name = os.path.basename(upload.name or "")
+    name = safe_name(upload)
     ext = os.path.splitext(name)[1].lower()
     if ext not in ALLOWED_TYPES:
         allowed = ", ".join(sorted(e.lstrip(".") for e in ALLOWED_TYPES))
@@ -104,7 +114,7 @@ def store(upload: File, prefix: str) -> StoredFile:
                 hashing.size_seen += len(chunk)
     return StoredFile(
         path=path,
-        original_name=os.path.basename(upload.name or "")[:200],
+        original_name=safe_name(upload),
         size=hashing.size_seen,
         sha256=hashing.digest.hexdigest(),
         content_type=content_type,

@@ -16,15 +16,19 @@ from motcua.core.forms import (
     ACCEPT,
     FILE_MESSAGES,
     REQUIRED,
+    IdNumberField,
     MultipleFileField,
+    PhoneField,
+    TextField,
 )
 from motcua.dossiers import services
 from motcua.dossiers.models import Channel, ReturnMethod
 
 
 def _note():
-    return forms.CharField(
+    return TextField(
         label=_("Ghi chú"),
+        multiline=True,
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -32,10 +36,11 @@ def _note():
 
 
 def _reason(label):
-    return forms.CharField(
+    # An invisible-only reason is empty after normalisation: "required" answers it.
+    return TextField(
         label=label,
+        multiline=True,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Vui lòng ghi rõ lý do.")},
     )
 
@@ -60,8 +65,10 @@ class ReasonForm(ActionForm):
 
 
 class SupplementRequestForm(ActionForm):
-    missing = forms.CharField(
+    missing = TextField(
         label=_("Giấy tờ còn thiếu (mỗi dòng một giấy tờ)"),
+        multiline=True,
+        max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Hướng dẫn đầy đủ một lần: hồ sơ chỉ được yêu cầu bổ sung một lần."),
         error_messages={"required": _("Cần liệt kê đầy đủ các giấy tờ còn thiếu.")},
@@ -209,21 +216,16 @@ class DeskSubmissionForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         error_messages={"invalid": _("Ngày giờ không hợp lệ.")},
     )
-    name = forms.CharField(label=_("Họ và tên người nộp"), max_length=200, error_messages=REQUIRED)
-    id_number = forms.CharField(
-        label=_("Số định danh cá nhân"),
-        max_length=20,
-        error_messages=REQUIRED,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    phone = forms.CharField(label=_("Số điện thoại"), max_length=20, required=False)
+    name = TextField(label=_("Họ và tên người nộp"), max_length=200, error_messages=REQUIRED)
+    id_number = IdNumberField(label=_("Số định danh cá nhân"), error_messages=REQUIRED)
+    phone = PhoneField(label=_("Số điện thoại"), required=False)
     email = forms.EmailField(
         label=_("Thư điện tử"),
         required=False,
         error_messages={"invalid": _("Địa chỉ thư điện tử không hợp lệ.")},
     )
-    address = forms.CharField(label=_("Địa chỉ"), max_length=300, required=False)
-    subject = forms.CharField(label=_("Trích yếu"), max_length=500, required=False)
+    address = TextField(label=_("Địa chỉ"), max_length=300, required=False)
+    subject = TextField(label=_("Trích yếu"), max_length=500, required=False)
     # A double click on "Tiếp nhận" must not create two dossiers (see services.submit).
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 

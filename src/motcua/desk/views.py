@@ -26,7 +26,6 @@ from django.views.decorators.http import require_POST
 
 from motcua.catalog.models import Officer, Procedure
 from motcua.catalog.selectors import search_procedures
-from motcua.core import audit
 from motcua.core.calendar import MINUTES_PER_DAY
 from motcua.core.forms import max_size_text
 from motcua.core.problems import DomainError, InvalidInput
@@ -39,6 +38,7 @@ from motcua.dossiers.models import (
     Attachment,
     Channel,
     Dossier,
+    DossierAccess,
     Status,
 )
 
@@ -51,6 +51,7 @@ PERSONAL_FIELDS = [
     "applicant_email",
     "applicant_address",
 ]
+QUEUE_PERSONAL_FIELDS = ["applicant_name"]  # what the queue's rows show
 QUEUE_STATUSES = [*OPEN_BEFORE_RESULT, Status.DONE]
 
 
@@ -94,6 +95,15 @@ def queue(request):
     for dossier in page:
         dossier.row_due = dossier.due_at or dossier.intake_due_at
         dossier.row_due_is_intake = dossier.due_at is None and dossier.intake_due_at is not None
+    # The rows show applicants' names: one audit entry for the page, naming every dossier
+    # on it, and one access row per dossier for its applicant to see.
+    services.record_reads(
+        request.user,
+        page.object_list,
+        via=DossierAccess.Via.LIST,
+        fields=QUEUE_PERSONAL_FIELDS,
+        page="desk.queue",
+    )
     params = request.GET.copy()
     params.pop("trang", None)
     return render(
@@ -361,7 +371,9 @@ def _events(dossier: Dossier):
 
 def _render_dossier(request, dossier: Dossier, *, bound=None, error: str = "", status=200):
     # The page shows the applicant's personal data: one audit entry per rendering.
-    audit.record_read(request.user, "dossier", dossier.code, PERSONAL_FIELDS)
+    services.record_reads(
+        request.user, [dossier], via=DossierAccess.Via.PAGE, fields=PERSONAL_FIELDS
+    )
     bound_name, bound_form = bound or (None, None)
     action_forms = []
     available = set(policy.available_actions(request.user, dossier))
@@ -437,7 +449,9 @@ def receipt(request, code: str):
     dossier = selectors.dossier_for(request.user, code)
     if dossier.received_at is None:
         raise Http404
-    audit.record_read(request.user, "dossier", dossier.code, PERSONAL_FIELDS)
+    services.record_reads(
+        request.user, [dossier], via=DossierAccess.Via.PDF, fields=PERSONAL_FIELDS
+    )
     return documents.pdf_response(
         documents.receipt_pdf(dossier), f"phieu-tiep-nhan-{dossier.code}.pdf"
     )
@@ -453,5 +467,7 @@ def notice(request, code: str, name: str):
         data = notice.render(dossier)
     except InvalidInput:
         raise Http404 from None
-    audit.record_read(request.user, "dossier", dossier.code, PERSONAL_FIELDS)
+    services.record_reads(
+        request.user, [dossier], via=DossierAccess.Via.PDF, fields=PERSONAL_FIELDS
+    )
     return documents.pdf_response(data, f"{notice.filename}-{dossier.code}.pdf")

@@ -25,10 +25,10 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from motcua.catalog.serializers import problem_responses
-from motcua.core import audit, ratelimit
+from motcua.core import ratelimit
 from motcua.core.problems import InvalidInput
-from motcua.dossiers import policy, selectors, services
-from motcua.dossiers.models import Channel, Dossier
+from motcua.dossiers import selectors, services
+from motcua.dossiers.models import Channel, Dossier, DossierAccess
 from motcua.dossiers.serializers import (
     PERSONAL_FIELDS,
     ApologiseSerializer,
@@ -58,6 +58,7 @@ from motcua.dossiers.serializers import (
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX = 128  # IdempotencyRecord.key
+LIST_PERSONAL_FIELDS = ["subject"]  # what DossierSummarySerializer shows of the applicant
 
 
 # DRF's parse errors are English ("JSON parse error - ..."); the problem document's
@@ -103,8 +104,10 @@ def _detail_response(
 ) -> Response:
     # Personal data shown to an officer is logged (Luật Bảo vệ dữ liệu cá nhân); the
     # applicant reading their own dossier is not.
-    if log_read and policy.officer_of(request.user) is not None:
-        audit.record_read(request.user, "dossier", dossier.code, PERSONAL_FIELDS)
+    if log_read:
+        services.record_reads(
+            request.user, [dossier], via=DossierAccess.Via.API, fields=PERSONAL_FIELDS
+        )
     data = detail_data(dossier, request.user, **known)
     return Response(data, status=status_code, headers=headers)
 
@@ -185,6 +188,20 @@ class DossierListCreateView(generics.ListAPIView):
         if params.validated_data.get("status"):
             qs = qs.filter(status=params.validated_data["status"])
         return qs
+
+    def paginate_queryset(self, queryset: QuerySet[Dossier]) -> list[Dossier] | None:
+        # The rows carry the applicant's own words (subject): an officer's page view is
+        # one audit entry naming every dossier on it (services.record_reads).
+        page = super().paginate_queryset(queryset)
+        rows = page if page is not None else list(queryset)
+        services.record_reads(
+            self.request.user,
+            rows,
+            via=DossierAccess.Via.API,
+            fields=LIST_PERSONAL_FIELDS,
+            page="api.dossier_list",
+        )
+        return page
 
     def post(self, request: Request, **kwargs: Any) -> Response:
         return _submit(request, SubmitSerializer(data=request.data))

@@ -414,3 +414,51 @@ class AgencyMonthStats(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["agency", "month"], name="dossiers_monthstats_key")
         ]
+
+
+class DossierAccess(models.Model):
+    """Someone on the administration's side saw a dossier's personal data: the citizen's
+    "who opened my dossier" list. Written with the audit entry of the read, in its
+    transaction (one row per dossier shown, bulk-inserted for a list page).
+
+    It keeps the role and agency, not the officer's login: what the citizen needs to know
+    is which office looked and in what capacity; the audit entry names the person.
+    """
+
+    class Role(models.TextChoices):
+        DESK = "desk", _("Cán bộ một cửa")
+        SPECIALIST = "specialist", _("Chuyên viên")
+        LEADER = "leader", _("Lãnh đạo")
+        ADMIN = "admin", _("Quản trị hệ thống")
+
+    class Via(models.TextChoices):
+        PAGE = "page", _("Trang chi tiết hồ sơ")
+        LIST = "list", _("Danh sách hồ sơ (họ tên, trích yếu)")
+        PDF = "pdf", _("Phiếu, văn bản in (PDF)")
+        FILE = "file", _("Tệp giấy tờ đính kèm")
+        API = "api", _("Phần mềm kết nối (API)")
+        ADMIN = "admin", _("Trang quản trị hệ thống")
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="accesses", db_index=False
+    )
+    at = models.DateTimeField(default=timezone.now)
+    role = models.CharField(max_length=12, choices=Role.choices)
+    # No index: read by dossier only (the composite index below).
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    via = models.CharField(max_length=8, choices=Via.choices)
+
+    class Meta:
+        verbose_name = _("lượt xem hồ sơ")
+        verbose_name_plural = _("lượt xem hồ sơ")
+        indexes = [models.Index(fields=["dossier", "at"], name="dossiers_access_dossier_at")]
+
+    @property
+    def role_label(self) -> str:
+        return self.Role(self.role).label
+
+    @property
+    def via_label(self) -> str:
+        return self.Via(self.via).label

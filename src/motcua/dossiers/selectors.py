@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
+from django.utils import timezone
 
 from motcua.core.queries import one_or_none
 from motcua.dossiers import policy
-from motcua.dossiers.models import CLOSED, Dossier, Event, Status
+from motcua.dossiers.models import CLOSED, Dossier, DossierAccess, Event, Status
 
 
 def _base() -> QuerySet[Dossier]:
@@ -90,3 +91,26 @@ def overdue_q(now) -> Q:
 
 def events_of(dossier: Dossier) -> QuerySet[Event]:
     return dossier.events.select_related("agency").order_by("id")
+
+
+def accesses_of(dossier: Dossier, limit: int = 30) -> list[dict]:
+    """Who on the administration's side saw the dossier, for its applicant: one line per
+    day, role, agency and what was seen (a queue viewed ten times a day is one line with
+    a count), newest first. One query on the (dossier, at) index."""
+    rows = (
+        DossierAccess.objects.filter(dossier_id=dossier.pk)
+        .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+        .values("day", "role", "via", "agency__name")
+        .annotate(times=Count("id"), last_at=Max("at"))
+        .order_by("-last_at", "role", "via")[:limit]
+    )
+    return [
+        {
+            "at": row["last_at"],
+            "times": row["times"],
+            "role": DossierAccess.Role(row["role"]).label,
+            "agency": row["agency__name"] or "",
+            "via": DossierAccess.Via(row["via"]).label,
+        }
+        for row in rows
+    ]

@@ -20,6 +20,7 @@ from rest_framework import serializers
 from motcua.catalog import selectors as catalog_selectors
 from motcua.catalog.models import Agency, Procedure
 from motcua.catalog.serializers import AgencyRefSerializer, enum_field
+from motcua.core.fields import IdNumberField, PhoneField, TextField
 from motcua.core.problems import InvalidInput
 from motcua.dossiers import policy, services
 from motcua.dossiers.models import (
@@ -113,12 +114,12 @@ class SubmitSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="Mã định danh UBND cấp xã nơi nộp; bắt buộc với thủ tục cấp xã.",
     )
-    applicant_name = serializers.CharField(max_length=200)
-    applicant_id_number = serializers.CharField(max_length=20)
-    applicant_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    applicant_name = TextField(max_length=200)
+    applicant_id_number = IdNumberField()
+    applicant_phone = PhoneField(required=False, allow_blank=True)
     applicant_email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
-    applicant_address = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    subject = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    applicant_address = TextField(max_length=300, required=False, allow_blank=True)
+    subject = TextField(max_length=500, required=False, allow_blank=True)
 
     # Checked here only for the online channel: a desk submission is received by the
     # officer's own agency whatever the client sends.
@@ -365,9 +366,10 @@ class PublicStatusSerializer(_StatusFields):
 
 
 class LookupSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=64, help_text="Mã hồ sơ, in trên giấy tiếp nhận.")
-    id_number = serializers.CharField(
-        max_length=20, help_text="Số định danh cá nhân của người nộp hồ sơ."
+    code = TextField(max_length=64, help_text="Mã hồ sơ, in trên giấy tiếp nhận.")
+    # Normalised as stored; any shape is looked up (the answer is then "not found").
+    id_number = IdNumberField(
+        shape=False, max_length=20, help_text="Số định danh cá nhân của người nộp hồ sơ."
     )
 
 
@@ -494,11 +496,12 @@ class DossierQuerySerializer(serializers.Serializer):
 
 
 def _note() -> serializers.CharField:
-    return serializers.CharField(max_length=2000, allow_blank=True, default="")
+    return TextField(multiline=True, max_length=2000, allow_blank=True, default="")
 
 
 def _reason() -> serializers.CharField:
-    return serializers.CharField(max_length=2000, help_text="Lý do (ít nhất 5 ký tự).")
+    # Invisible-only reasons are blank once normalised, and refused as such.
+    return TextField(multiline=True, max_length=2000, help_text="Lý do (ít nhất 5 ký tự).")
 
 
 class NoteSerializer(serializers.Serializer):
@@ -511,7 +514,7 @@ class ReasonSerializer(serializers.Serializer):
 
 class RequestSupplementSerializer(serializers.Serializer):
     missing = serializers.ListField(
-        child=serializers.CharField(max_length=500),
+        child=TextField(max_length=500),
         allow_empty=False,
         help_text="Toàn bộ giấy tờ còn thiếu (chỉ được yêu cầu bổ sung một lần).",
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,7 +19,7 @@ from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
 from motcua.catalog.models import Agency, Officer, Procedure
-from motcua.core import audit, outbox
+from motcua.core import audit, outbox, text
 from motcua.core.calendar import WorkingCalendar, calendar, days_to_minutes
 from motcua.core.codes import dossier_code, next_in_day, result_code
 from motcua.core.problems import IllegalTransition, InvalidInput, NotAllowed
@@ -33,6 +32,7 @@ from motcua.dossiers.models import (
     Attachment,
     Channel,
     Dossier,
+    DossierAccess,
     Event,
     IdempotencyRecord,
     ProcessingLeg,
@@ -43,7 +43,6 @@ from motcua.dossiers.models import (
 Actor = User | AnonymousUser | None
 ONLINE_INTAKE_HOURS = 8  # NĐ 45/2020: receive or ask for supplements within 8 working hours
 SUPPLEMENT_WINDOW_DAYS = 3  # supplement after appraisal: within 3 working days of receipt
-ID_NUMBER_RE = re.compile(r"^\d{9}$|^\d{12}$")
 
 ACTION_LABELS = {
     "receive": "tiếp nhận",
@@ -74,8 +73,10 @@ class ApplicantData:
         errors = []
         if not self.name.strip():
             errors.append("Họ tên người nộp không được để trống.")
-        if not ID_NUMBER_RE.match(self.id_number.strip()):
-            errors.append("Số định danh cá nhân phải gồm 12 chữ số (hoặc 9 chữ số CMND cũ).")
+        # ASCII digits only (the forms and serializers normalise to them): a regex \d
+        # would also take full-width digits, which no lookup would ever find.
+        if not text.is_id_number(self.id_number.strip()):
+            errors.append(text.ID_NUMBER_SHAPE_MESSAGE)
         if errors:
             raise InvalidInput(" ".join(errors), code="invalid_applicant")
 
@@ -227,10 +228,55 @@ def _check_components(uploads: Sequence[Upload], known: Iterable[int]) -> None:
 
 
 def _required_reason(reason: str, what: str) -> str:
-    reason = (reason or "").strip()
+    # Counted without invisible characters: five zero-width spaces are no reason.
+    reason = text.clean_text(reason or "", multiline=True)
     if len(reason) < 5:
         raise InvalidInput(f"Cần ghi rõ lý do {what}.", code="reason_required")
     return reason
+
+
+# --- reads of personal data ----------------------------------------------------------
+
+
+def record_reads(
+    user: Actor,
+    dossiers: Sequence[Dossier],
+    *,
+    via: str,
+    fields: list[str],
+    page: str = "",
+    subject: tuple[str, str] | None = None,
+) -> None:
+    """The administration's side saw personal data of these dossiers: one audit entry
+    (naming the person) and one DossierAccess row per dossier (role and agency, for the
+    citizen), in one transaction. A list page passes `page` (its name) and every dossier
+    it shows; `subject` overrides what a single read names (e.g. an attachment).
+
+    A citizen reading their own dossier is not logged; the admin site always is.
+    """
+    officer = policy.officer_of(user)
+    if via == DossierAccess.Via.ADMIN:
+        role = DossierAccess.Role.ADMIN
+    elif officer is not None:
+        role = officer.role
+    else:
+        return
+    if not dossiers:
+        return
+    agency_id = officer.agency_id if officer is not None else None
+    # No savepoint inside a caller's transaction (two round trips saved per page view).
+    with transaction.atomic(savepoint=False):
+        if page:
+            codes = [d.code for d in dossiers]
+            audit.record_list_read(user, "dossier", page, codes, fields)
+        else:
+            object_type, object_id = subject or ("dossier", dossiers[0].code)
+            audit.record_read(user, object_type, object_id, fields, data={"via": via})
+        now = timezone.now()
+        DossierAccess.objects.bulk_create(
+            DossierAccess(dossier_id=d.pk, at=now, role=role, agency_id=agency_id, via=via)
+            for d in dossiers
+        )
 
 
 # --- submission -----------------------------------------------------------------------

@@ -13,7 +13,10 @@ from motcua.core.forms import (
     ACCEPT,
     FILE_MESSAGES,
     REQUIRED,
+    IdNumberField,
     MultipleFileField,
+    PhoneField,
+    TextField,
 )
 from motcua.dossiers import services
 
@@ -25,7 +28,7 @@ PORTAL_FILE_MESSAGES = {
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label=_("Tên hoặc mã thủ tục"), required=False, max_length=200)
+    q = TextField(label=_("Tên hoặc mã thủ tục"), required=False, max_length=200)
     level = forms.ChoiceField(
         label=_("Cấp thực hiện"),
         required=False,
@@ -42,15 +45,13 @@ class SearchForm(forms.Form):
 
 
 class ApplicantFields(forms.Form):
-    name = forms.CharField(label=_("Họ và tên"), max_length=200, error_messages=REQUIRED)
-    id_number = forms.CharField(
+    name = TextField(label=_("Họ và tên"), max_length=200, error_messages=REQUIRED)
+    id_number = IdNumberField(
         label=_("Số định danh cá nhân"),
-        max_length=20,
         error_messages=REQUIRED,
         help_text=_("12 chữ số trên thẻ Căn cước (hoặc 9 chữ số CMND cũ)."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    phone = forms.CharField(
+    phone = PhoneField(
         label=_("Số điện thoại"),
         max_length=20,
         required=False,
@@ -61,7 +62,7 @@ class ApplicantFields(forms.Form):
         required=False,
         error_messages={"invalid": _("Địa chỉ thư điện tử không hợp lệ.")},
     )
-    address = forms.CharField(
+    address = TextField(
         label=_("Địa chỉ liên hệ"),
         max_length=300,
         required=False,
@@ -82,7 +83,7 @@ class ApplicantFields(forms.Form):
 class SubmissionForm(ApplicantFields):
     """Online submission: applicant, (commune), subject, one file input per component."""
 
-    subject = forms.CharField(
+    subject = TextField(
         label=_("Trích yếu nội dung yêu cầu"),
         max_length=500,
         required=False,
@@ -136,25 +137,26 @@ class SubmissionForm(ApplicantFields):
 
 
 class LookupForm(forms.Form):
-    code = forms.CharField(
+    code = TextField(
         label=_("Mã hồ sơ"),
         max_length=64,
         error_messages={"required": _("Vui lòng nhập mã hồ sơ.")},
         help_text=_("In trên giấy tiếp nhận và hẹn trả kết quả, ví dụ 000.00.01.H37-250801-0001."),
     )
-    id_number = forms.CharField(
+    # Normalised like the stored value (full-width digits find the dossier), but any
+    # shape is looked up: the answer is "not found", not a hint about the shape.
+    id_number = IdNumberField(
         label=_("Số định danh cá nhân của người nộp"),
-        max_length=20,
+        shape=False,
         error_messages={"required": _("Vui lòng nhập số định danh cá nhân của người nộp hồ sơ.")},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Lý do rút hồ sơ"),
+        multiline=True,
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Vui lòng ghi rõ lý do rút hồ sơ.")},
     )
 

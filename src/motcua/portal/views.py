@@ -22,12 +22,19 @@ from django.views.decorators.http import require_POST
 
 from motcua.catalog.models import Procedure
 from motcua.catalog.selectors import search_procedures
-from motcua.core import audit, ratelimit
+from motcua.core import ratelimit
 from motcua.core.forms import ACCEPT_TEXT, max_size_text
 from motcua.core.problems import DomainError, InvalidInput
 from motcua.core.text import vnd, working_days
 from motcua.dossiers import documents, policy, selectors, services
-from motcua.dossiers.models import EVENT_LABELS, Attachment, Dossier, Event, Status
+from motcua.dossiers.models import (
+    EVENT_LABELS,
+    Attachment,
+    Dossier,
+    DossierAccess,
+    Event,
+    Status,
+)
 from motcua.portal import forms
 
 PAGE_SIZE = 20
@@ -282,6 +289,8 @@ def _my_dossier_page(
                 (reverse(f"my_{notice.name}_notice", args=[dossier.code]), label)
                 for notice, label in documents.available_notices(dossier)
             ],
+            # Only the owner reaches this page (_own_dossier): who opened their dossier.
+            "accesses": selectors.accesses_of(dossier),
         },
         status=status,
     )
@@ -355,8 +364,15 @@ def attachment_download(request, pk: int):
     if officer is None and attachment.kind == Attachment.Kind.RESULT and not _results(dossier):
         raise Http404
     if officer is not None:
-        # An officer opening an applicant's document reads personal data: log it.
-        audit.record_read(request.user, "attachment", f"{dossier.code}#{pk}", ["file"])
+        # An officer opening an applicant's document reads personal data: log it, and
+        # show it to the applicant.
+        services.record_reads(
+            request.user,
+            [dossier],
+            via=DossierAccess.Via.FILE,
+            fields=["file"],
+            subject=("attachment", f"{dossier.code}#{pk}"),
+        )
     try:
         handle = default_storage.open(attachment.path, "rb")
     except FileNotFoundError:
