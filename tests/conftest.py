@@ -17,6 +17,11 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def _isolated_files(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Audit anchors and their signing key: never the developer's var/.
+    settings.MOTCUA_AUDIT_ANCHOR_DIR = tmp_path / "audit-anchors"
+    settings.MOTCUA_AUDIT_ANCHOR_KEY_DIR = tmp_path / "keys"
+    settings.MOTCUA_AUDIT_ANCHOR_KEY = ""
+    settings.MOTCUA_AUDIT_ANCHOR_URL = ""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MOTCUA_PROVINCE_CODE = "37"
     # Production turns the second factor on; tests that exercise it turn it on themselves.

@@ -212,6 +212,18 @@ Q_CLUSTER = {
     "catch_up": False,
 }
 
+# Audit anchors: the chain's head, signed (Ed25519), exported outside the database on a
+# schedule, so a rewrite of the chain by someone who can drop the triggers is detected.
+# KEY: PEM file path or base64 (raw 32-byte key or PEM/DER); unset = generated on first
+# use into DATA_DIR/keys/. URL: optional receiver (outbox, topic audit.anchor).
+MOTCUA_AUDIT_ANCHOR_DIR = Path(
+    os.environ.get("MOTCUA_AUDIT_ANCHOR_DIR", DATA_DIR / "audit-anchors")
+).resolve()
+MOTCUA_AUDIT_ANCHOR_KEY = os.environ.get("MOTCUA_AUDIT_ANCHOR_KEY", "")
+MOTCUA_AUDIT_ANCHOR_KEY_DIR = DATA_DIR / "keys"
+MOTCUA_AUDIT_ANCHOR_URL = os.environ.get("MOTCUA_AUDIT_ANCHOR_URL", "")
+MOTCUA_AUDIT_ANCHOR_MINUTES = int(os.environ.get("MOTCUA_AUDIT_ANCHOR_MINUTES", 10))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -17,3 +17,5 @@ class CoreConfig(AppConfig):
 
         post_save.connect(forget, sender=CalendarDay, weak=False)
         post_delete.connect(forget, sender=CalendarDay, weak=False)
+
+        from motcua.core import anchors  # noqa: F401 - registers the audit.anchor outbox handler

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -107,14 +108,20 @@ class Verification:
     checked: int
     broken_at: int | None = None
     reason: str = ""
+    # For each id asked for in `checkpoints`: (entries up to and including it, its hash).
+    seen: dict[int, tuple[int, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.broken_at is None
 
 
-def verify(batch: int = 5000) -> Verification:
-    """Recompute the whole chain; report the first entry whose hash does not follow."""
+def verify(batch: int = 5000, checkpoints: Collection[int] = ()) -> Verification:
+    """Recompute the whole chain; report the first entry whose hash does not follow.
+
+    `checkpoints`: entry ids whose position and hash the caller wants (the anchors)."""
+    wanted = set(checkpoints)
+    seen: dict[int, tuple[int, str]] = {}
     prev = GENESIS
     checked = 0
     last_id = 0
@@ -124,13 +131,17 @@ def verify(batch: int = 5000) -> Verification:
             break
         for entry in rows:
             if entry.prev_hash != prev:
-                return Verification(checked, entry.id, "prev_hash does not match previous entry")
+                return Verification(
+                    checked, entry.id, "prev_hash does not match previous entry", seen
+                )
             if _digest(prev, entry) != entry.hash:
-                return Verification(checked, entry.id, "content does not match its hash")
+                return Verification(checked, entry.id, "content does not match its hash", seen)
             prev = entry.hash
             checked += 1
             last_id = entry.id
+            if entry.id in wanted:
+                seen[entry.id] = (checked, entry.hash)
     head = AuditHead.objects.get(pk=1)
     if head.last_hash != prev or head.count != checked:
-        return Verification(checked, last_id or 0, "entries missing at the end of the chain")
-    return Verification(checked)
+        return Verification(checked, last_id or 0, "entries missing at the end of the chain", seen)
+    return Verification(checked, seen=seen)

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from motcua.catalog import services
 from motcua.catalog.models import Officer
-from motcua.core import jobs
+from motcua.core import anchors, jobs
 
 DEMO_PROVINCE = "37"  # Tỉnh Ninh Bình in the 2025 list
 DEMO_SUFFIX = "H37"
@@ -47,6 +47,8 @@ class Command(BaseCommand):
         call_command("demo_dossiers", stdout=self.stdout)
         # The worker (`motcua qcluster`) delivers the outbox every minute.
         jobs.schedule_every("motcua.core.outbox.deliver_pending", 1, "deliver-outbox")
+        # ...and signs and exports the audit chain's head (MOTCUA_AUDIT_ANCHOR_MINUTES).
+        anchors.schedule()
         self.stdout.write(
             f"demo province {DEMO_PROVINCE}: {units} units added, {len(agencies)} agencies, "
             f"{count} procedures; accounts (password {DEMO_PASSWORD}): admin, "
