@@ -178,3 +178,18 @@ def test_admin_changelist_is_one_entry_naming_the_dossiers_shown(client, world):
     assert sorted(entry.data["ids"]) == sorted(d.code for d in dossiers)
     assert entry.data["fields"] == ["applicant_name"]
     assert DossierAccess.objects.filter(via="admin", role="admin").count() == 3
+
+
+def test_api_accesses_for_the_applicant_only(world):
+    dossier = world.submit_online()
+    api(world.desk).get(f"{DOSSIERS}{dossier.code}/")
+    url = f"{DOSSIERS}{dossier.code}/accesses/"
+    response = api(world.citizen).get(url)
+    assert response.status_code == 200
+    [line] = response.json()
+    assert (line["role"], line["agency"], line["times"]) == ("Cán bộ một cửa", "Sở Xây dựng", 1)
+    assert line["via"] == "Phần mềm kết nối (API)"
+    # Officers, even of the agency holding it, and other citizens: 404 problem documents.
+    for user in (world.desk, world.leader, world.other_desk, world.other_citizen):
+        refused = api(user).get(url)
+        assert refused.status_code == 404 and refused["Content-Type"] == "application/problem+json"

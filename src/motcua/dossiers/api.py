@@ -27,10 +27,11 @@ from rest_framework.views import APIView
 from motcua.catalog.serializers import problem_responses
 from motcua.core import ratelimit
 from motcua.core.problems import InvalidInput
-from motcua.dossiers import selectors, services
+from motcua.dossiers import policy, selectors, services
 from motcua.dossiers.models import Channel, Dossier, DossierAccess
 from motcua.dossiers.serializers import (
     PERSONAL_FIELDS,
+    AccessSerializer,
     ApologiseSerializer,
     AssignSerializer,
     DeskSubmitFilesSerializer,
@@ -302,6 +303,29 @@ class DossierEventsView(APIView):
         return Response(EventSerializer(selectors.events_of(dossier), many=True).data)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        tags=["dossiers"],
+        operation_id="dossier_accesses",
+        summary="Ai đã xem hồ sơ của tôi (chỉ người nộp)",
+        description=(
+            "Các lượt cán bộ, công chức xem thông tin cá nhân trong hồ sơ: vai trò, cơ quan, "
+            "đã xem gì; mỗi dòng gộp một ngày, mới nhất trước."
+        ),
+        responses={200: AccessSerializer(many=True), **problem_responses(404)},
+    )
+)
+class DossierAccessesView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request, code: str, **kwargs: Any) -> Response:
+        dossier = selectors.dossier_for(request.user, code)
+        # The applicant's own list: officers have the audit log, not this.
+        if not policy.is_owner(request.user, dossier) or policy.officer_of(request.user):
+            raise NotFound("Không tìm thấy hồ sơ.")
+        return Response(AccessSerializer(selectors.accesses_of(dossier), many=True).data)
+
+
 # --- actions --------------------------------------------------------------------------
 
 Run = Callable[[Dossier, User, dict[str, Any], list[services.Upload]], Dossier]
@@ -459,6 +483,7 @@ urlpatterns = [
     path("lookup/", LookupView.as_view(), name="dossier-lookup"),
     path("dossiers/<str:code>/", DossierDetailView.as_view(), name="dossier-detail"),
     path("dossiers/<str:code>/events/", DossierEventsView.as_view(), name="dossier-events"),
+    path("dossiers/<str:code>/accesses/", DossierAccessesView.as_view(), name="dossier-accesses"),
     *[
         path(
             f"dossiers/<str:code>/actions/{name}/",

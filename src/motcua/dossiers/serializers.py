@@ -365,6 +365,17 @@ class PublicStatusSerializer(_StatusFields):
         ]
 
 
+class AccessSerializer(serializers.Serializer):
+    """A line of "who opened my dossier" (selectors.accesses_of): one day, role, agency
+    and kind of view, with how many times and the latest."""
+
+    at = serializers.DateTimeField(help_text="Lần xem gần nhất trong ngày.")
+    times = serializers.IntegerField(min_value=1)
+    role = serializers.CharField(help_text="Vai trò: Cán bộ một cửa, Chuyên viên, ...")
+    agency = serializers.CharField(help_text="Tên cơ quan; rỗng với quản trị hệ thống.")
+    via = serializers.CharField(help_text="Đã xem gì: trang hồ sơ, danh sách, PDF, ...")
+
+
 class LookupSerializer(serializers.Serializer):
     code = TextField(max_length=64, help_text="Mã hồ sơ, in trên giấy tiếp nhận.")
     # Normalised as stored; any shape is looked up (the answer is then "not found").
