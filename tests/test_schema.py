@@ -69,3 +69,71 @@ def test_docs_page_is_served_without_a_cdn():
     page = response.content.decode()
     assert "/static/drf_spectacular_sidecar/" in page
     assert re.findall(r"https?://", page) == []
+
+
+def _resolve(schema: dict, node: dict) -> dict:
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+BINARY = {"type": "string", "format": "binary"}
+
+
+@pytest.mark.parametrize(
+    ("path", "components"),
+    [
+        ("/api/v1/dossiers/", True),
+        ("/api/v1/dossiers/desk/", True),
+        ("/api/v1/dossiers/{code}/actions/complete_supplement/", True),
+        ("/api/v1/dossiers/{code}/actions/finish/", False),
+    ],
+)
+def test_uploads_are_described_as_binary_parts(schema, path, components):
+    body = schema["paths"][path]["post"]["requestBody"]["content"]["multipart/form-data"]
+    described = _resolve(schema, body["schema"])
+    assert described["properties"]["files"]["items"] == BINARY
+    extra = described.get("additionalProperties")
+    if components:
+        assert extra["items"] == BINARY
+        assert "component_<id>" in extra["description"]
+    else:
+        assert extra is None
+
+
+@pytest.mark.django_db
+def test_a_dossier_can_be_submitted_as_the_schema_describes(world):
+    """What Swagger UI's "Try it out" does: fill each described part of the multipart body
+    (text fields by their type, binary parts with a file) and send it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    document = APIClient().get("/api/schema/", {"format": "json"}).json()
+    operation = document["paths"]["/api/v1/dossiers/"]["post"]
+    body = _resolve(document, operation["requestBody"]["content"]["multipart/form-data"]["schema"])
+    examples = {
+        "procedure_code": world.proc.code,
+        "applicant_name": "Nguyễn Văn Dân",
+        "applicant_id_number": "001090000001",
+    }
+    data: dict = {}
+    for name in body["required"]:
+        assert body["properties"][name]["type"] == "string"
+        data[name] = examples[name]
+
+    def pdf(name: str) -> SimpleUploadedFile:
+        return SimpleUploadedFile(name, b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+
+    assert body["properties"]["files"]["items"] == BINARY
+    data["files"] = [pdf("khac.pdf")]
+    # component_<id> parts, ids from the procedure's detail, as the description says.
+    assert body["additionalProperties"]["items"] == BINARY
+    detail = APIClient().get(f"/api/v1/procedures/{world.proc.code}/").json()
+    for component in detail["components"]:
+        data[f"component_{component['id']}"] = [pdf(f"tp{component['id']}.pdf")]
+
+    client = APIClient()
+    client.force_authenticate(world.citizen)
+    response = client.post("/api/v1/dossiers/", data, format="multipart")
+    assert response.status_code == 201, response.content
+    names = {a["name"] for a in response.json()["attachments"]}
+    assert names == {"khac.pdf", *(f"tp{c['id']}.pdf" for c in detail["components"])}

@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # NUL bytes in URLs refused; problem documents for every API error, Vietnamese 405 pages.
+    "motcua.core.guards.HostileInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -185,7 +187,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Pages of at most 200 (MAX_PAGE_SIZE); parsers whose errors are Vietnamese problems.
+    "DEFAULT_PAGINATION_CLASS": "motcua.core.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "motcua.core.problems.problem_exception_handler",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",
@@ -248,6 +251,11 @@ if env_bool("MOTCUA_HTTPS", False):
     # Only the proxy may set this header: it must overwrite any value the client sent.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
+    "DEFAULT_PARSER_CLASSES": [
+        "motcua.core.parsers.JSONParser",
+        "motcua.core.parsers.FormParser",
+        "motcua.core.parsers.MultiPartParser",
+    ],
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("MOTCUA_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("MOTCUA_HSTS_SECONDS", 365 * 24 * 3600))
@@ -262,6 +270,10 @@ if env_bool("MOTCUA_HTTPS", False):
 
 # Second factor (django-otp, TOTP) for officers and staff. On in production; off under
 # DEBUG so the demo of `make run` stays usable without an authenticator app.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "motcua.dossiers.api.describe_component_files",
+    ],
 MOTCUA_REQUIRE_2FA = env_bool("MOTCUA_REQUIRE_2FA", not DEBUG)
 OTP_TOTP_ISSUER = os.environ.get("MOTCUA_OTP_ISSUER", "Motcua")
 

@@ -16,8 +16,8 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, parsers, serializers, status
-from rest_framework.exceptions import NotFound, ParseError, Throttled
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound, Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,10 +25,12 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from motcua.catalog.serializers import problem_responses
+from motcua.core.parsers import BODY_PARSERS, FILE_PARSERS
 from motcua.core import ratelimit
 from motcua.core.problems import InvalidInput
 from motcua.dossiers import policy, selectors, services
 from motcua.dossiers.models import Channel, Dossier, DossierAccess
+    COMPONENT_FILES_SCHEMA,
 from motcua.dossiers.serializers import (
     PERSONAL_FIELDS,
     AccessSerializer,
@@ -60,28 +62,6 @@ from motcua.dossiers.serializers import (
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX = 128  # IdempotencyRecord.key
 LIST_PERSONAL_FIELDS = ["subject"]  # what DossierSummarySerializer shows of the applicant
-
-
-# DRF's parse errors are English ("JSON parse error - ..."); the problem document's
-# detail is shown to users, so say it in Vietnamese.
-class JSONParser(parsers.JSONParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except ParseError as exc:
-            raise ParseError("Nội dung JSON gửi lên không hợp lệ.") from exc
-
-
-class MultiPartParser(parsers.MultiPartParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except ParseError as exc:
-            raise ParseError("Dữ liệu multipart gửi lên không hợp lệ.") from exc
-
-
-BODY_PARSERS = [JSONParser]
-FILE_PARSERS = [MultiPartParser, parsers.FormParser, JSONParser]
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
@@ -494,6 +474,21 @@ urlpatterns = [
     ],
     path(
         "dossiers/<str:code>/actions/<str:action>/",
+
+
+# Multipart bodies that take `component_<id>` parts besides their named fields.
+COMPONENT_BODIES = ("SubmitFiles", "DeskSubmitFiles", "SupplementFiles")
+
+
+def describe_component_files(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """drf-spectacular post-processing hook: `component_<id>` names depend on the procedure,
+    so they are described as additional binary properties (OpenAPI 3.0 has no
+    patternProperties)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for name in COMPONENT_BODIES:
+        if name in schemas:
+            schemas[name]["additionalProperties"] = COMPONENT_FILES_SCHEMA
+    return result
         UnknownActionView.as_view(),
         name="dossier-action-unknown",
     ),

@@ -91,14 +91,43 @@ class AwareDateTimeField(serializers.DateTimeField):
     """An ISO 8601 date-time that must carry its UTC offset: a deadline sent without one
     would be read in the server's time zone, which the client may not know."""
 
+    # Working-time arithmetic walks the calendar day by day: a date centuries away would
+    # be a denial of service, and none is meaningful for a dossier.
+    min_year, max_year = 2000, 2100
+
     def to_internal_value(self, value: Any):
         if isinstance(value, str):
-            parsed = parse_datetime(value.strip())
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:  # well formed but impossible, e.g. 30 February
+                raise serializers.ValidationError("Ngày giờ không tồn tại.") from None
             if parsed is not None and parsed.tzinfo is None:
                 raise serializers.ValidationError(
                     "Thời điểm phải có múi giờ, ví dụ 2026-11-30T17:00:00+07:00."
                 )
-        return super().to_internal_value(value)
+        result = super().to_internal_value(value)
+        if not self.min_year <= result.year <= self.max_year:
+            raise serializers.ValidationError(
+                f"Thời điểm phải trong khoảng năm {self.min_year}–{self.max_year}."
+            )
+        return result
+
+
+@extend_schema_field({"type": "string", "format": "binary"})
+class UploadField(serializers.FileField):
+    """A multipart file part. DRF's FileField is typed as a URL (its output); a request
+    carries the bytes, so Swagger UI shows a file chooser."""
+
+
+# Schema only: the `component_<id>` parts of a multipart body, one or more files each.
+COMPONENT_FILES_SCHEMA = {
+    "type": "array",
+    "items": {"type": "string", "format": "binary"},
+    "description": (
+        "Trường `component_<id>` (id: `components[].id` trong chi tiết thủ tục): "
+        "một hoặc nhiều tệp của thành phần hồ sơ đó."
+    ),
+}
 
 
 # --- submission -----------------------------------------------------------------------
@@ -184,7 +213,7 @@ class SubmitFilesSerializer(SubmitSerializer):
     """Schema only: the multipart body, with the free-form file fields described."""
 
     files = serializers.ListField(
-        child=serializers.FileField(),
+        child=UploadField(),
         required=False,
         help_text=(
             "Tệp không gắn với thành phần nào. Tệp của từng thành phần gửi trong trường "
@@ -197,7 +226,7 @@ class DeskSubmitFilesSerializer(DeskSubmitSerializer):
     """Schema only, like SubmitFilesSerializer."""
 
     files = serializers.ListField(
-        child=serializers.FileField(),
+        child=UploadField(),
         required=False,
         help_text="Như khi nộp trực tuyến: `files` và `component_<id thành phần>`.",
     )
@@ -540,7 +569,7 @@ class SupplementFilesSerializer(serializers.Serializer):
     """Schema only: the files arrive as multipart fields, read by uploads_from."""
 
     files = serializers.ListField(
-        child=serializers.FileField(),
+        child=UploadField(),
         required=False,
         help_text="Giấy tờ bổ sung; tệp của một thành phần gửi trong `component_<id>`.",
     )
@@ -550,7 +579,7 @@ class FinishFilesSerializer(NoteSerializer):
     """Schema only: the note and the result files (multipart `files`)."""
 
     files = serializers.ListField(
-        child=serializers.FileField(), required=False, help_text="Bản điện tử của kết quả."
+        child=UploadField(), required=False, help_text="Bản điện tử của kết quả."
     )
 
 
