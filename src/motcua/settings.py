@@ -63,12 +63,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # NUL bytes in URLs refused; problem documents for every API error, Vietnamese 405 pages.
+    "motcua.core.guards.HostileInputMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    # NUL bytes in URLs refused; problem documents for every API error, Vietnamese 405 pages.
-    "motcua.core.guards.HostileInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -190,6 +190,11 @@ REST_FRAMEWORK = {
     # Pages of at most 200 (MAX_PAGE_SIZE); parsers whose errors are Vietnamese problems.
     "DEFAULT_PAGINATION_CLASS": "motcua.core.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_PARSER_CLASSES": [
+        "motcua.core.parsers.JSONParser",
+        "motcua.core.parsers.FormParser",
+        "motcua.core.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "motcua.core.problems.problem_exception_handler",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",
     "ALLOWED_VERSIONS": ["v1"],
@@ -204,6 +209,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "motcua.dossiers.api.describe_component_files",
+    ],
 }
 
 Q_CLUSTER = {
@@ -251,11 +260,6 @@ if env_bool("MOTCUA_HTTPS", False):
     # Only the proxy may set this header: it must overwrite any value the client sent.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
-    "DEFAULT_PARSER_CLASSES": [
-        "motcua.core.parsers.JSONParser",
-        "motcua.core.parsers.FormParser",
-        "motcua.core.parsers.MultiPartParser",
-    ],
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("MOTCUA_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("MOTCUA_HSTS_SECONDS", 365 * 24 * 3600))
@@ -270,10 +274,6 @@ if env_bool("MOTCUA_HTTPS", False):
 
 # Second factor (django-otp, TOTP) for officers and staff. On in production; off under
 # DEBUG so the demo of `make run` stays usable without an authenticator app.
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "motcua.dossiers.api.describe_component_files",
-    ],
 MOTCUA_REQUIRE_2FA = env_bool("MOTCUA_REQUIRE_2FA", not DEBUG)
 OTP_TOTP_ISSUER = os.environ.get("MOTCUA_OTP_ISSUER", "Motcua")
 

@@ -25,13 +25,13 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from motcua.catalog.serializers import problem_responses
-from motcua.core.parsers import BODY_PARSERS, FILE_PARSERS
 from motcua.core import ratelimit
+from motcua.core.parsers import BODY_PARSERS, FILE_PARSERS
 from motcua.core.problems import InvalidInput
 from motcua.dossiers import policy, selectors, services
 from motcua.dossiers.models import Channel, Dossier, DossierAccess
-    COMPONENT_FILES_SCHEMA,
 from motcua.dossiers.serializers import (
+    COMPONENT_FILES_SCHEMA,
     PERSONAL_FIELDS,
     AccessSerializer,
     ApologiseSerializer,
@@ -62,6 +62,7 @@ from motcua.dossiers.serializers import (
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX = 128  # IdempotencyRecord.key
 LIST_PERSONAL_FIELDS = ["subject"]  # what DossierSummarySerializer shows of the applicant
+
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
@@ -474,6 +475,10 @@ urlpatterns = [
     ],
     path(
         "dossiers/<str:code>/actions/<str:action>/",
+        UnknownActionView.as_view(),
+        name="dossier-action-unknown",
+    ),
+]
 
 
 # Multipart bodies that take `component_<id>` parts besides their named fields.
@@ -489,7 +494,3 @@ def describe_component_files(result: dict, generator: Any, request: Any, public:
         if name in schemas:
             schemas[name]["additionalProperties"] = COMPONENT_FILES_SCHEMA
     return result
-        UnknownActionView.as_view(),
-        name="dossier-action-unknown",
-    ),
-]
