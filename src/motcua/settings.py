@@ -4,6 +4,7 @@ Defaults give the embedded set-up: SQLite, local files, jobs in the database.
 Set DATABASE_URL (postgres://...) for PostgreSQL, MOTCUA_DATA_DIR for where files live.
 """
 
+import ipaddress
 import os
 import tempfile
 from pathlib import Path
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "axes",  # login throttling (see motcua.core.logins)
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
@@ -62,6 +64,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: oversized bodies refused from the headers, before any parsing or session work.
+    "motcua.core.middleware.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # NUL bytes in URLs refused; problem documents for every API error, Vietnamese 405 pages.
     "motcua.core.guards.HostileInputMiddleware",
@@ -79,6 +83,8 @@ MIDDLEWARE = [
     "motcua.accounts.middleware.IdleTimeoutMiddleware",
     "motcua.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a refused login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "motcua.urls"
@@ -155,8 +161,11 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-# Uploads: anything over 1 MB is spooled to a temporary file, never held in memory.
+# Uploads: anything over 1 MB is spooled to a temporary file, never held in memory; the
+# temp files live under DATA_DIR so that `sweep_files` removes those a crash left behind.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = DATA_DIR / "tmp" / "uploads"
+FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 MOTCUA_MAX_ATTACHMENT_BYTES = int(os.environ.get("MOTCUA_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024))
 MOTCUA_MAX_ATTACHMENTS = 20
@@ -165,13 +174,65 @@ MOTCUA_MAX_ATTACHMENTS = 20
 MOTCUA_WORK_WINDOWS = [("07:30", "11:30"), ("13:00", "17:00")]
 MOTCUA_PAPER_CUTOFF = "15:00"
 MOTCUA_PROVINCE_CODE = os.environ.get("MOTCUA_PROVINCE_CODE", "")
+
+# --- Throttling and request limits ------------------------------------------------------
+# Rate-limit counters (motcua.core.ratelimit): in Redis when MOTCUA_REDIS_URL is set, else
+# in the database; shared by every app process either way.
+MOTCUA_RATELIMIT_REDIS_URL = os.environ.get("MOTCUA_REDIS_URL", "")
+# Reverse proxies whose X-Forwarded-For is believed (comma-separated CIDR networks); the
+# client is the first address, from the right, outside these networks.
+MOTCUA_TRUSTED_PROXIES = [
+    n.strip() for n in os.environ.get("MOTCUA_TRUSTED_PROXIES", "").split(",") if n.strip()
+]
+for _network in MOTCUA_TRUSTED_PROXIES:
+    ipaddress.ip_network(_network, strict=False)  # a typo fails at start, not per request
 # Public lookup (code + ID number): attempts per client address per window.
 MOTCUA_LOOKUP_LIMIT = int(os.environ.get("MOTCUA_LOOKUP_LIMIT", 30))
 MOTCUA_LOOKUP_WINDOW_SECONDS = 600
-MOTCUA_TRUST_X_FORWARDED_FOR = env_bool("MOTCUA_TRUST_X_FORWARDED_FOR", False)
+# Online submissions (API and portal): per account and per client address, per hour.
+MOTCUA_SUBMIT_LIMIT = int(os.environ.get("MOTCUA_SUBMIT_LIMIT", 20))
+MOTCUA_SUBMIT_ADDRESS_LIMIT = int(os.environ.get("MOTCUA_SUBMIT_ADDRESS_LIMIT", 60))
+MOTCUA_SUBMIT_WINDOW_SECONDS = 3600
+# Logins (django-axes, database handler: shared by every process): per account and per
+# address; failures remembered MOTCUA_LOGIN_COOLOFF_MINUTES, the lockout doubling with
+# each failure past the limit up to MOTCUA_LOGIN_COOLOFF_MAX_HOURS.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+MOTCUA_LOGIN_COOLOFF_MINUTES = int(os.environ.get("MOTCUA_LOGIN_COOLOFF_MINUTES", 15))
+MOTCUA_LOGIN_COOLOFF_MAX_HOURS = int(os.environ.get("MOTCUA_LOGIN_COOLOFF_MAX_HOURS", 24))
+AXES_FAILURE_LIMIT = int(os.environ.get("MOTCUA_LOGIN_FAILURE_LIMIT", 5))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = "motcua.core.logins.cool_off"
+AXES_USE_ATTEMPT_EXPIRATION = True  # each attempt row expires on its own cool-off
+AXES_CLIENT_IP_CALLABLE = "motcua.core.ratelimit.client_ip"
+AXES_USERNAME_CALLABLE = "motcua.core.logins.username_of"
+AXES_LOCKOUT_CALLABLE = "motcua.core.logins.lockout_response"
+AXES_HANDLER = "motcua.core.logins.AuditedAxesHandler"
+AXES_VERBOSE = False
+# Request bodies (motcua.core.middleware.BodyLimitMiddleware): a small limit everywhere,
+# a large one on the upload endpoints, for logged-in clients only.
+MOTCUA_MAX_BODY_BYTES = int(os.environ.get("MOTCUA_MAX_BODY_BYTES", 64 * 1024))
+MOTCUA_MAX_UPLOAD_BODY_BYTES = int(
+    os.environ.get(
+        "MOTCUA_MAX_UPLOAD_BODY_BYTES",
+        MOTCUA_MAX_ATTACHMENT_BYTES * MOTCUA_MAX_ATTACHMENTS + 1024 * 1024,
+    )
+)
+MOTCUA_UPLOAD_PATHS = [
+    r"/api/v1/dossiers/",
+    r"/api/v1/dossiers/desk/",
+    r"/api/v1/dossiers/[^/]+/actions/[^/]+/",
+    r"/thu-tuc/[^/]+/nop-ho-so/",
+    r"/ho-so-cua-toi/[^/]+/bo-sung/",
+    r"/mot-cua/tiep-nhan-moi/",
+    r"/mot-cua/ho-so/[^/]+/[^/]+/",
+    r"/admin/.+",
+]
 
-# Per-process cache by default; MOTCUA_REDIS_URL shares it (and the rate limits) between
-# the app's processes.
+# Per-process cache by default; MOTCUA_REDIS_URL shares it between the app's processes
+# (rate limits do not depend on it: see above).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("MOTCUA_REDIS_URL"):
     CACHES["default"] = {

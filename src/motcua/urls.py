@@ -23,3 +23,7 @@ urlpatterns = [
     path("mot-cua/", include("motcua.desk.urls")),
     path("", include("motcua.portal.urls")),
 ]
+
+# Bodies Django refuses while parsing a form (too big, too many fields or files): 413/400
+# in Vietnamese, a problem document under /api/.
+handler400 = "motcua.core.middleware.bad_request"

@@ -100,3 +100,18 @@ class OutboxMessage(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
         verbose_name = _("thông điệp chờ gửi")
         verbose_name_plural = _("hàng đợi gửi đi (outbox)")
+
+
+class RateCounter(models.Model):
+    """One fixed-window counter of the rate limits when no Redis is configured: shared by
+    every app process through the database (never per process). `window_end_ms` is epoch
+    milliseconds, so the single upsert that counts can compare it in plain SQL on SQLite
+    and PostgreSQL alike."""
+
+    key = models.CharField(max_length=200, unique=True)
+    window_end_ms = models.BigIntegerField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("bộ đếm giới hạn truy cập")
+        verbose_name_plural = _("bộ đếm giới hạn truy cập")

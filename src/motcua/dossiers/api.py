@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.urls import path
@@ -62,7 +61,6 @@ from motcua.dossiers.serializers import (
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX = 128  # IdempotencyRecord.key
 LIST_PERSONAL_FIELDS = ["subject"]  # what DossierSummarySerializer shows of the applicant
-
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
@@ -186,6 +184,10 @@ class DossierListCreateView(generics.ListAPIView):
         return page
 
     def post(self, request: Request, **kwargs: Any) -> Response:
+        # Counted before the body is read.
+        decision = ratelimit.submission(request)
+        if not decision.allowed:
+            raise Throttled(wait=decision.retry_after, detail="Bạn đã nộp quá nhiều hồ sơ.")
         return _submit(request, SubmitSerializer(data=request.data))
 
 
@@ -248,16 +250,9 @@ class LookupView(APIView):
     parser_classes = BODY_PARSERS
 
     def post(self, request: Request, **kwargs: Any) -> Response:
-        if not ratelimit.allow(
-            "lookup",
-            ratelimit.client_ip(request),
-            settings.MOTCUA_LOOKUP_LIMIT,
-            settings.MOTCUA_LOOKUP_WINDOW_SECONDS,
-        ):
-            raise Throttled(
-                wait=settings.MOTCUA_LOOKUP_WINDOW_SECONDS,
-                detail="Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút.",
-            )
+        decision = ratelimit.lookup(request)
+        if not decision.allowed:
+            raise Throttled(wait=decision.retry_after, detail="Bạn đã tra cứu quá nhiều lần.")
         body = LookupSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         dossier = selectors.public_status(

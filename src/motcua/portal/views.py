@@ -7,7 +7,6 @@ message is already Vietnamese and is shown as is.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,6 +23,7 @@ from motcua.catalog.models import Procedure
 from motcua.catalog.selectors import search_procedures
 from motcua.core import ratelimit
 from motcua.core.forms import ACCEPT_TEXT, max_size_text
+from motcua.core.middleware import refusal
 from motcua.core.problems import DomainError, InvalidInput
 from motcua.core.text import vnd, working_days
 from motcua.dossiers import documents, policy, selectors, services
@@ -134,6 +134,16 @@ def submit(request, code: str):
         )
     status = 200
     if request.method == "POST":
+        decision = ratelimit.submission(request)
+        if not decision.allowed:
+            return refusal(
+                request,
+                429,
+                "Bạn đã nộp quá nhiều hồ sơ trong thời gian ngắn. Vui lòng thử lại sau "
+                f"{ratelimit.wait_text(decision.retry_after)}.",
+                "submission_throttled",
+                retry_after=decision.retry_after,
+            )
         form = forms.SubmissionForm(request.POST, request.FILES, procedure=procedure)
         if form.is_valid():
             try:
@@ -213,14 +223,13 @@ def lookup(request):
     searched = False
     if request.method == "POST":
         form = forms.LookupForm(request.POST)
-        if not ratelimit.allow(
-            "lookup",
-            ratelimit.client_ip(request),
-            settings.MOTCUA_LOOKUP_LIMIT,
-            settings.MOTCUA_LOOKUP_WINDOW_SECONDS,
-        ):
-            form.add_error(None, _("Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút."))
-            return render(request, "portal/lookup.html", {"form": form}, status=429)
+        decision = ratelimit.lookup(request)
+        if not decision.allowed:
+            wait = ratelimit.wait_text(decision.retry_after)
+            form.add_error(None, f"Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau {wait}.")
+            response = render(request, "portal/lookup.html", {"form": form}, status=429)
+            response["Retry-After"] = str(decision.retry_after)
+            return response
         if form.is_valid():
             searched = True
             dossier = selectors.public_status(
