@@ -57,3 +57,20 @@ def _audit_guard_around_flush(request):
     yield
     if transactional:
         dbguard.suspend(connection)
+
+
+@pytest.fixture(scope="session")
+def _simulator_server():
+    from motcua.simulators import server
+
+    running = server.start("127.0.0.1:0", seed=7)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def simulator(_simulator_server):
+    """The national-systems simulator (`motcua simulate`) as a real HTTP server on a free
+    port, reset for each test: `.url` is its base URL, `.app` its state (docs/simulator.md)."""
+    _simulator_server.app.reset()
+    return _simulator_server

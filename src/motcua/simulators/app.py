@@ -222,12 +222,16 @@ class Simulator:
     def _received_clear(self, request: Request) -> Response:
         return json_response({"cleared": self.recorder.clear()})
 
-    def _reset(self, request: Request) -> Response:
+    def reset(self) -> None:
         """Back to the start: no faults, nothing received, demo data seeded again."""
         self.faults.reset(self.seed)
         self.recorder.clear()
         for system in self.systems.values():
+            system.settings = dict(system.initial_settings)
             system.reset()
+
+    def _reset(self, request: Request) -> Response:
+        self.reset()
         return json_response({"reset": True})
 
 

@@ -45,6 +45,7 @@ class System:
             key: os.environ.get(env, default) for key, (env, default) in self.SETTINGS.items()
         }
         self.settings.update({k: v for k, v in (overrides or {}).items() if k in self.SETTINGS})
+        self.initial_settings = dict(self.settings)  # what /_control/reset goes back to
         self.reset()
 
     def reset(self) -> None:

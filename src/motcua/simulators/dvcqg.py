@@ -530,13 +530,15 @@ class Dvcqg(System):
         raw = bool(body.pop("raw", False))
         if not raw:
             body = {**_demo_dossier(0, {"files": []}), **body}
-            errors = schemas.validate("HoSoDVCQG", {"MaHoSo": "x", "SoThuTu": 1, **body})
-            if errors:
-                raise HttpError(400, {"errors": errors})
         try:
             record = self.add_dossier(body)
         except ValueError as exc:
             raise HttpError(400, {"error": str(exc)}) from exc
+        errors = [] if raw else schemas.validate("HoSoDVCQG", record)
+        if errors:
+            with self.lock:
+                self.feed.pop(record["MaHoSo"], None)
+            raise HttpError(400, {"errors": errors})
         return json_response(self._public(record), 201)
 
     def c_synced_all(self, request: Request) -> Response:
