@@ -206,6 +206,9 @@ AXES_FAILURE_LIMIT = int(os.environ.get("MOTCUA_LOGIN_FAILURE_LIMIT", 5))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_COOLOFF_TIME = "motcua.core.logins.cool_off"
 AXES_USE_ATTEMPT_EXPIRATION = True  # each attempt row expires on its own cool-off
+# Attempts refused during a lockout do not prolong it (a user retrying the right password
+# is not punished); the next failure after it doubles the cool-off.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "motcua.core.ratelimit.client_ip"
 AXES_USERNAME_CALLABLE = "motcua.core.logins.username_of"
 AXES_LOCKOUT_CALLABLE = "motcua.core.logins.lockout_response"

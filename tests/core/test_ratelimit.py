@@ -102,7 +102,7 @@ def test_counters_are_shared_between_processes(backend, settings, tmp_path):
         "MOTCUA_DATA_DIR": str(tmp_path),
         "MOTCUA_REDIS_URL": settings.MOTCUA_RATELIMIT_REDIS_URL,
     }
-    child = subprocess.run(
+    child = subprocess.run(  # noqa: S603 (our own interpreter and script)
         [sys.executable, "-c", CHILD, "shared", who, "5", "3"],
         env=env,
         capture_output=True,
@@ -161,9 +161,7 @@ def test_behind_trusted_proxies_the_client_is_counted_from_the_right(rf, setting
     settings.MOTCUA_TRUSTED_PROXIES = ["10.0.0.0/8", "192.168.1.0/24"]
     # Client-written left end (1.2.3.4) ignored; the proxies 10.0.0.2 and 192.168.1.1 are
     # skipped; 203.0.113.7 is what the outermost proxy saw.
-    assert (
-        _ip(rf, "10.0.0.1", "1.2.3.4, 203.0.113.7, 192.168.1.1, 10.0.0.2") == "203.0.113.7"
-    )
+    assert _ip(rf, "10.0.0.1", "1.2.3.4, 203.0.113.7, 192.168.1.1, 10.0.0.2") == "203.0.113.7"
     assert _ip(rf, "10.0.0.1", "203.0.113.7") == "203.0.113.7"
     # A spoofed entry that the proxy appended after: still the real peer.
     assert _ip(rf, "10.0.0.1", "10.9.9.9, 203.0.113.7") == "203.0.113.7"

@@ -5,8 +5,9 @@ client address (the /64 bucket of motcua.core.ratelimit.client_ip), for every vi
 calls authenticate(request=...): /dang-nhap/ and /admin/login/ alike. What is ours:
 
 - a cool-off that grows: failures are remembered for MOTCUA_LOGIN_COOLOFF_MINUTES; at
-  AXES_FAILURE_LIMIT failures the login is refused for that long, and every further
-  failure after a lockout doubles it, up to MOTCUA_LOGIN_COOLOFF_MAX_HOURS;
+  AXES_FAILURE_LIMIT failures the login is refused for that long; once locked out, the
+  failures are remembered for MOTCUA_LOGIN_COOLOFF_MAX_HOURS and every failure after the
+  lockout ends doubles it (attempts refused during a lockout do not count);
 - every failed login written to the audit chain (the username tried and the address
   bucket, never the password);
 - the lockout answer in Vietnamese (page, or problem document for JSON clients).
@@ -22,7 +23,7 @@ import math
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessAttemptExpiration
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
@@ -84,12 +85,27 @@ def cool_off(request: HttpRequest | None = None) -> dt.timedelta:
     return min(ceiling, base * 2 ** min(over, 32))
 
 
+def _on_probation(username: str, address: str | None) -> None:
+    """Once locked out, an account's or address's failures are remembered for the longest
+    cool-off instead of the base one, so that the next failure after the lockout ends
+    doubles it (a lockout that ends with the count would start over at the base)."""
+    wanted = Q(username=username) if username else Q(pk__in=[])
+    if address:
+        wanted |= Q(ip_address=address)
+    until = timezone.now() + dt.timedelta(hours=settings.MOTCUA_LOGIN_COOLOFF_MAX_HOURS)
+    AccessAttemptExpiration.objects.filter(
+        access_attempt__in=AccessAttempt.objects.filter(wanted)
+    ).update(expires_at=until)
+
+
 class AuditedAxesHandler(AxesDatabaseHandler):
     """Axes' database handler that also writes each failed login to the audit chain."""
 
     def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
         super().user_login_failed(sender, credentials, request=request, **kwargs)
         username = username_of(None, credentials)
+        if request is not None and getattr(request, "axes_locked_out", False):
+            _on_probation(username, request.axes_ip_address)
         data = {
             "username": username,
             "address": client_ip(request) if request is not None else "",
