@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test install system-deps migrate demo lint format clean bench bench-full
+.PHONY: run test fuzz install system-deps migrate demo lint format clean bench bench-full
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ run: demo
 test: install
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
 	@if [ -n "$$DATABASE_URL" ]; then echo "(suite ran on $$DATABASE_URL)"; fi
+
+# The fuzzers (schemathesis over the API schema, hypothesis over every page form) with many
+# examples and a random seed; `make test` runs them short and derandomized.
+fuzz: install
+	MOTCUA_FUZZ_EXAMPLES=$${MOTCUA_FUZZ_EXAMPLES:-500} $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m fuzz tests/fuzz
 
 # Benchmarks on PostgreSQL (database MOTCUA_BENCH_DB, default motcua_bench): small set
 # in a few minutes; bench-full runs 1 M and 10 M dossiers. Figures go to bench/RESULTS.md.
