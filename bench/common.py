@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -59,6 +60,10 @@ def app_env(**extra: str) -> dict[str, str]:
         # client is one address, so the public lookup's per-address limit is lifted.
         MOTCUA_REDIS_URL=os.environ.get("MOTCUA_BENCH_REDIS", "redis://127.0.0.1:6379/14"),
         MOTCUA_LOOKUP_LIMIT="1000000000",
+        MOTCUA_SUBMIT_LIMIT="1000000000",
+        MOTCUA_SUBMIT_ADDRESS_LIMIT="1000000000",
+        # `motcua serve` refuses to start without a key of its own when DEBUG is off.
+        MOTCUA_SECRET_KEY=os.environ.get("MOTCUA_SECRET_KEY") or secrets.token_urlsafe(64),
     )
     env.update(extra)
     DATA_DIR.mkdir(parents=True, exist_ok=True)
