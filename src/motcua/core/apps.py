@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CoreConfig(AppConfig):
@@ -19,3 +20,14 @@ class CoreConfig(AppConfig):
         post_delete.connect(forget, sender=CalendarDay, weak=False)
 
         from motcua.core import anchors  # noqa: F401 - registers the audit.anchor outbox handler
+
+        # The worker's schedules exist as soon as the database does: a production install
+        # runs `migrate`, never `demo`, and must still deliver the outbox and anchor the audit.
+        post_migrate.connect(register_schedules, sender=self, weak=False)
+
+
+def register_schedules(**kwargs) -> None:
+    from motcua.core import anchors, jobs
+
+    jobs.schedule_every("motcua.core.outbox.deliver_pending", 1, "deliver-outbox")
+    anchors.schedule()

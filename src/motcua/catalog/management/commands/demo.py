@@ -6,7 +6,6 @@ from django.db import transaction
 
 from motcua.catalog import services
 from motcua.catalog.models import Officer
-from motcua.core import anchors, jobs
 
 DEMO_PROVINCE = "37"  # Tỉnh Ninh Bình in the 2025 list
 DEMO_SUFFIX = "H37"
@@ -45,10 +44,6 @@ class Command(BaseCommand):
                 User.objects.create_superuser("admin", "", DEMO_PASSWORD)
         call_command("seed_calendar", stdout=self.stdout)
         call_command("demo_dossiers", stdout=self.stdout)
-        # The worker (`motcua qcluster`) delivers the outbox every minute.
-        jobs.schedule_every("motcua.core.outbox.deliver_pending", 1, "deliver-outbox")
-        # ...and signs and exports the audit chain's head (MOTCUA_AUDIT_ANCHOR_MINUTES).
-        anchors.schedule()
         self.stdout.write(
             f"demo province {DEMO_PROVINCE}: {units} units added, {len(agencies)} agencies, "
             f"{count} procedures; accounts (password {DEMO_PASSWORD}): admin, "
