@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import itertools
 import json
 import re
@@ -32,6 +33,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import httpx
+from django_otp.oath import totp
 
 from bench.common import HOST, PASSWORD, PORT, Gunicorn, connect, log, percentile
 from bench.rawhttp import ClientError, Connection, Response
@@ -261,18 +263,47 @@ def busiest_desks(n: int = 4) -> list[str]:
     return [f"desk.{r[0]}" for r in rows]
 
 
+def _csrf(page: httpx.Response, client: httpx.Client) -> str:
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    return match.group(1) if match else client.cookies.get("csrftoken", "")
+
+
+def _second_factor(client: httpx.Client, location: str) -> None:
+    """Officers enrol a TOTP device at their first login, as a person would: read the key
+    shown for manual entry, compute the code, confirm it. The session is then verified."""
+    page = client.get(location)
+    match = re.search(r'<code id="otp-key">([^<]+)</code>', page.text)
+    if match is None:
+        raise RuntimeError(f"no TOTP key on {location}: {page.status_code}")
+    secret = match.group(1).replace(" ", "")
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    code = f"{totp(key):06d}"
+    r = client.post(
+        location,
+        data={"otp_token": code, "csrfmiddlewaretoken": _csrf(page, client)},
+        headers={"Referer": f"{BASE}{location}"},
+    )
+    if r.status_code != 302:
+        raise RuntimeError(f"TOTP enrolment failed: {r.status_code}")
+
+
 def login(username: str) -> httpx.Cookies:
     with httpx.Client(base_url=BASE, timeout=30) as client:
         page = client.get("/dang-nhap/")
-        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-        token = match.group(1) if match else client.cookies.get("csrftoken", "")
         r = client.post(
             "/dang-nhap/",
-            data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+            data={
+                "username": username,
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": _csrf(page, client),
+            },
             headers={"Referer": f"{BASE}/dang-nhap/"},
         )
         if r.status_code not in (200, 302) or "sessionid" not in client.cookies:
             raise RuntimeError(f"login of {username} failed: {r.status_code}")
+        location = r.headers.get("Location", "")
+        if "/tai-khoan/xac-thuc-hai-buoc/" in location:
+            _second_factor(client, location)
         return client.cookies
 
 
