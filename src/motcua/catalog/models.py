@@ -141,9 +141,19 @@ class Procedure(models.Model):
 class Component(models.Model):
     """Thành phần hồ sơ: one document the applicant must provide."""
 
+    class CopyKind(models.TextChoices):
+        # What the procedure asks for, printed per paper on form 01 (TT 03/2025).
+        ORIGINAL = "original", _("Bản chính")
+        COPY = "copy", _("Bản sao")
+        CERTIFIED = "certified", _("Bản sao chứng thực")
+        COPY_WITH_ORIGINAL = "copy_with_original", _("Bản sao kèm bản chính để đối chiếu")
+
     procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="components")
     name = models.CharField(_("tên giấy tờ"), max_length=500)
     copies = models.PositiveSmallIntegerField(_("số bản"), default=1)
+    copy_kind = models.CharField(
+        _("bản chính / bản sao"), max_length=20, choices=CopyKind.choices, default=CopyKind.ORIGINAL
+    )
     required = models.BooleanField(_("bắt buộc"), default=True)
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -175,3 +185,60 @@ class Officer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.get_full_name() or self.user.username} ({self.get_role_display()})"
+
+
+class ServiceCentre(models.Model):
+    """The unit that receives dossiers and returns results (NĐ 118/2025): the province's
+    Trung tâm Phục vụ hành chính công, its branches, or a commune's Bộ phận Một cửa.
+    Its name heads the forms; it keeps the register (form 07) of the agencies it serves."""
+
+    name = models.CharField(
+        _("tên đơn vị"),
+        max_length=255,
+        help_text=_("In ở đầu các phiếu, ví dụ: Trung tâm Phục vụ hành chính công tỉnh Ninh Bình"),
+    )
+    parent_line = models.CharField(
+        _("cơ quan chủ quản"),
+        max_length=255,
+        blank=True,
+        help_text=_("Dòng trên tên đơn vị, ví dụ: UBND TỈNH NINH BÌNH"),
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("thuộc trung tâm"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="branches",
+        help_text=_("Để trống với trung tâm cấp tỉnh; chọn trung tâm với chi nhánh."),
+    )
+    unit = models.ForeignKey(
+        AdministrativeUnit,
+        verbose_name=_("địa danh"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Địa danh ghi ở dòng ngày tháng của phiếu."),
+    )
+    address = models.CharField(_("địa chỉ"), max_length=255, blank=True)
+    phone = models.CharField(_("điện thoại"), max_length=40, blank=True)
+    book_code = models.SlugField(
+        _("ký hiệu sổ theo dõi"),
+        max_length=20,
+        help_text=_("Ghi trên quyển số, ví dụ TTPVHCC: quyển số TTPVHCC-2026."),
+    )
+    agencies = models.ManyToManyField(
+        Agency,
+        verbose_name=_("cơ quan được phục vụ"),
+        related_name="service_centres",
+        blank=True,
+        help_text=_("Hồ sơ của các cơ quan này được tiếp nhận, vào sổ và trả kết quả tại đây."),
+    )
+    is_active = models.BooleanField(_("đang hoạt động"), default=True)
+
+    class Meta:
+        ordering = ["parent_id", "name"]
+        verbose_name = _("trung tâm phục vụ hành chính công")
+        verbose_name_plural = _("trung tâm phục vụ hành chính công, chi nhánh")
+
+    def __str__(self) -> str:
+        return self.name
