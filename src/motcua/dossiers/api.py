@@ -111,7 +111,7 @@ def _submit(request: Request, body: SubmitSerializer) -> Response:
         actor=request.user,
         channel=data.get("channel", Channel.ONLINE),
         agency=data["agency"],
-        uploads=uploads_from(request.FILES),
+        uploads=uploads_from(request.FILES, data=request.data),
         subject=data.get("subject", ""),
         idempotency_key=_idempotency_key(request),
         handed_over_at=data.get("handed_over_at"),
@@ -417,7 +417,7 @@ class DossierActionView(APIView):
         if spec.files == "components":
             # A supplement may fill in a component of the dossier's own procedure.
             component_ids = set(dossier.procedure.components.values_list("pk", flat=True))
-            uploads = uploads_from(request.FILES, component_ids=component_ids)
+            uploads = uploads_from(request.FILES, data=request.data, component_ids=component_ids)
         elif spec.files == "plain":
             uploads = uploads_from(request.FILES, components=False)
         dossier = spec.run(dossier, request.user, body.validated_data, uploads)

@@ -52,23 +52,59 @@ StatusField = enum_field("DossierStatus", Status.choices)
 ReturnMethodField = enum_field("ReturnMethod", ReturnMethod.choices)
 FILES_FIELD = "files"
 COMPONENT_PREFIX = "component_"
+PAIRED_FILES_FIELD = "component_files"
+PAIRED_IDS_FIELD = "component_ids"
 
 
 # --- files ----------------------------------------------------------------------------
 
 
+def _paired_component_ids(data: Any, count: int, known: set[int] | None) -> list[int]:
+    """The ids sent in `component_ids` for the files of `component_files`, in order;
+    repeated fields or one comma-separated value (as Swagger UI sends an array)."""
+    raw = data.getlist(PAIRED_IDS_FIELD) if hasattr(data, "getlist") else []
+    ids = [part.strip() for value in raw for part in str(value).split(",") if part.strip()]
+    if len(ids) != count:
+        raise serializers.ValidationError(
+            {
+                PAIRED_IDS_FIELD: [
+                    f"Cần đúng một mã thành phần cho mỗi tệp trong “{PAIRED_FILES_FIELD}”, "
+                    "theo cùng thứ tự."
+                ]
+            }
+        )
+    if not all(i.isascii() and i.isdigit() and len(i) < 12 for i in ids) or (
+        known is not None and not {int(i) for i in ids} <= known
+    ):
+        raise serializers.ValidationError(
+            {PAIRED_IDS_FIELD: ["Thành phần hồ sơ không thuộc thủ tục của hồ sơ."]}
+        )
+    return [int(i) for i in ids]
+
+
 def uploads_from(
-    files: MultiValueDict, *, component_ids: set[int] | None = None, components: bool = True
+    files: MultiValueDict,
+    *,
+    data: Any = None,
+    component_ids: set[int] | None = None,
+    components: bool = True,
 ) -> list[services.Upload]:
     """Turn multipart file fields into uploads: `component_<id>` (one or more files per
-    component) and `files` (no component). Unknown field names are refused rather than
-    silently dropped, so an applicant never believes a file was sent when it was not.
+    component), `component_files` with `component_ids` in the same order (the same thing in
+    a shape Swagger UI's form can send), and `files` (no component). Unknown field names
+    are refused rather than silently dropped, so an applicant never believes a file was
+    sent when it was not.
 
     `component_ids` restricts the accepted components (None: the service checks them).
     """
     uploads: list[services.Upload] = []
     for key in files:
         component_id: int | None = None
+        if key == PAIRED_FILES_FIELD and components:
+            paired = files.getlist(key)
+            ids = _paired_component_ids(data, len(paired), component_ids)
+            uploads.extend(services.Upload(f, i) for f, i in zip(paired, ids, strict=True))
+            continue
         if key.startswith(COMPONENT_PREFIX) and components:
             raw = key.removeprefix(COMPONENT_PREFIX)
             if not raw.isdigit() or (component_ids is not None and int(raw) not in component_ids):
@@ -209,7 +245,26 @@ class DeskSubmitSerializer(SubmitSerializer):
         return attrs
 
 
-class SubmitFilesSerializer(SubmitSerializer):
+class ComponentFilesSchema(serializers.Serializer):
+    """Schema only: the component files as two parallel lists, which Swagger UI's form can
+    fill (it cannot add the free-named `component_<id>` parts)."""
+
+    component_files = serializers.ListField(
+        child=UploadField(),
+        required=False,
+        help_text="Tệp của các thành phần hồ sơ; mã thành phần của từng tệp trong `component_ids`.",
+    )
+    component_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        help_text=(
+            "Mã thành phần (`components[].id` trong chi tiết thủ tục) của từng tệp trong "
+            "`component_files`, cùng thứ tự."
+        ),
+    )
+
+
+class SubmitFilesSerializer(ComponentFilesSchema, SubmitSerializer):
     """Schema only: the multipart body, with the free-form file fields described."""
 
     files = serializers.ListField(
@@ -222,7 +277,7 @@ class SubmitFilesSerializer(SubmitSerializer):
     )
 
 
-class DeskSubmitFilesSerializer(DeskSubmitSerializer):
+class DeskSubmitFilesSerializer(ComponentFilesSchema, DeskSubmitSerializer):
     """Schema only, like SubmitFilesSerializer."""
 
     files = serializers.ListField(
@@ -565,7 +620,7 @@ class EmptySerializer(serializers.Serializer):
     """An action without parameters."""
 
 
-class SupplementFilesSerializer(serializers.Serializer):
+class SupplementFilesSerializer(ComponentFilesSchema):
     """Schema only: the files arrive as multipart fields, read by uploads_from."""
 
     files = serializers.ListField(
