@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "motcua.portal",
     "motcua.desk",
     "motcua.accounts",
+    "motcua.signing",
 ]
 
 MIDDLEWARE = [
@@ -299,6 +300,19 @@ MOTCUA_AUDIT_ANCHOR_KEY = os.environ.get("MOTCUA_AUDIT_ANCHOR_KEY", "")
 MOTCUA_AUDIT_ANCHOR_KEY_DIR = DATA_DIR / "keys"
 MOTCUA_AUDIT_ANCHOR_URL = os.environ.get("MOTCUA_AUDIT_ANCHOR_URL", "")
 MOTCUA_AUDIT_ANCHOR_MINUTES = int(os.environ.get("MOTCUA_AUDIT_ANCHOR_MINUTES", 10))
+
+# Signed results (motcua.signing, PAdES with pyHanko). Keys: PKCS#12 files under
+# MOTCUA_SIGNING_KEY_DIR (default DATA_DIR/keys/signing); their passphrase from
+# MOTCUA_SIGNING_PASSPHRASE (unset: generated once into the key folder; a key may name
+# its own variable). Verification trusts MOTCUA_SIGNING_TRUST_ROOTS (comma-separated PEM
+# or DER files) and, when MOTCUA_SIGNING_TRUST_DEMO_CA is on (default: with DEBUG), the
+# demo CA of `motcua signing demo-ca`.
+MOTCUA_SIGNING_KEY_DIR = os.environ.get("MOTCUA_SIGNING_KEY_DIR", "")
+MOTCUA_SIGNING_PASSPHRASE = os.environ.get("MOTCUA_SIGNING_PASSPHRASE", "")
+MOTCUA_SIGNING_TRUST_ROOTS = [
+    p.strip() for p in os.environ.get("MOTCUA_SIGNING_TRUST_ROOTS", "").split(",") if p.strip()
+]
+MOTCUA_SIGNING_TRUST_DEMO_CA = env_bool("MOTCUA_SIGNING_TRUST_DEMO_CA", DEBUG)
 
 LOGGING = {
     "version": 1,
