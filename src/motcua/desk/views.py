@@ -41,6 +41,7 @@ from motcua.dossiers.models import (
     DossierAccess,
     Status,
 )
+from motcua.signing import selectors as signing_selectors
 
 PAGE_SIZE = 50
 # Shown on the dossier page, so each view of it is logged as a read of these fields.
@@ -393,6 +394,7 @@ def _render_dossier(request, dossier: Dossier, *, bound=None, error: str = "", s
             "error_action": ACTIONS[bound_name] if bound_name else None,
             "application_files": [a for a in attachments if a.kind != Attachment.Kind.RESULT],
             "result_files": [a for a in attachments if a.kind == Attachment.Kind.RESULT],
+            "signed_results": signing_selectors.signed_results(dossier),
             "legs": _legs(dossier),
             "events": _events(dossier),
             "max_size": max_size_text(),

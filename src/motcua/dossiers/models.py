@@ -80,6 +80,7 @@ EVENT_LABELS = {
     "withdraw": "Rút hồ sơ",
     "stop": "Dừng xử lý",
     "apologise": "Xin lỗi và hẹn lại ngày trả kết quả",
+    "sign_result": "Ký số kết quả giải quyết",
 }
 
 

@@ -428,9 +428,35 @@ class EventSerializer(serializers.ModelSerializer):
         ]
 
 
+# Result signatures: motcua.signing sits above dossiers and registers here (in its
+# AppConfig.ready) the function that verifies a dossier's newest signed result; without
+# it, status answers carry no signature (null).
+RESULT_SIGNATURE: list[Any] = []
+
+
+def result_signature_of(dossier: Dossier) -> dict[str, Any] | None:
+    for provider in RESULT_SIGNATURE:
+        return provider(dossier)
+    return None
+
+
+class ResultSignatureSerializer(serializers.Serializer):
+    signed = serializers.BooleanField()
+    valid = serializers.BooleanField(help_text="Chữ ký số kiểm tra hợp lệ (tệp không bị sửa).")
+    signer = serializers.CharField(help_text="Người ký hoặc cơ quan đóng dấu điện tử.")
+    signed_at = serializers.DateTimeField(allow_null=True)
+    label = serializers.CharField(help_text="“Đã ký số bởi …, lúc …, chữ ký hợp lệ”.")
+
+
 class PublicStatusSerializer(_StatusFields):
     """What anyone holding the code and the applicant's ID number may see: no personal
     data, no files, no history (the portal's lookup page shows the same)."""
+
+    result_signature = serializers.SerializerMethodField()
+
+    @extend_schema_field(ResultSignatureSerializer(allow_null=True))
+    def get_result_signature(self, dossier: Dossier) -> dict[str, Any] | None:
+        return result_signature_of(dossier)
 
     class Meta:
         model = Dossier
@@ -446,6 +472,7 @@ class PublicStatusSerializer(_StatusFields):
             "due_at",
             "returned_at",
             "is_overdue",
+            "result_signature",
         ]
 
 
@@ -507,6 +534,7 @@ def public_status_data(dossier: Dossier) -> dict[str, Any]:
         "due_at": _iso(dossier.due_at, tz),
         "returned_at": _iso(dossier.returned_at, tz),
         "is_overdue": dossier.is_overdue,
+        "result_signature": result_signature_of(dossier),
     }
 
 

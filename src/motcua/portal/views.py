@@ -36,6 +36,7 @@ from motcua.dossiers.models import (
     Status,
 )
 from motcua.portal import forms
+from motcua.signing import selectors as signing_selectors
 
 PAGE_SIZE = 20
 
@@ -251,6 +252,7 @@ def lookup(request):
             "owner": owner,
             "events": _events(dossier) if owner else [],
             "results": _results(dossier) if owner else [],
+            "signature": signing_selectors.latest_signature(dossier) if dossier else None,
         },
         status=400 if request.method == "POST" and not form.is_valid() else 200,
     )
@@ -285,6 +287,7 @@ def _my_dossier_page(
             "dossier": dossier,
             "events": _events(dossier),
             "results": _results(dossier),
+            "signature": signing_selectors.latest_signature(dossier),
             "submitted_files": dossier.attachments.exclude(
                 kind=Attachment.Kind.RESULT
             ).select_related("component"),

@@ -22,6 +22,7 @@ from asn1crypto import x509 as asn1_x509
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from pyhanko.keys import load_certs_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
@@ -178,3 +179,18 @@ def latest_signature(dossier: Dossier) -> Status | None:
         .first()
     )
     return None if record is None else signature_status(record.signed)
+
+
+def public_signature_data(dossier: Dossier) -> dict | None:
+    """The newest signed result as the public lookup and the API show it: who signed,
+    when, and whether it verifies; no file, no certificate details."""
+    status = latest_signature(dossier)
+    if status is None:
+        return None
+    return {
+        "signed": status.signed,
+        "valid": status.valid,
+        "signer": status.signer,
+        "signed_at": timezone.localtime(status.signed_at).isoformat() if status.signed_at else None,
+        "label": status.label,
+    }

@@ -44,6 +44,8 @@ class Command(BaseCommand):
                 User.objects.create_superuser("admin", "", DEMO_PASSWORD)
         call_command("seed_calendar", stdout=self.stdout)
         call_command("demo_dossiers", stdout=self.stdout)
+        # Demo CA: certificates for the leaders, a seal for each agency (motcua.signing).
+        call_command("signing", "demo-ca", stdout=self.stdout)
         self.stdout.write(
             f"demo province {DEMO_PROVINCE}: {units} units added, {len(agencies)} agencies, "
             f"{count} procedures; accounts (password {DEMO_PASSWORD}): admin, "
