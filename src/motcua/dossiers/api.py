@@ -478,6 +478,7 @@ urlpatterns = [
 
 # Multipart bodies that take `component_<id>` parts besides their named fields.
 COMPONENT_BODIES = ("SubmitFiles", "DeskSubmitFiles", "SupplementFiles")
+MULTIPART_BODIES = (*COMPONENT_BODIES, "FinishFiles")
 
 
 def describe_component_files(result: dict, generator: Any, request: Any, public: bool) -> dict:
@@ -488,4 +489,28 @@ def describe_component_files(result: dict, generator: Any, request: Any, public:
     for name in COMPONENT_BODIES:
         if name in schemas:
             schemas[name]["additionalProperties"] = COMPONENT_FILES_SCHEMA
+    for name in MULTIPART_BODIES:
+        if name in schemas:
+            _empty_defaults(schemas[name])
     return result
+
+
+def _free_text(prop: dict) -> bool:
+    """Text with nothing to pick: plain strings, and the blank choice of an optional enum."""
+    if prop.get("$ref", "").endswith("/BlankEnum"):
+        return True
+    return prop.get("type") == "string" and "format" not in prop and "enum" not in prop
+
+
+def _empty_defaults(schema: dict) -> None:
+    """Optional lists and free text default to empty, as the API treats them: Swagger UI
+    otherwise fills its form with samples ("string", a list with one item) that a
+    person must delete before "Try it out" can submit."""
+    required = set(schema.get("required", ()))
+    for name, prop in schema.get("properties", {}).items():
+        if name in required or "default" in prop:
+            continue
+        if prop.get("type") == "array":
+            prop["default"] = []
+        elif _free_text(prop) or any(_free_text(p) for p in prop.get("oneOf", ())):
+            prop["default"] = ""  # "oneOf": e.g. an e-mail address or blank
