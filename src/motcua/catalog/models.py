@@ -2,10 +2,12 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from motcua.core.calendar import LIMIT_DAYS, LIMIT_HOURS, LIMIT_IN_DAY
 from motcua.core.codes import validate_agency_identifier
 from motcua.core.text import fold
 
@@ -80,6 +82,12 @@ class Field(models.Model):
         return self.name
 
 
+class TimeLimitKind(models.TextChoices):
+    WORKING_DAYS = LIMIT_DAYS, _("ngày làm việc")
+    WORKING_HOURS = LIMIT_HOURS, _("giờ làm việc")
+    IN_DAY = LIMIT_IN_DAY, _("trong ngày")
+
+
 class Procedure(models.Model):
     class Level(models.TextChoices):
         PROVINCE = "province", _("Cấp tỉnh")
@@ -120,6 +128,21 @@ class Procedure(models.Model):
         help_text=_("Để trống với thủ tục cấp xã: mỗi UBND cấp xã thực hiện."),
     )
     is_active = models.BooleanField(_("đang áp dụng"), default=True)
+    # NĐ 118/2025: a time limit is a number of working days, of working hours, or "in the
+    # day" (received before 15:00 -> that day's close, after -> the next working day's).
+    time_limit_kind = models.CharField(
+        _("thời hạn tính theo"),
+        max_length=16,
+        choices=TimeLimitKind.choices,
+        default=TimeLimitKind.WORKING_DAYS,
+    )
+    time_limit_hours = models.PositiveSmallIntegerField(
+        _("thời hạn (giờ làm việc)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Chỉ dùng khi thời hạn tính theo giờ làm việc."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -132,6 +155,22 @@ class Procedure(models.Model):
     def save(self, *args, **kwargs):
         self.search_text = fold(f"{self.code} {self.name} {self.field.name}")
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.time_limit_kind == TimeLimitKind.WORKING_HOURS and not self.time_limit_hours:
+            raise ValidationError(
+                {"time_limit_hours": _("Cần số giờ làm việc khi thời hạn tính theo giờ.")}
+            )
+
+    @property
+    def time_limit_label(self) -> str:
+        """The time limit as form 01 states it."""
+        if self.time_limit_kind == TimeLimitKind.IN_DAY:
+            return "Trong ngày"
+        if self.time_limit_kind == TimeLimitKind.WORKING_HOURS:
+            return f"{self.time_limit_hours} giờ làm việc"
+        return f"{self.processing_days.normalize():f} ngày làm việc"
 
     @property
     def total_fee_vnd(self) -> int:
@@ -242,3 +281,64 @@ class ServiceCentre(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkingHours(models.Model):
+    """A service centre's opening hours on one weekday (a morning and an afternoon window).
+    A centre with rows here is open on those weekdays only (a Saturday morning is one row);
+    a centre without rows keeps the province's hours (MOTCUA_WORK_WINDOWS, Monday–Friday).
+    Deadlines of the dossiers of the agencies it serves are counted in these hours."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Thứ Hai")
+        TUESDAY = 1, _("Thứ Ba")
+        WEDNESDAY = 2, _("Thứ Tư")
+        THURSDAY = 3, _("Thứ Năm")
+        FRIDAY = 4, _("Thứ Sáu")
+        SATURDAY = 5, _("Thứ Bảy")
+        SUNDAY = 6, _("Chủ nhật")
+
+    centre = models.ForeignKey(
+        ServiceCentre, verbose_name=_("trung tâm"), on_delete=models.CASCADE, related_name="hours"
+    )
+    weekday = models.PositiveSmallIntegerField(_("thứ"), choices=Weekday.choices)
+    morning_start = models.TimeField(_("sáng từ"), null=True, blank=True)
+    morning_end = models.TimeField(_("sáng đến"), null=True, blank=True)
+    afternoon_start = models.TimeField(_("chiều từ"), null=True, blank=True)
+    afternoon_end = models.TimeField(_("chiều đến"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["centre", "weekday"]
+        verbose_name = _("giờ làm việc")
+        verbose_name_plural = _("giờ làm việc")
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "weekday"], name="catalog_hours_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()}: " + ", ".join(
+            f"{a:%H:%M}–{b:%H:%M}" for a, b in self.windows()
+        )
+
+    def windows(self) -> list:
+        pairs = [
+            (self.morning_start, self.morning_end),
+            (self.afternoon_start, self.afternoon_end),
+        ]
+        return [(a, b) for a, b in pairs if a is not None and b is not None]
+
+    def clean(self) -> None:
+        super().clean()
+        pairs = [
+            (self.morning_start, self.morning_end),
+            (self.afternoon_start, self.afternoon_end),
+        ]
+        if any((a is None) != (b is None) for a, b in pairs):
+            raise ValidationError(_("Mỗi buổi cần cả giờ bắt đầu và giờ kết thúc."))
+        windows = self.windows()
+        if not windows:
+            raise ValidationError(_("Cần ít nhất một buổi làm việc."))
+        if any(a >= b for a, b in windows):
+            raise ValidationError(_("Giờ kết thúc phải sau giờ bắt đầu."))
+        if len(windows) == 2 and windows[1][0] < windows[0][1]:
+            raise ValidationError(_("Buổi chiều phải bắt đầu sau khi buổi sáng kết thúc."))

@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from motcua.core.models import AuditEntry, CalendarDay, OutboxMessage
+from motcua.core.models import AuditEntry, CalendarDay, CalendarYear, OutboxMessage
+from motcua.core.problems import InvalidInput
+from motcua.core.services import check_calendar, confirm_year
 
 
 @admin.register(CalendarDay)
@@ -9,6 +11,33 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["name"]
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    """Confirming a year is an action (who and when are recorded, and audited), never a
+    field typed by hand."""
+
+    list_display = ["year", "confirmed_at", "confirmed_by", "source", "differences"]
+    readonly_fields = ["confirmed_by", "confirmed_at"]
+    fields = ["year", "source", "confirmed_by", "confirmed_at"]
+    actions = ["confirm"]
+
+    @admin.display(description="khác biệt so với căn cứ")
+    def differences(self, obj: CalendarYear) -> str:
+        check = check_calendar([obj.year])[0]
+        n = len(check.missing) + len(check.different) + len(check.extra)
+        return f"{n} ngày" if n else "—"
+
+    @admin.action(description="Xác nhận lịch nghỉ của các năm đã chọn")
+    def confirm(self, request, queryset):
+        for row in queryset:
+            try:
+                confirm_year(row.year, request.user, row.source)
+            except InvalidInput as exc:
+                self.message_user(request, f"{row.year}: {exc.detail}", messages.ERROR)
+            else:
+                self.message_user(request, f"Đã xác nhận lịch năm {row.year}.", messages.SUCCESS)
 
 
 @admin.register(AuditEntry)

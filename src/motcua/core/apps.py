@@ -11,13 +11,14 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from motcua.core.calendar import forget_cached_calendar
-        from motcua.core.models import CalendarDay
+        from motcua.core.models import CalendarDay, CalendarYear
 
         def forget(**kwargs):
             forget_cached_calendar()
 
-        post_save.connect(forget, sender=CalendarDay, weak=False)
-        post_delete.connect(forget, sender=CalendarDay, weak=False)
+        for model in (CalendarDay, CalendarYear):
+            post_save.connect(forget, sender=model, weak=False)
+            post_delete.connect(forget, sender=model, weak=False)
 
         from motcua.core import anchors  # noqa: F401 - registers the audit.anchor outbox handler
 

@@ -22,6 +22,11 @@ MINUTES_PER_DAY = 8 * 60
 HOLIDAY = "holiday"
 WORKDAY = "workday"
 
+# How a procedure's time limit is expressed (catalog.Procedure.time_limit_kind).
+LIMIT_DAYS = "working_days"
+LIMIT_HOURS = "working_hours"
+LIMIT_IN_DAY = "in_day"  # "trong ngày": before the cut-off -> that day's close, else the next
+
 
 def _parse_hhmm(value: str) -> dt.time:
     hours, minutes = value.split(":")
@@ -37,6 +42,9 @@ class WorkingCalendar:
     """Pure calendar: give it the exceptions to the Mon–Fri week and the daily windows.
 
     `overrides_for_year` lets a caller load exceptions lazily (one query per year).
+    `week` gives a centre's own hours per weekday (0 = Monday): a weekday with no windows
+    is closed, a Saturday with a morning window is open then. Without it, Monday–Friday
+    use `windows`. A decreed make-up working day always uses `windows` (a full day).
     """
 
     def __init__(
@@ -46,15 +54,17 @@ class WorkingCalendar:
         windows: Iterable[tuple[str, str]] | None = None,
         tz: str | None = None,
         overrides_for_year: Callable[[int], dict[dt.date, str]] | None = None,
+        week: dict[int, Iterable[tuple[str, str]]] | None = None,
     ) -> None:
         self._overrides = dict(overrides or {})
         self._loader = overrides_for_year
         self._loaded_years: set[int] = set()
         raw_windows = list(windows or settings.MOTCUA_WORK_WINDOWS)
-        self.windows = [(_parse_hhmm(a), _parse_hhmm(b)) for a, b in raw_windows]
-        for start, end in self.windows:
-            if start >= end:
-                raise ValueError("a working window must end after it starts")
+        self.windows = _parsed(raw_windows)
+        if week is None:
+            self.week = {d: self.windows for d in range(5)}
+        else:
+            self.week = {d: _parsed(w) for d, w in week.items() if w}
         self.tz = ZoneInfo(tz or settings.TIME_ZONE)
 
     @cached_property
@@ -75,7 +85,7 @@ class WorkingCalendar:
             return False
         if kind == WORKDAY:
             return True
-        return day.weekday() < 5
+        return day.weekday() in self.week
 
     def next_working_day(self, day: dt.date) -> dt.date:
         day += dt.timedelta(days=1)
@@ -89,12 +99,13 @@ class WorkingCalendar:
     def _windows_of(self, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
         if not self.is_working_day(day):
             return []
+        windows = self.windows if self._kind(day) == WORKDAY else self.week[day.weekday()]
         return [
             (
                 dt.datetime.combine(day, a, tzinfo=self.tz),
                 dt.datetime.combine(day, b, tzinfo=self.tz),
             )
-            for a, b in self.windows
+            for a, b in windows
         ]
 
     def local(self, moment: dt.datetime) -> dt.datetime:
@@ -167,6 +178,44 @@ class WorkingCalendar:
             return self.start_of_next_working_day(local)
         return local
 
+    def end_of_day(self, day: dt.date) -> dt.datetime:
+        """The close of a working day (the end of its last window)."""
+        return self._windows_of(day)[-1][1]
+
+    def in_the_day(self, start: dt.datetime) -> dt.datetime:
+        """Due time of an "in the day" (trong ngày) procedure received at `start`.
+
+        Received on a working day before the cut-off (15:00): the close of that day;
+        at or after it, or on a day off: the close of the next working day
+        (NĐ 118/2025 art. 16, as NĐ 61/2018 before it).
+        """
+        local = self.local(start)
+        cutoff = _parse_hhmm(settings.MOTCUA_PAPER_CUTOFF)
+        day = local.date()
+        if not (self.is_working_day(day) and local.time() < cutoff):
+            day = self.next_working_day(day)
+        return self.end_of_day(day)
+
+    def add_time_limit(
+        self, start: dt.datetime, kind: str, days: Decimal | int | str, hours: int | None = None
+    ) -> dt.datetime:
+        """The due time of a procedure's time limit counted from `start`."""
+        if kind == LIMIT_IN_DAY:
+            return self.in_the_day(start)
+        if kind == LIMIT_HOURS:
+            return self.add_minutes(start, int(hours or 0) * 60)
+        return self.add_days(start, days)
+
+
+def _parsed(raw: Iterable[tuple[str, str]]) -> list[tuple[dt.time, dt.time]]:
+    windows = sorted((_parse_hhmm(a), _parse_hhmm(b)) for a, b in raw)
+    for (start, end), following in zip(windows, windows[1:] + [None], strict=True):
+        if start >= end:
+            raise ValueError("a working window must end after it starts")
+        if following is not None and following[0] < end:
+            raise ValueError("working windows must not overlap")
+    return windows
+
 
 def _minutes(a: dt.time, b: dt.time) -> int:
     return (b.hour * 60 + b.minute) - (a.hour * 60 + a.minute)
@@ -178,9 +227,13 @@ CACHE_SECONDS = 60
 _year_cache: dict[int, tuple[float, dict[dt.date, str]]] = {}
 
 
+_confirmed_cache: list[tuple[float, frozenset[int]]] = []
+
+
 def forget_cached_calendar() -> None:
     """Called when the calendar is edited in this process; others see it within a minute."""
     _year_cache.clear()
+    _confirmed_cache.clear()
 
 
 def _load_year(year: int) -> dict[dt.date, str]:
@@ -194,6 +247,47 @@ def _load_year(year: int) -> dict[dt.date, str]:
     return rows
 
 
-def calendar() -> WorkingCalendar:
-    """The province's calendar, reading the editable exceptions from the database."""
-    return WorkingCalendar(overrides_for_year=_load_year)
+def calendar(week: dict[int, Iterable[tuple[str, str]]] | None = None) -> WorkingCalendar:
+    """The province's calendar, reading the editable exceptions from the database;
+    `week` is a centre's own opening hours (see catalog.hours)."""
+    return WorkingCalendar(overrides_for_year=_load_year, week=week)
+
+
+# --- confirmation -----------------------------------------------------------------------
+
+
+def confirmed_years() -> frozenset[int]:
+    """Years whose holidays and make-up days an administrator has confirmed against the
+    Government's decision (cached like the days themselves)."""
+    from motcua.core.models import CalendarYear
+
+    if _confirmed_cache and time.monotonic() - _confirmed_cache[0][0] < CACHE_SECONDS:
+        return _confirmed_cache[0][1]
+    years = frozenset(
+        CalendarYear.objects.filter(confirmed_at__isnull=False).values_list("year", flat=True)
+    )
+    _confirmed_cache[:] = [(time.monotonic(), years)]
+    return years
+
+
+def unconfirmed_years(*moments: dt.datetime | dt.date | None) -> list[int]:
+    """The years among `moments` (deadlines) whose calendar nobody has confirmed."""
+    years = {m.year if not isinstance(m, dt.datetime) else _local_year(m) for m in moments if m}
+    return sorted(years - confirmed_years())
+
+
+def _local_year(moment: dt.datetime) -> int:
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).year
+
+
+def deadline_warning(*moments: dt.datetime | dt.date | None) -> str | None:
+    """A Vietnamese warning when a deadline falls in a year whose calendar is unconfirmed:
+    its holidays may still move, and the deadline with them."""
+    years = unconfirmed_years(*moments)
+    if not years:
+        return None
+    listed = ", ".join(map(str, years))
+    return (
+        f"Lịch nghỉ lễ, Tết năm {listed} chưa được quản trị viên xác nhận theo quyết định "
+        "của Chính phủ: thời hạn tính theo lịch này có thể thay đổi khi lịch được xác nhận."
+    )

@@ -29,6 +29,39 @@ class CalendarDay(models.Model):
         return f"{self.date:%d/%m/%Y} {self.get_kind_display()} {self.name}".strip()
 
 
+class CalendarYear(models.Model):
+    """One year of the calendar, and whether an administrator has checked its holidays and
+    make-up days against the Government's decision for that year (the Prime Minister's
+    approval announced by a letter of the Government Office, e.g. 12729/VPCP-KGVX for 2026).
+    Deadlines falling in a year not confirmed here are shown with a warning."""
+
+    year = models.PositiveSmallIntegerField(_("năm"), unique=True)
+    source = models.CharField(
+        _("căn cứ"),
+        max_length=300,
+        blank=True,
+        help_text=_("Văn bản quyết định lịch nghỉ của năm, ví dụ Công văn 12729/VPCP-KGVX."),
+    )
+    confirmed_by = models.ForeignKey(
+        "auth.User",
+        verbose_name=_("người xác nhận"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("thời điểm xác nhận"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("năm lịch làm việc")
+        verbose_name_plural = _("xác nhận lịch làm việc theo năm")
+
+    def __str__(self) -> str:
+        state = _("đã xác nhận") if self.confirmed_at else _("chưa xác nhận")
+        return f"{self.year} ({state})"
+
+
 class DailyCounter(models.Model):
     """Gap-free sequence per (scope, day): the row is incremented inside the caller's
     transaction, so a rolled-back submission gives its number back."""

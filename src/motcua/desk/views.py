@@ -26,13 +26,14 @@ from django.views.decorators.http import require_POST
 
 from motcua.catalog.models import Officer, Procedure
 from motcua.catalog.selectors import search_procedures
-from motcua.core.calendar import MINUTES_PER_DAY
+from motcua.core.calendar import MINUTES_PER_DAY, deadline_warning
 from motcua.core.forms import max_size_text
 from motcua.core.problems import DomainError, InvalidInput
 from motcua.core.text import vnd, working_days
 from motcua.desk import forms
 from motcua.dossiers import documents, policy, selectors, services
 from motcua.dossiers.models import (
+    CLOSED,
     EVENT_LABELS,
     OPEN_BEFORE_RESULT,
     Attachment,
@@ -399,6 +400,10 @@ def _render_dossier(request, dossier: Dossier, *, bound=None, error: str = "", s
             "events": _events(dossier),
             "max_size": max_size_text(),
             "receipt_available": dossier.received_at is not None,
+            # Issue 8: a deadline in a year whose holidays nobody confirmed may still move.
+            "calendar_warning": None
+            if dossier.status in CLOSED
+            else deadline_warning(dossier.due_at, dossier.intake_due_at),
             "notices": [
                 (reverse(f"desk:{notice.name}_notice", args=[dossier.code]), label)
                 for notice, label in documents.available_notices(dossier)

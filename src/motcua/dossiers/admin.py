@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from motcua.core.calendar import deadline_warning
 from motcua.dossiers import services
-from motcua.dossiers.models import Dossier, DossierAccess, Event
+from motcua.dossiers.models import CLOSED, Dossier, DossierAccess, Event
 from motcua.dossiers.serializers import PERSONAL_FIELDS
 
 
@@ -39,6 +40,10 @@ class DossierAdmin(admin.ModelAdmin):
         return False
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.status not in CLOSED:
+            warning = deadline_warning(obj.due_at, obj.intake_due_at)
+            if warning:
+                self.message_user(request, warning, messages.WARNING)
         if obj is not None:
             services.record_reads(
                 request.user, [obj], via=DossierAccess.Via.ADMIN, fields=PERSONAL_FIELDS

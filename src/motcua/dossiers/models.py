@@ -147,6 +147,10 @@ class Dossier(models.Model):
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_minutes = models.PositiveIntegerField(default=0)
     supplement_count = models.PositiveSmallIntegerField(default=0)
+    # QĐ 766: the appointment given at receipt (re-given when a supplement restarts the
+    # clock), moved only by time spent waiting for the applicant (payment), never by an
+    # apology. On time = finished at or before it; see stats.is_on_time.
+    on_time_due_at = models.DateTimeField(_("hạn tính đúng hạn"), null=True, blank=True)
     apologised_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("thời điểm xử lý xong"), null=True, blank=True)
     returned_at = models.DateTimeField(_("thời điểm trả kết quả"), null=True, blank=True)
@@ -401,8 +405,11 @@ class AgencyStatusCount(models.Model):
 
 
 class AgencyMonthStats(models.Model):
-    """Per agency and calendar month: dossiers received, and dossiers finished on time or
-    late (QĐ 766 progress group). Month = first day of the month, local time."""
+    """Per agency and month of receipt (first day of the month, local time): the dossiers
+    received, and what became of them so far (QĐ 766 progress group): finished on time or
+    late, stopped, withdrawn, and how many of those two closed after their due time. The
+    ones still open are received minus the rest; stats.on_time_rates adds their live state.
+    """
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
@@ -410,6 +417,9 @@ class AgencyMonthStats(models.Model):
     finished = models.PositiveIntegerField(db_default=0)
     on_time = models.PositiveIntegerField(db_default=0)
     late = models.PositiveIntegerField(db_default=0)
+    stopped = models.PositiveIntegerField(db_default=0)  # includes refusals after receipt
+    withdrawn = models.PositiveIntegerField(db_default=0)
+    closed_late = models.PositiveIntegerField(db_default=0)  # stopped/withdrawn, past due
 
     class Meta:
         constraints = [

@@ -18,9 +18,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
+from motcua.catalog.hours import calendar_for
 from motcua.catalog.models import Agency, Officer, Procedure
 from motcua.core import audit, outbox, text
-from motcua.core.calendar import WorkingCalendar, calendar, days_to_minutes
+from motcua.core.calendar import WorkingCalendar, days_to_minutes
 from motcua.core.codes import dossier_code, next_in_day, result_code
 from motcua.core.problems import IllegalTransition, InvalidInput, NotAllowed
 from motcua.core.queries import one_or_none
@@ -428,7 +429,7 @@ def _create(
     submitted_at: dt.datetime,
     idempotency: tuple[str, str, str] | None,
 ) -> SubmitResult:
-    cal = calendar()
+    cal = calendar_for(agency)  # the hours of the centre receiving for this agency
     now = timezone.now()
     day = timezone.localdate(now)
     code = dossier_code(agency.identifier, day, next_in_day(agency.identifier, day))
@@ -474,6 +475,14 @@ def _create(
 # --- intake ---------------------------------------------------------------------------
 
 
+def _due(cal: WorkingCalendar, procedure: Procedure, start: dt.datetime) -> dt.datetime:
+    """The appointment: the procedure's time limit (working days, working hours, or in the
+    day) counted from the clock's start in the receiving centre's hours."""
+    return cal.add_time_limit(
+        start, procedure.time_limit_kind, procedure.processing_days, procedure.time_limit_hours
+    )
+
+
 def _receive(dossier: Dossier, actor: Actor, cal: WorkingCalendar, note: str) -> Event:
     before = _apply(dossier, "receive")
     now = timezone.now()
@@ -482,8 +491,8 @@ def _receive(dossier: Dossier, actor: Actor, cal: WorkingCalendar, note: str) ->
         dossier.submitted_at if dossier.channel == Channel.POST else now,
         paper=dossier.channel != Channel.ONLINE,
     )
-    dossier.due_at = cal.add_days(dossier.clock_started_at, dossier.procedure.processing_days)
-    dossier.original_due_at = dossier.due_at
+    dossier.due_at = _due(cal, dossier.procedure, dossier.clock_started_at)
+    dossier.original_due_at = dossier.on_time_due_at = dossier.due_at
     dossier.save()
     return _record(dossier, "receive", before, actor, note=note)
 
@@ -492,7 +501,7 @@ def _receive(dossier: Dossier, actor: Actor, cal: WorkingCalendar, note: str) ->
 def receive(dossier: Dossier, actor: Actor, note: str = "") -> Dossier:
     dossier = _locked(dossier)
     policy.require(actor, dossier, "receive")
-    _receive(dossier, actor, calendar(), note)
+    _receive(dossier, actor, calendar_for(dossier.agency_id), note)
     return dossier
 
 
@@ -525,7 +534,7 @@ def request_supplement(
             "Hồ sơ đã được yêu cầu bổ sung một lần: phải hướng dẫn đầy đủ ngay từ lần đầu.",
             action="request_supplement",
         )
-    cal = calendar()
+    cal = calendar_for(dossier.agency_id)
     now = timezone.now()
     if dossier.received_at is not None:
         elapsed = cal.minutes_between(dossier.received_at, now)
@@ -550,7 +559,7 @@ def complete_supplement(dossier: Dossier, actor: Actor, uploads: Sequence[Upload
         with transaction.atomic():
             dossier = _locked(dossier)
             policy.require(actor, dossier, "complete_supplement")
-            cal = calendar()
+            cal = calendar_for(dossier.agency_id)
             now = timezone.now()
             if dossier.received_at is None:
                 resume = Status.SUBMITTED
@@ -567,8 +576,9 @@ def complete_supplement(dossier: Dossier, actor: Actor, uploads: Sequence[Upload
                     dossier.intake_due_at = cal.add_minutes(now, ONLINE_INTAKE_HOURS * 60)
             else:
                 dossier.clock_started_at = now
-                dossier.due_at = cal.add_days(now, dossier.procedure.processing_days)
-                dossier.original_due_at = dossier.due_at
+                dossier.due_at = _due(cal, dossier.procedure, now)
+                # A new receipt slip: QĐ 766 measures against this appointment.
+                dossier.original_due_at = dossier.on_time_due_at = dossier.due_at
                 leg = dossier.legs.filter(finished_at__isnull=True).first()
                 if leg is not None:
                     leg.started_at = now
@@ -611,7 +621,7 @@ def assign(
             raise InvalidInput(
                 "Cán bộ được chuyển không thuộc cơ quan nhận hồ sơ.", code="assignee_not_in_agency"
             )
-    cal = calendar()
+    cal = calendar_for(dossier.agency_id)
     now = timezone.now()
     remaining = cal.minutes_between(now, dossier.due_at) if dossier.due_at else 0
     if budget_days in (None, ""):
@@ -683,13 +693,16 @@ def confirm_payment(dossier: Dossier, actor: Actor, note: str = "") -> Dossier:
     """Time waiting for the applicant to pay does not count: the due date moves on."""
     dossier = _locked(dossier)
     policy.require(actor, dossier, "confirm_payment")
-    cal = calendar()
+    cal = calendar_for(dossier.agency_id)
     before = _apply(dossier, "confirm_payment")
     paused = cal.minutes_between(dossier.paused_at, timezone.now()) if dossier.paused_at else 0
     dossier.paused_minutes += paused
     dossier.paused_at = None
     if dossier.due_at:
         dossier.due_at = cal.add_minutes(dossier.due_at, paused)
+    if dossier.on_time_due_at:
+        # QĐ 766: the applicant's time is not the agency's (an apology's date is).
+        dossier.on_time_due_at = cal.add_minutes(dossier.on_time_due_at, paused)
     dossier.save()
     _record(dossier, "confirm_payment", before, actor, note=note, data={"paused_minutes": paused})
     return dossier
@@ -796,7 +809,7 @@ def apologise(dossier: Dossier, actor: Actor, new_due_at: dt.datetime, reason: s
         )
     if dossier.apologised_at is not None:
         raise IllegalTransition("Hồ sơ đã được xin lỗi và hẹn lại một lần.", action="apologise")
-    cal = calendar()
+    cal = calendar_for(dossier.agency_id)
     now = timezone.now()
     if cal.minutes_between(now, dossier.due_at) < cal.minutes_per_day:
         raise IllegalTransition(

@@ -1,0 +1,22 @@
+"""The working calendar of an agency's dossiers: the province's holidays with the hours of
+the service centre that receives for the agency (catalog.WorkingHours)."""
+
+from __future__ import annotations
+
+from motcua.catalog.models import Agency, WorkingHours
+from motcua.catalog.selectors import centre_for
+from motcua.core.calendar import WorkingCalendar, calendar
+
+
+def week_of(agency: Agency | int | None) -> dict[int, list[tuple[str, str]]] | None:
+    """Windows per weekday of the agency's centre, or None for the province's default."""
+    centre = centre_for(agency)
+    if centre is None:
+        return None
+    rows = WorkingHours.objects.filter(centre=centre)
+    week = {row.weekday: [(f"{a:%H:%M}", f"{b:%H:%M}") for a, b in row.windows()] for row in rows}
+    return week or None
+
+
+def calendar_for(agency: Agency | int | None) -> WorkingCalendar:
+    return calendar(week=week_of(agency))
