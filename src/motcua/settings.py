@@ -355,6 +355,17 @@ if env_bool("MOTCUA_HTTPS", False):
 MOTCUA_REQUIRE_2FA = env_bool("MOTCUA_REQUIRE_2FA", not DEBUG)
 OTP_TOTP_ISSUER = os.environ.get("MOTCUA_OTP_ISSUER", "Motcua")
 
+# VNeID login (OpenID Connect through Authlib; motcua.accounts.vneid). Off while the issuer
+# or the client id is empty. MOTCUA_VNEID_REDIRECT_URI pins the registered callback address
+# (empty: built from the request). MOTCUA_LOCAL_CITIZEN_LOGIN off: citizens may only log in
+# through VNeID; officers and administrators always keep password + TOTP.
+MOTCUA_VNEID_ISSUER = os.environ.get("MOTCUA_VNEID_ISSUER", "").rstrip("/")
+MOTCUA_VNEID_CLIENT_ID = os.environ.get("MOTCUA_VNEID_CLIENT_ID", "")
+MOTCUA_VNEID_CLIENT_SECRET = os.environ.get("MOTCUA_VNEID_CLIENT_SECRET", "")
+MOTCUA_VNEID_REDIRECT_URI = os.environ.get("MOTCUA_VNEID_REDIRECT_URI", "")
+MOTCUA_VNEID_TIMEOUT_SECONDS = float(os.environ.get("MOTCUA_VNEID_TIMEOUT_SECONDS", 10))
+MOTCUA_LOCAL_CITIZEN_LOGIN = env_bool("MOTCUA_LOCAL_CITIZEN_LOGIN", True)
+
 # Content-Security-Policy (django-csp 4): no inline script or style anywhere; data: images
 # only for Swagger UI's icons.
 CONTENT_SECURITY_POLICY = {

@@ -8,6 +8,8 @@ from motcua.accounts import views as account_views
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("dang-nhap/", account_views.LoginView.as_view(), name="login"),
+    path("dang-nhap/vneid/", account_views.vneid_start, name="vneid_login"),
+    path("dang-nhap/vneid/ket-qua/", account_views.vneid_callback, name="vneid_callback"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
     # The split view serves its start-up script as a file: no inline script under the CSP.

@@ -6,6 +6,8 @@ import unicodedata
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 
+from motcua.core.forms import IdNumberField, TextField
+
 TOKEN_RE = re.compile(r"[0-9]{6}")
 
 
@@ -60,3 +62,16 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
         self.fields["old_password"].label = "Mật khẩu hiện tại"
         self.fields["new_password1"].label = "Mật khẩu mới"
         self.fields["new_password2"].label = "Nhập lại mật khẩu mới"
+
+
+class IdentityForm(forms.Form):
+    """A local account declares its holder's own ID number, once."""
+
+    full_name = TextField(
+        label="Họ và tên", max_length=200, error_messages={"required": "Vui lòng nhập họ và tên."}
+    )
+    id_number = IdNumberField(
+        label="Số định danh cá nhân",
+        error_messages={"required": "Vui lòng nhập số định danh cá nhân."},
+        help_text="Của chính bạn; sau khi gắn không tự sửa được.",
+    )

@@ -1,11 +1,20 @@
-"""Changes to a user's second factor: one transaction each, written to the audit chain."""
+"""Changes to a user's second factor and to a citizen's bound identity: one transaction each,
+written to the audit chain."""
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from motcua.core import audit
+from motcua.accounts import twofactor
+from motcua.accounts.models import CitizenIdentity
+from motcua.core import audit, text
+from motcua.core.problems import InvalidInput, NotAllowed
 
 DEVICE_NAME = "Ứng dụng xác thực"
 
@@ -45,3 +54,140 @@ def record_failed_code(user, step: str) -> None:
     """A wrong code after a right password: someone may hold the password."""
     with transaction.atomic():
         audit.record("totp_failed", "auth.User", user.pk, actor=user, data={"step": step})
+
+
+# --- citizen identity ------------------------------------------------------------------
+
+
+class VneidRefused(Exception):
+    """A VNeID login that must not open a session; str() is the Vietnamese reason."""
+
+
+def _claim_text(claims: dict[str, Any], name: str, limit: int) -> str:
+    value = claims.get(name)
+    if not isinstance(value, str):
+        return ""
+    try:
+        cleaned = text.clean_text(value)
+    except text.NotNormalisable:
+        return ""
+    return cleaned[:limit]
+
+
+def _claim_date(claims: dict[str, Any]) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(claims.get("birthdate") or ""))
+    except ValueError:
+        return None
+
+
+def vneid_login(claims: dict[str, Any]):
+    """The account of the citizen VNeID vouched for (claims of a verified ID token): matched
+    by their ID number, created on the first login, name and contacts refreshed from the
+    claims. Officers and administrators never log in this way."""
+    try:
+        id_number = text.id_number(str(claims.get("so_dinh_danh") or ""))
+    except text.NotNormalisable:
+        id_number = ""
+    name = _claim_text(claims, "name", 200)
+    if not text.is_id_number(id_number) or len(id_number) != 12 or not name:
+        raise VneidRefused("VNeID không trả về số định danh cá nhân hoặc họ tên hợp lệ.")
+    email = _claim_text(claims, "email", 254)
+    if email and "@" not in email:
+        email = ""
+    subject = _claim_text(claims, "sub", 255)
+    officer = next(
+        (
+            i.user
+            for i in CitizenIdentity.objects.select_related("user").filter(id_number=id_number)
+            if twofactor.is_officer_or_staff(i.user)
+        ),
+        None,
+    )
+    if officer is not None:
+        with transaction.atomic():
+            audit.record("vneid_refused", "auth.User", officer.pk, data={"sub": subject})
+        raise VneidRefused(OFFICER_REFUSED)
+    profile = {
+        "name": name,
+        "email": email,
+        "phone": _claim_text(claims, "phone_number", 20),
+        "birthdate": _claim_date(claims),
+        "subject": subject,
+    }
+    try:
+        return _bind_vneid(id_number, profile)
+    except IntegrityError:  # the same citizen's first login, a moment earlier, won the race
+        return _bind_vneid(id_number, profile)
+
+
+OFFICER_REFUSED = (
+    "Tài khoản cán bộ, quản trị viên không đăng nhập bằng VNeID. "
+    "Vui lòng đăng nhập bằng tên đăng nhập, mật khẩu và mã xác thực."
+)
+
+
+def _bind_vneid(id_number: str, profile: dict[str, Any]):
+    with transaction.atomic():
+        identity = (
+            CitizenIdentity.objects.select_for_update()
+            .select_related("user")
+            .filter(id_number=id_number, source=CitizenIdentity.Source.VNEID)
+            .first()
+        )
+        created = identity is None
+        if created:
+            user = User(username=f"vneid-{profile['subject'] or id_number}"[:150])
+            user.set_unusable_password()
+            user.save()
+            identity = CitizenIdentity(
+                user=user, id_number=id_number, source=CitizenIdentity.Source.VNEID
+            )
+        user = identity.user
+        first, _, last = profile["name"].rpartition(" ")
+        user.first_name, user.last_name = first[:150], last[:150]
+        if profile["email"]:
+            user.email = profile["email"]
+        user.save(update_fields=["first_name", "last_name", "email"])
+        identity.full_name = profile["name"]
+        identity.phone = profile["phone"] or identity.phone
+        identity.birthdate = profile["birthdate"] or identity.birthdate
+        identity.subject = profile["subject"]
+        identity.last_login_at = timezone.now()
+        identity.save()
+        # The subject, not the ID number: the audit chain is kept for years and read widely.
+        audit.record(
+            "vneid_login",
+            "auth.User",
+            user.pk,
+            actor=user,
+            data={"sub": profile["subject"], "new": created},
+        )
+    return user
+
+
+def declare_identity(user, *, id_number: str, full_name: str) -> CitizenIdentity:
+    """A local account states its holder's own ID number, once; it is locked from then on
+    (only an administrator may correct it)."""
+    id_number = id_number.strip()
+    full_name = " ".join(full_name.split())
+    if not text.is_id_number(id_number):
+        raise InvalidInput(text.ID_NUMBER_SHAPE_MESSAGE, code="invalid_id_number")
+    if not full_name:
+        raise InvalidInput("Họ và tên không được để trống.", code="invalid_name")
+    if twofactor.is_officer_or_staff(user):
+        raise NotAllowed("Tài khoản cán bộ không khai báo định danh công dân.")
+    with transaction.atomic():
+        if CitizenIdentity.objects.select_for_update().filter(user=user).exists():
+            raise InvalidInput(
+                "Tài khoản đã gắn số định danh cá nhân; không thể khai báo lại.",
+                code="identity_locked",
+            )
+        identity = CitizenIdentity.objects.create(
+            user=user,
+            id_number=id_number,
+            full_name=full_name,
+            source=CitizenIdentity.Source.DECLARED,
+        )
+        audit.record("identity_declared", "auth.User", user.pk, actor=user)
+    return identity

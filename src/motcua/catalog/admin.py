@@ -1,14 +1,6 @@
 from django.contrib import admin
 
-from motcua.catalog.models import (
-    AdministrativeUnit,
-    Agency,
-    Component,
-    Field,
-    Officer,
-    Procedure,
-    ServiceCentre,
-)
+from motcua.catalog.models import AdministrativeUnit, Agency, Component, Field, Officer, Procedure
 
 
 @admin.register(AdministrativeUnit)
@@ -52,12 +44,3 @@ class OfficerAdmin(admin.ModelAdmin):
     list_display = ["user", "agency", "role", "title"]
     list_filter = ["role"]
     raw_id_fields = ["user", "agency"]
-
-
-@admin.register(ServiceCentre)
-class ServiceCentreAdmin(admin.ModelAdmin):
-    list_display = ["name", "parent", "book_code", "phone", "is_active"]
-    list_filter = ["is_active"]
-    search_fields = ["name", "address"]
-    raw_id_fields = ["unit", "parent"]
-    filter_horizontal = ["agencies"]

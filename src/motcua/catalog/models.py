@@ -263,7 +263,6 @@ class ServiceCentre(models.Model):
     book_code = models.SlugField(
         _("ký hiệu sổ theo dõi"),
         max_length=20,
-        unique=True,
         help_text=_("Ghi trên quyển số, ví dụ TTPVHCC: quyển số TTPVHCC-2026."),
     )
     agencies = models.ManyToManyField(
