@@ -263,6 +263,7 @@ class ServiceCentre(models.Model):
     book_code = models.SlugField(
         _("ký hiệu sổ theo dõi"),
         max_length=20,
+        unique=True,
         help_text=_("Ghi trên quyển số, ví dụ TTPVHCC: quyển số TTPVHCC-2026."),
     )
     agencies = models.ManyToManyField(
@@ -342,3 +343,108 @@ class WorkingHours(models.Model):
             raise ValidationError(_("Giờ kết thúc phải sau giờ bắt đầu."))
         if len(windows) == 2 and windows[1][0] < windows[0][1]:
             raise ValidationError(_("Buổi chiều phải bắt đầu sau khi buổi sáng kết thúc."))
+
+
+class ProcessVersion(models.Model):
+    """A procedure's internal electronic process (quy trình nội bộ, NĐ 118/2025) as the
+    province approved it. Versions are edited as drafts and published; one is current.
+    A dossier keeps the version current at its receipt, so a later edit never changes
+    the steps of a dossier already being worked on."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Dự thảo")
+        PUBLISHED = "published", _("Đang áp dụng")
+        RETIRED = "retired", _("Đã thay thế")
+
+    procedure = models.ForeignKey(
+        Procedure,
+        verbose_name=_("thủ tục"),
+        on_delete=models.PROTECT,
+        related_name="process_versions",
+    )
+    number = models.PositiveSmallIntegerField(_("phiên bản"))
+    state = models.CharField(
+        _("tình trạng"), max_length=10, choices=State.choices, default=State.DRAFT
+    )
+    decision = models.CharField(
+        _("quyết định phê duyệt"),
+        max_length=200,
+        blank=True,
+        help_text=_("Số, ngày quyết định của UBND tỉnh phê duyệt quy trình nội bộ."),
+    )
+    note = models.TextField(_("ghi chú"), blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    published_at = models.DateTimeField(_("áp dụng từ"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["procedure", "-number"]
+        verbose_name = _("quy trình nội bộ")
+        verbose_name_plural = _("quy trình nội bộ")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["procedure", "number"], name="catalog_process_procedure_number"
+            ),
+            models.UniqueConstraint(
+                fields=["procedure"],
+                condition=models.Q(state="published"),
+                name="catalog_process_one_published",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.procedure.code} – quy trình v{self.number} ({self.get_state_display()})"
+
+
+class ProcessStep(models.Model):
+    """One step of a process. Steps run in `order`; consecutive steps sharing a
+    `parallel_group` run together and the next step waits for all of them."""
+
+    class Kind(models.TextChoices):
+        WORK = "work", _("Xử lý, thẩm định")
+        DRAFT = "draft", _("Dự thảo kết quả (kèm tệp)")
+        REVIEW = "review", _("Xem xét (có thể trả lại)")
+        OPINION = "opinion", _("Lấy ý kiến, phối hợp (liên thông)")
+        SIGN = "sign", _("Ký duyệt kết quả")
+        ISSUE = "issue", _("Ban hành kết quả")
+
+    version = models.ForeignKey(ProcessVersion, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField(_("thứ tự"))
+    name = models.CharField(_("tên bước"), max_length=200)
+    kind = models.CharField(_("loại bước"), max_length=8, choices=Kind.choices)
+    role = models.CharField(_("người thực hiện"), max_length=12, choices=Officer.Role.choices)
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("cơ quan thực hiện"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Để trống: cơ quan giải quyết hồ sơ. Chọn cơ quan khác với bước liên thông."),
+    )
+    budget_hours = models.DecimalField(
+        _("thời hạn (giờ làm việc)"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.25"))],
+    )
+    parallel_group = models.CharField(
+        _("nhóm song song"),
+        max_length=16,
+        blank=True,
+        help_text=_("Các bước liền nhau cùng nhóm chạy song song; để trống: tuần tự."),
+    )
+
+    class Meta:
+        ordering = ["version", "order"]
+        verbose_name = _("bước quy trình")
+        verbose_name_plural = _("các bước quy trình")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "order"], name="catalog_step_version_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.name}"
+
+    @property
+    def budget_minutes(self) -> int:
+        return int((self.budget_hours * 60).to_integral_value())

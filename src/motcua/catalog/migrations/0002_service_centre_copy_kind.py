@@ -58,6 +58,7 @@ class Migration(migrations.Migration):
                     models.SlugField(
                         help_text="Ghi trên quyển số, ví dụ TTPVHCC: quyển số TTPVHCC-2026.",
                         max_length=20,
+                        unique=True,
                         verbose_name="ký hiệu sổ theo dõi",
                     ),
                 ),
