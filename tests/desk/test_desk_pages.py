@@ -416,9 +416,14 @@ def test_receipt_is_a_pdf(client, world):
     assert response.content.startswith(b"%PDF")
 
 
-# --- forms 02, 03 and 04 --------------------------------------------------------------
+# --- forms 02-05 (06, the control sheet, always exists) --------------------------------
 
-NOTICE_URLS = ["desk:supplement_notice", "desk:refusal_notice", "desk:apology_notice"]
+NOTICE_URLS = [
+    "desk:supplement_notice",
+    "desk:refusal_notice",
+    "desk:apology_notice",
+    "desk:stop_notice",
+]
 
 
 def _notice_links(body: str, code: str) -> set[str]:
@@ -442,8 +447,9 @@ def test_notice_links_only_when_the_form_exists(client, world):
         services.receive(world.submit_online(), world.desk), world.leader, "Lý do dừng"
     )
     body = _page(client, stopped)
-    assert _notice_links(body, stopped.code) == {"desk:refusal_notice"}
-    assert "thông báo dừng xử lý hồ sơ" in body
+    assert _notice_links(body, stopped.code) == {"desk:stop_notice"}
+    assert "thông báo dừng giải quyết hồ sơ (mẫu 05)" in body
+    assert reverse("desk:control_notice", args=[stopped.code]) in body
 
     late = services.receive(world.submit_online(), world.desk)
     late = services.apologise(late, world.desk, late.due_at + dt.timedelta(days=5), "Cần xác minh")
@@ -464,12 +470,16 @@ def _with_notice(world, name: str) -> Dossier:
     if name == "desk:refusal_notice":
         return services.refuse(world.submit_online(), world.desk, "Không thuộc thẩm quyền")
     dossier = services.receive(world.submit_online(), world.desk)
+    if name == "desk:stop_notice":
+        return services.stop(dossier, world.leader, "Người nộp đề nghị dừng")
+    if name == "desk:control_notice":
+        return dossier
     return services.apologise(
         dossier, world.desk, dossier.due_at + dt.timedelta(days=5), "Cần xác minh"
     )
 
 
-@pytest.mark.parametrize("name", NOTICE_URLS)
+@pytest.mark.parametrize("name", [*NOTICE_URLS, "desk:control_notice"])
 def test_notice_is_a_pdf_for_the_agency_only_and_logs_the_read(client, world, name):
     dossier = _with_notice(world, name)
     url = reverse(name, args=[dossier.code])

@@ -415,9 +415,15 @@ def test_result_is_downloadable_by_the_owner_once_returned(client, world):
     assert client.get(url).status_code == 404
 
 
-# --- forms 02, 03 and 04 --------------------------------------------------------------
+# --- forms 01-05 of TT 03/2025 --------------------------------------------------------
 
-MY_NOTICES = ["my_supplement_notice", "my_refusal_notice", "my_apology_notice"]
+MY_NOTICES = [
+    "my_receipt_notice",
+    "my_supplement_notice",
+    "my_refusal_notice",
+    "my_apology_notice",
+    "my_stop_notice",
+]
 
 
 def _my_notice_links(body: str, code: str) -> set[str]:
@@ -445,16 +451,30 @@ def test_notice_links_only_when_the_form_exists(client, world):
 
     late = services.receive(world.submit_online(), world.desk)
     late = services.apologise(late, world.desk, late.due_at + dt.timedelta(days=5), "Cần xác minh")
-    assert _my_notice_links(_detail(client, late), late.code) == {"my_apology_notice"}
+    assert _my_notice_links(_detail(client, late), late.code) == {
+        "my_receipt_notice",
+        "my_apology_notice",
+    }
+
+    stopped = services.stop(
+        services.receive(world.submit_online(), world.desk), world.leader, "Lý do dừng"
+    )
+    body = _detail(client, stopped)
+    assert _my_notice_links(body, stopped.code) == {"my_receipt_notice", "my_stop_notice"}
+    assert "Thông báo dừng giải quyết hồ sơ (mẫu 05)" in body
+    assert "mẫu 06" not in body  # the desk's control sheet is not the applicant's
 
 
 def _with_my_notice(world, name: str) -> Dossier:
     if name == "my_supplement_notice":
         return services.request_supplement(world.submit_online(), world.desk, ["Bản vẽ"])
     if name == "my_refusal_notice":
-        dossier = services.receive(world.submit_online(), world.desk)
-        return services.stop(dossier, world.leader, "Dừng theo quyết định của cơ quan")
+        return services.refuse(world.submit_online(), world.desk, "Không thuộc thẩm quyền")
     dossier = services.receive(world.submit_online(), world.desk)
+    if name == "my_receipt_notice":
+        return dossier
+    if name == "my_stop_notice":
+        return services.stop(dossier, world.leader, "Dừng theo quyết định của cơ quan")
     return services.apologise(
         dossier, world.desk, dossier.due_at + dt.timedelta(days=5), "Cần xác minh"
     )
@@ -476,7 +496,7 @@ def test_notice_pdf_is_for_the_owner_only(client, world, name):
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     # Another form of the same dossier does not exist: 404, not an error page.
-    other = next(n for n in MY_NOTICES if n != name)
+    other = "my_stop_notice" if name == "my_refusal_notice" else "my_refusal_notice"
     assert client.get(reverse(other, args=[dossier.code])).status_code == 404
 
 

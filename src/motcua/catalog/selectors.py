@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
-from motcua.catalog.models import Agency, Procedure
+from motcua.catalog.models import Agency, Procedure, ServiceCentre
 from motcua.core.queries import one_or_none
 from motcua.core.text import fold
 
@@ -56,3 +56,17 @@ def active_agencies(level: str | None = None) -> QuerySet[Agency]:
 
 def agency_by_identifier(identifier: str) -> Agency | None:
     return Agency.objects.filter(identifier=identifier.strip()).first()
+
+
+def centre_for(agency: Agency | int | None) -> ServiceCentre | None:
+    """The active service centre that receives for `agency`: a branch before the
+    provincial centre (the nearer unit), then the lowest id, so the answer is stable."""
+    if agency is None:
+        return None
+    agency_id = agency if isinstance(agency, int) else agency.pk
+    return (
+        ServiceCentre.objects.filter(is_active=True, agencies=agency_id)
+        .select_related("unit", "parent")
+        .order_by(F("parent_id").asc(nulls_last=True), "id")
+        .first()
+    )

@@ -13,7 +13,15 @@ from django.db import transaction
 from django.utils.text import slugify
 from vietnam_provinces import Province, Ward
 
-from motcua.catalog.models import AdministrativeUnit, Agency, Component, Field, Officer, Procedure
+from motcua.catalog.models import (
+    AdministrativeUnit,
+    Agency,
+    Component,
+    Field,
+    Officer,
+    Procedure,
+    ServiceCentre,
+)
 from motcua.core import audit
 
 DEMO_DIR = Path(__file__).parent / "demo"
@@ -118,6 +126,42 @@ def load_demo_province(province_code: str, suffix: str) -> dict[str, Agency]:
         )
     audit.record("agencies.load", "province", province_code, data={"agencies": len(agencies)})
     return agencies
+
+
+@transaction.atomic
+def load_demo_centres(agencies: dict[str, Agency]) -> list[ServiceCentre]:
+    """The demo's receiving units (NĐ 118/2025): the provincial Trung tâm Phục vụ hành
+    chính công for the province's agencies, and one branch for the communes. Idempotent."""
+    province = agencies["ubnd_tinh"].unit
+    place = province.name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
+    centre, _ = ServiceCentre.objects.update_or_create(
+        book_code="TTPVHCC",
+        defaults={
+            "name": "Trung tâm Phục vụ hành chính công "
+            + province.name[:1].lower()
+            + province.name[1:],
+            "parent_line": f"UBND {province.name.upper()}",
+            "unit": province,
+            "address": f"Số 2 đường Lê Hồng Phong, {place}",
+            "phone": "0229 3 871 010",
+        },
+    )
+    centre.agencies.set(a for k, a in agencies.items() if not k.startswith("commune_"))
+    first = agencies["commune_1"].unit
+    branch, _ = ServiceCentre.objects.update_or_create(
+        book_code="CN1",
+        defaults={
+            "name": f"Chi nhánh số 1 – Trung tâm Phục vụ hành chính công {place}",
+            "parent_line": f"UBND {province.name.upper()}",
+            "parent": centre,
+            "unit": first,
+            "address": f"{first.name}, {province.name}",
+            "phone": "0229 3 871 011",
+        },
+    )
+    branch.agencies.set(a for k, a in agencies.items() if k.startswith("commune_"))
+    audit.record("centres.load", "province", province.code, data={"centres": 2})
+    return [centre, branch]
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.desk import views
+from motcua.desk import register, views
 
 app_name = "desk"
 
@@ -8,6 +8,7 @@ app_name = "desk"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("tiep-nhan-moi/", views.intake, name="intake"),
+    path("so-theo-doi/", register.register, name="register"),
     path("ho-so/<str:code>/", views.dossier_page, name="dossier"),
     path("ho-so/<str:code>/phieu-tiep-nhan.pdf", views.receipt, name="receipt"),
     path(
@@ -27,6 +28,18 @@ urlpatterns = [
         views.notice,
         {"name": "apology"},
         name="apology_notice",
+    ),
+    path(
+        "ho-so/<str:code>/thong-bao-dung.pdf",
+        views.notice,
+        {"name": "stop"},
+        name="stop_notice",
+    ),
+    path(
+        "ho-so/<str:code>/phieu-kiem-soat.pdf",
+        views.notice,
+        {"name": "control"},
+        name="control_notice",
     ),
     path("ho-so/<str:code>/<slug:action>/", views.dossier_action, name="dossier_action"),
 ]

@@ -1,8 +1,9 @@
 from django.contrib import admin, messages
 
+from motcua.core import audit
 from motcua.core.calendar import deadline_warning
-from motcua.dossiers import services
-from motcua.dossiers.models import CLOSED, Dossier, DossierAccess, Event
+from motcua.dossiers import documents, services
+from motcua.dossiers.models import CLOSED, Dossier, DossierAccess, Event, FormText
 from motcua.dossiers.serializers import PERSONAL_FIELDS
 
 
@@ -65,3 +66,52 @@ class DossierAdmin(admin.ModelAdmin):
                 page="admin.dossier_changelist",
             )
         return response
+
+
+@admin.register(FormText)
+class FormTextAdmin(admin.ModelAdmin):
+    """Wording of the TT 03/2025 forms: a correction shows in the next PDF printed, no
+    release needed. Rows are seeded from the shipped defaults after each migrate;
+    emptying a text falls back to the default."""
+
+    list_display = ["form_label", "label", "short_text", "updated_at"]
+    list_filter = ["form"]
+    search_fields = ["text", "label"]
+    readonly_fields = ["form", "key", "label", "default_text", "placeholders", "updated_at"]
+    fields = ["form", "key", "label", "text", "default_text", "placeholders", "updated_at"]
+
+    @admin.display(description="Mẫu", ordering="form")
+    def form_label(self, obj: FormText) -> str:
+        return f"{obj.form:02d} – {documents.FORM_NAMES.get(obj.form, '')}"
+
+    @admin.display(description="Văn bản")
+    def short_text(self, obj: FormText) -> str:
+        return obj.text if len(obj.text) <= 90 else obj.text[:89] + "…"
+
+    @admin.display(description="Văn bản mặc định")
+    def default_text(self, obj: FormText) -> str:
+        return documents.DEFAULT_TEXTS.get(obj.form, {}).get(obj.key, ("", ""))[1]
+
+    @admin.display(description="Chỗ điền tự động")
+    def placeholders(self, obj: FormText) -> str:
+        return (
+            "{unit}: đơn vị tiếp nhận; {agency}: cơ quan ban hành; {code}: mã hồ sơ; "
+            "{procedure}: tên thủ tục; {received_at}: thời điểm tiếp nhận; {asked_at} (mẫu 02), "
+            "{stopped_at} (mẫu 05)"
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit.record(
+            "form_text.change",
+            "form_text",
+            f"{obj.form:02d}.{obj.key}",
+            actor=request.user,
+            data={"text": obj.text},
+        )

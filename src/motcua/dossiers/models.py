@@ -473,3 +473,58 @@ class DossierAccess(models.Model):
     @property
     def via_label(self) -> str:
         return self.Via(self.via).label
+
+
+class RegisterEntry(models.Model):
+    """The dossier's line in the receiving unit's register (Sổ theo dõi hồ sơ, form 07 of
+    TT 03/2025): book (the unit's code and the year) and a number gap-free per unit and
+    year, taken in the receipt's transaction. `centre` is empty where no service centre
+    is configured: the book is then the receiving agency's own."""
+
+    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="register_entry")
+    centre = models.ForeignKey(
+        "catalog.ServiceCentre",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # served by the (centre, received_at) index
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", db_index=False)
+    book = models.CharField(_("quyển số"), max_length=40)
+    number = models.PositiveIntegerField(_("số thứ tự"))
+    received_at = models.DateTimeField(_("thời điểm tiếp nhận"))
+
+    class Meta:
+        verbose_name = _("dòng sổ theo dõi hồ sơ")
+        verbose_name_plural = _("sổ theo dõi hồ sơ")
+        constraints = [
+            models.UniqueConstraint(fields=["book", "number"], name="dossiers_register_book_no")
+        ]
+        indexes = [
+            models.Index(fields=["centre", "received_at"], name="dossiers_register_centre_at"),
+            models.Index(fields=["agency", "received_at"], name="dossiers_register_agency_at"),
+        ]
+
+
+class FormText(models.Model):
+    """A block of a form's wording (title, opening, closing...) as an administrator
+    corrected it: documents.py prints the stored text, falling back to the shipped
+    default when there is no row. `{placeholders}` are filled when printing."""
+
+    form = models.PositiveSmallIntegerField(_("mẫu số"))
+    key = models.SlugField(_("khối"), max_length=40)
+    label = models.CharField(_("nội dung"), max_length=200, blank=True)
+    text = models.TextField(_("văn bản"))
+    updated_at = models.DateTimeField(_("cập nhật"), auto_now=True)
+
+    class Meta:
+        ordering = ["form", "id"]
+        verbose_name = _("lời văn biểu mẫu")
+        verbose_name_plural = _("lời văn biểu mẫu (TT 03/2025)")
+        constraints = [
+            models.UniqueConstraint(fields=["form", "key"], name="dossiers_formtext_form_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"Mẫu {self.form:02d} – {self.label or self.key}"

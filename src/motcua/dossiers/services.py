@@ -20,6 +20,7 @@ from django_fsm import TransitionNotAllowed
 
 from motcua.catalog.hours import calendar_for
 from motcua.catalog.models import Agency, Officer, Procedure
+from motcua.catalog.selectors import centre_for
 from motcua.core import audit, outbox, text
 from motcua.core.calendar import WorkingCalendar, days_to_minutes
 from motcua.core.codes import dossier_code, next_in_day, result_code
@@ -37,6 +38,7 @@ from motcua.dossiers.models import (
     Event,
     IdempotencyRecord,
     ProcessingLeg,
+    RegisterEntry,
     ReturnMethod,
     Status,
 )
@@ -494,7 +496,28 @@ def _receive(dossier: Dossier, actor: Actor, cal: WorkingCalendar, note: str) ->
     dossier.due_at = _due(cal, dossier.procedure, dossier.clock_started_at)
     dossier.original_due_at = dossier.on_time_due_at = dossier.due_at
     dossier.save()
+    _enter_register(dossier, now)
     return _record(dossier, "receive", before, actor, note=note)
+
+
+def _enter_register(dossier: Dossier, at: dt.datetime) -> RegisterEntry:
+    """The dossier's line in the receiving unit's register (form 07): the service centre
+    serving the agency, or the agency's own book; number gap-free per unit and year (a
+    counter row of the caller's transaction, like the dossier code)."""
+    centre = centre_for(dossier.agency_id)
+    year = timezone.localdate(at).year
+    if centre is not None:
+        scope, book = f"register:c{centre.pk}", f"{centre.book_code.upper()}-{year}"
+    else:
+        scope, book = f"register:a{dossier.agency_id}", f"{dossier.agency.identifier}-{year}"
+    return RegisterEntry.objects.create(
+        dossier=dossier,
+        centre=centre,
+        agency_id=dossier.agency_id,
+        book=book,
+        number=next_in_day(scope, dt.date(year, 1, 1)),
+        received_at=at,
+    )
 
 
 @transaction.atomic

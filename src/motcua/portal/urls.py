@@ -23,6 +23,12 @@ urlpatterns = [
         name="my_dossier_supplement",
     ),
     path(
+        "ho-so-cua-toi/<str:code>/giay-tiep-nhan.pdf",
+        views.my_notice,
+        {"name": "receipt"},
+        name="my_receipt_notice",
+    ),
+    path(
         "ho-so-cua-toi/<str:code>/phieu-yeu-cau-bo-sung.pdf",
         views.my_notice,
         {"name": "supplement"},
@@ -39,6 +45,12 @@ urlpatterns = [
         views.my_notice,
         {"name": "apology"},
         name="my_apology_notice",
+    ),
+    path(
+        "ho-so-cua-toi/<str:code>/thong-bao-dung.pdf",
+        views.my_notice,
+        {"name": "stop"},
+        name="my_stop_notice",
     ),
     path("tep/<int:pk>/", views.attachment_download, name="attachment_download"),
 ]

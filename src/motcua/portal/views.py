@@ -299,7 +299,7 @@ def _my_dossier_page(
             "max_size": max_size_text(),
             "notices": [
                 (reverse(f"my_{notice.name}_notice", args=[dossier.code]), label)
-                for notice, label in documents.available_notices(dossier)
+                for notice, label in documents.available_notices(dossier, applicant=True)
             ],
             # Only the owner reaches this page (_own_dossier): who opened their dossier.
             "accesses": selectors.accesses_of(dossier),
@@ -346,15 +346,17 @@ def my_dossier_supplement(request, code: str):
     return _my_dossier_page(request, dossier, supplement_form=form, status=400)
 
 
-# --- notices (forms 02-04) -----------------------------------------------------------
+# --- forms 01-05 of TT 03/2025 --------------------------------------------------------
 
 
 @login_required
 def my_notice(request, code: str, name: str):
-    """A form of the citizen's own dossier; 404 for anyone else and when the form does
-    not exist for the dossier (no such event)."""
+    """A form of the citizen's own dossier; 404 for anyone else, for the desk's own
+    papers, and when the form does not exist for the dossier (no such event)."""
     dossier = _own_dossier(request, code)
     notice = documents.NOTICES[name]
+    if not notice.for_applicant:
+        raise Http404
     try:
         data = notice.render(dossier)
     except InvalidInput:

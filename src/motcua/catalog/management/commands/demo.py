@@ -36,6 +36,7 @@ class Command(BaseCommand):
             units = services.load_administrative_units()
             agencies = services.load_demo_province(DEMO_PROVINCE, DEMO_SUFFIX)
             count = services.load_procedures(services.demo_procedure_rows(), agencies)
+            services.load_demo_centres(agencies)
             for username, key, role, name, title in STAFF:
                 services.create_officer(username, DEMO_PASSWORD, agencies[key], role, name, title)
             for username, name, email in CITIZENS:
