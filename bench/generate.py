@@ -959,30 +959,40 @@ def _attach_key(key: tuple[str, str, str, str, str | None]) -> str:
 
 # --- summaries ----------------------------------------------------------------------------
 
+# QĐ 766 on time, as motcua.dossiers.stats.is_on_time, for a closed dossier.
+ON_TIME_SQL = """coalesce(
+    coalesce(paused_at, finished_at) <= coalesce(on_time_due_at, original_due_at)
+    AND coalesce(intake_supplement_count, 0) <= 1
+    AND coalesce(appraisal_supplement_count, 0) <= 1, false)"""
+
 SUMMARY_SQL = [  # one list per table, filled side by side (two connections)
     [
         "DELETE FROM dossiers_agencystatuscount",
         """INSERT INTO dossiers_agencystatuscount (agency_id, status, count)
        SELECT agency_id, status, count(*) FROM dossiers_dossier GROUP BY 1, 2""",
     ],
-    # Same meaning as motcua.dossiers.stats: received counted in the month of received_at;
-    # finished/on_time/late in the month of finished_at, for dossiers that went through
-    # `finish` (done, returned); on time = finished_at <= due_at and <= 1 supplement.
+    # Same meaning as motcua.dossiers.stats (QĐ 766): every count in the month of
+    # received_at; on time = work ended (the wait's start if closed while waiting for the
+    # applicant) at or before the appointment given at receipt, at most one supplement per
+    # stage; stopped / withdrawn ones that ended after it are closed_late.
     [
         "DELETE FROM dossiers_agencymonthstats",
-        """INSERT INTO dossiers_agencymonthstats
-              (agency_id, month, received, finished, on_time, late)
-       SELECT agency_id, month, sum(r), sum(f), sum(o), sum(f) - sum(o) FROM (
-         SELECT agency_id,
-                date_trunc('month', received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS month,
-                1 AS r, 0 AS f, 0 AS o
-           FROM dossiers_dossier WHERE received_at IS NOT NULL
-         UNION ALL
-         SELECT agency_id,
-                date_trunc('month', finished_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date,
-                0, 1, (finished_at <= due_at AND supplement_count <= 1)::int
-           FROM dossiers_dossier WHERE status IN ('done', 'returned')
-       ) s GROUP BY 1, 2""",
+        f"""INSERT INTO dossiers_agencymonthstats
+              (agency_id, month, received, finished, on_time, late, stopped, withdrawn,
+               closed_late)
+       SELECT agency_id,
+              date_trunc('month', received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date,
+              count(*),
+              count(*) FILTER (WHERE status IN ('done', 'returned')),
+              count(*) FILTER (WHERE status IN ('done', 'returned') AND on_time),
+              count(*) FILTER (WHERE status IN ('done', 'returned') AND NOT on_time),
+              count(*) FILTER (WHERE status IN ('stopped', 'rejected')),
+              count(*) FILTER (WHERE status = 'withdrawn'),
+              count(*) FILTER (
+                WHERE status IN ('stopped', 'rejected', 'withdrawn') AND NOT on_time)
+         FROM (SELECT agency_id, received_at, status, {ON_TIME_SQL} AS on_time
+                 FROM dossiers_dossier WHERE received_at IS NOT NULL) d
+        GROUP BY 1, 2""",
     ],
 ]
 

@@ -5,7 +5,11 @@ from motcua.core.services import seed_calendar
 
 
 class Command(BaseCommand):
-    help = "Seed holidays and make-up working days for Vietnam from the `holidays` package."
+    help = (
+        "Seed holidays and make-up working days: a year's decided schedule shipped with the "
+        "release (core/data/calendar-YYYY.json), else the `holidays` package (Vietnamese "
+        "names). Seeded years stay unconfirmed until `motcua calendar confirm YEAR`."
+    )
 
     def add_arguments(self, parser):
         this_year = timezone.localdate().year
