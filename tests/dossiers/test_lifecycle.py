@@ -341,9 +341,10 @@ def test_idempotency_key_returns_the_first_dossier(world):
     with pytest.raises(InvalidInput) as err:
         services.submit(
             procedure=world.proc,
-            applicant=factories.applicant("001090000002"),
+            applicant=factories.applicant(),
             actor=world.citizen,
             uploads=factories.uploads_for(world.proc),
+            subject="Một yêu cầu khác",
             idempotency_key="abc-123",
         )
     assert err.value.code == "idempotency_key_reused"

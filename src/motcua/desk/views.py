@@ -395,6 +395,7 @@ def _render_dossier(request, dossier: Dossier, *, bound=None, error: str = "", s
             "error_action": ACTIONS[bound_name] if bound_name else None,
             "application_files": [a for a in attachments if a.kind != Attachment.Kind.RESULT],
             "result_files": [a for a in attachments if a.kind == Attachment.Kind.RESULT],
+            "representation": selectors.representation_of(dossier),
             "signed_results": signing_selectors.signed_results(dossier),
             "legs": _legs(dossier),
             "events": _events(dossier),

@@ -102,6 +102,15 @@ def _idempotency_key(request: Request) -> str | None:
     return key or None
 
 
+def _component_files(request: Request, body: SubmitSerializer):
+    """The multipart files but the authorisation, which the body carries on its own."""
+    files = request.FILES
+    if "authorisation" in body.fields and "authorisation" in files:
+        files = files.copy()
+        files.pop("authorisation")
+    return files
+
+
 def _submit(request: Request, body: SubmitSerializer) -> Response:
     body.is_valid(raise_exception=True)
     data = body.validated_data
@@ -111,10 +120,11 @@ def _submit(request: Request, body: SubmitSerializer) -> Response:
         actor=request.user,
         channel=data.get("channel", Channel.ONLINE),
         agency=data["agency"],
-        uploads=uploads_from(request.FILES, data=request.data),
+        uploads=uploads_from(_component_files(request, body), data=request.data),
         subject=data.get("subject", ""),
         idempotency_key=_idempotency_key(request),
         handed_over_at=data.get("handed_over_at"),
+        representation=body.representation_data(),
     )
     dossier = result.dossier
     location = reverse("dossier-detail", kwargs={"code": dossier.code}, request=request)

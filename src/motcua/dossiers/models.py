@@ -358,6 +358,8 @@ class Attachment(models.Model):
         APPLICATION = "application", _("Thành phần hồ sơ")
         SUPPLEMENT = "supplement", _("Giấy tờ bổ sung")
         RESULT = "result", _("Kết quả giải quyết")
+        # Filing for someone else: giấy ủy quyền, or the paper proving legal representation.
+        MANDATE = "mandate", _("Giấy ủy quyền, giấy tờ chứng minh quyền đại diện")
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments")
     component = models.ForeignKey(
@@ -528,3 +530,32 @@ class FormText(models.Model):
 
     def __str__(self) -> str:
         return f"Mẫu {self.form:02d} – {self.label or self.key}"
+
+
+class Representation(models.Model):
+    """A dossier filed by someone on another person's behalf. The dossier's applicant
+    fields name the represented person (the one the procedure is for, who can look it up);
+    this row names the representative who filed it, from their account's bound identity,
+    and the paper that gives them the right to."""
+
+    class Relationship(models.TextChoices):
+        LEGAL = "legal", _("Người đại diện theo pháp luật")
+        AUTHORISED = "authorised", _("Người được ủy quyền")
+
+    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="representation")
+    relationship = models.CharField(_("tư cách đại diện"), max_length=12, choices=Relationship)
+    representative_name = models.CharField(_("họ tên người nộp thay"), max_length=200)
+    representative_id_number = models.CharField(_("số định danh người nộp thay"), max_length=20)
+    # True when the representative's identity came from VNeID, not from a declaration.
+    representative_verified = models.BooleanField(_("định danh đã xác thực"), default=False)
+    authorisation = models.ForeignKey(
+        Attachment, on_delete=models.PROTECT, related_name="+", verbose_name=_("giấy ủy quyền")
+    )
+
+    class Meta:
+        verbose_name = _("nộp thay (đại diện)")
+        verbose_name_plural = _("nộp thay (đại diện)")
+
+    @property
+    def relationship_label(self) -> str:
+        return self.Relationship(self.relationship).label

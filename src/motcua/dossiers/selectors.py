@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from motcua.core.queries import one_or_none
 from motcua.dossiers import policy
-from motcua.dossiers.models import CLOSED, Dossier, DossierAccess, Event, Status
+from motcua.dossiers.models import (
+    CLOSED,
+    Dossier,
+    DossierAccess,
+    Event,
+    Representation,
+    Status,
+)
 
 
 def _base() -> QuerySet[Dossier]:
@@ -114,3 +121,8 @@ def accesses_of(dossier: Dossier, limit: int = 30) -> list[dict]:
         }
         for row in rows
     ]
+
+
+def representation_of(dossier: Dossier) -> Representation | None:
+    """Who filed the dossier on the applicant's behalf, and the paper that allows it."""
+    return Representation.objects.filter(dossier=dossier).select_related("authorisation").first()

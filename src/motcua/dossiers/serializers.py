@@ -29,6 +29,7 @@ from motcua.dossiers.models import (
     Dossier,
     Event,
     ProcessingLeg,
+    Representation,
     ReturnMethod,
     Status,
 )
@@ -179,18 +180,56 @@ class SubmitSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="Mã định danh UBND cấp xã nơi nộp; bắt buộc với thủ tục cấp xã.",
     )
-    applicant_name = TextField(max_length=200)
-    applicant_id_number = IdNumberField()
+    # Online: filled from the identity bound to the account (VNeID, or declared once);
+    # another ID number is refused unless `representation` is declared.
+    applicant_name = TextField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="Để trống: lấy họ tên gắn với tài khoản.",
+    )
+    applicant_id_number = IdNumberField(
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "Để trống: lấy số định danh gắn với tài khoản. Số khác chỉ được nhận khi nộp thay "
+            "(`representation`)."
+        ),
+    )
     applicant_phone = PhoneField(required=False, allow_blank=True)
     applicant_email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     applicant_address = TextField(max_length=300, required=False, allow_blank=True)
     subject = TextField(max_length=500, required=False, allow_blank=True)
+    representation = serializers.ChoiceField(
+        choices=Representation.Relationship.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Nộp thay người khác: tư cách đại diện (cần `represented_*` và `authorisation`).",
+    )
+    represented_name = TextField(
+        max_length=200, required=False, allow_blank=True, help_text="Họ tên người được đại diện."
+    )
+    represented_id_number = IdNumberField(
+        required=False, allow_blank=True, help_text="Số định danh cá nhân người được đại diện."
+    )
+    authorisation = UploadField(
+        required=False,
+        help_text="Giấy ủy quyền (hoặc giấy tờ chứng minh quyền đại diện theo pháp luật).",
+    )
 
     # Checked here only for the online channel: a desk submission is received by the
     # officer's own agency whatever the client sends.
     check_agency_routing = True
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("representation"):
+            missing = {
+                "represented_name": "Vui lòng nhập họ tên người được đại diện.",
+                "represented_id_number": "Vui lòng nhập số định danh người được đại diện.",
+            }
+            errors = {k: [m] for k, m in missing.items() if not attrs.get(k)}
+            if errors:
+                raise serializers.ValidationError(errors)
         procedure = catalog_selectors.procedure_by_code(attrs["procedure_code"])
         if procedure is None:
             raise InvalidInput(
@@ -211,17 +250,36 @@ class SubmitSerializer(serializers.Serializer):
 
     def applicant(self) -> services.ApplicantData:
         data = self.validated_data
+        # Filing for someone else: the dossier is in the represented person's name.
+        on_behalf = bool(data.get("representation"))
+        prefix = "represented" if on_behalf else "applicant"
         return services.ApplicantData(
-            name=data["applicant_name"],
-            id_number=data["applicant_id_number"],
+            name=data.get(f"{prefix}_name", ""),
+            id_number=data.get(f"{prefix}_id_number", ""),
             phone=data.get("applicant_phone", ""),
             email=data.get("applicant_email", ""),
             address=data.get("applicant_address", ""),
         )
 
+    def representation_data(self) -> services.RepresentationData | None:
+        data = self.validated_data
+        if not data.get("representation"):
+            return None
+        return services.RepresentationData(
+            relationship=data["representation"], authorisation=data.get("authorisation")
+        )
+
 
 class DeskSubmitSerializer(SubmitSerializer):
     """A desk officer records a dossier handed in at the desk or by post."""
+
+    # Typed in by the officer from the papers handed in; representation is online only.
+    applicant_name = TextField(max_length=200)
+    applicant_id_number = IdNumberField()
+    representation = None
+    represented_name = None
+    represented_id_number = None
+    authorisation = None
 
     channel = DeskChannelField(choices=DESK_CHANNELS, default=Channel.DESK)
     handed_over_at = AwareDateTimeField(

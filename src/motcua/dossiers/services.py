@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
+from motcua.accounts import selectors as account_selectors
+from motcua.accounts.models import CitizenIdentity
 from motcua.catalog.hours import calendar_for
 from motcua.catalog.models import Agency, Officer, Procedure
 from motcua.catalog.selectors import centre_for
@@ -39,6 +41,7 @@ from motcua.dossiers.models import (
     IdempotencyRecord,
     ProcessingLeg,
     RegisterEntry,
+    Representation,
     ReturnMethod,
     Status,
 )
@@ -341,6 +344,120 @@ def resolve_agency(procedure: Procedure, agency: Agency | None) -> Agency:
     return agency
 
 
+@dataclass
+class RepresentationData:
+    """Filing on someone else's behalf: the applicant data then name the represented
+    person; `authorisation` is the paper giving the right to (giấy ủy quyền...)."""
+
+    relationship: str
+    authorisation: File | None = None
+
+
+@dataclass
+class _Binding:
+    """What the citizen's bound identity makes of a submission (see _bind_applicant)."""
+
+    identity: CitizenIdentity | None = None
+    declare: bool = False  # a local account's first submission declares its identity
+    relationship: str = ""
+    mandate: Upload | None = None
+
+
+def _bind_applicant(
+    actor: Actor, applicant: ApplicantData, representation: RepresentationData | None
+) -> tuple[ApplicantData, _Binding | None]:
+    """An online applicant is the citizen whose identity is bound to the account: their
+    name and ID number come from it, whatever the client sent. Another person's ID number
+    only with a declared representation and its authorisation attached."""
+    if actor is None or not actor.is_authenticated or policy.officer_of(actor) is not None:
+        return applicant, None  # submit() refuses these
+    identity = account_selectors.identity_of(actor)
+    given_id = applicant.id_number.strip()
+    if representation is None:
+        if identity is None:
+            return applicant, _Binding(declare=True)
+        if given_id and given_id != identity.id_number:
+            raise InvalidInput(
+                "Số định danh của người nộp phải là số định danh gắn với tài khoản của bạn. "
+                "Nộp thay người khác: chọn tư cách đại diện và đính kèm giấy ủy quyền.",
+                code="identity_mismatch",
+            )
+        locked = replace(applicant, name=identity.full_name, id_number=identity.id_number)
+        return locked, _Binding(identity=identity)
+    if identity is None:
+        raise InvalidInput(
+            "Để nộp thay người khác, tài khoản cần gắn số định danh của chính bạn: đăng nhập "
+            "bằng VNeID hoặc khai báo tại trang Tài khoản.",
+            code="identity_missing",
+        )
+    if representation.relationship not in Representation.Relationship.values:
+        raise InvalidInput("Tư cách đại diện không hợp lệ.", code="invalid_representation")
+    if given_id == identity.id_number:
+        raise InvalidInput(
+            "Số định danh người được đại diện trùng với của bạn: hồ sơ của chính mình thì "
+            "không chọn nộp thay.",
+            code="self_representation",
+        )
+    if representation.authorisation is None:
+        raise InvalidInput(
+            "Nộp thay người khác cần đính kèm giấy ủy quyền (hoặc giấy tờ chứng minh quyền "
+            "đại diện theo pháp luật).",
+            code="authorisation_missing",
+        )
+    return applicant, _Binding(
+        identity=identity,
+        relationship=representation.relationship,
+        mandate=Upload(representation.authorisation),
+    )
+
+
+def _record_binding(
+    result: SubmitResult,
+    binding: _Binding,
+    stored: Sequence[tuple[Upload, StoredFile]],
+    actor: Actor,
+) -> None:
+    """In the submission's transaction: the declared identity, or the representation with
+    its authorisation (stored with the other files, then given its own kind)."""
+    dossier = result.dossier
+    if binding.declare:
+        # The user row locked: two first submissions at once declare only once.
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        if account_selectors.identity_of(actor) is None:
+            CitizenIdentity.objects.create(
+                user=actor,
+                id_number=dossier.applicant_id_number,
+                full_name=dossier.applicant_name,
+                source=CitizenIdentity.Source.DECLARED,
+            )
+            audit.record("identity_declared", "auth.User", actor.pk, actor=actor)
+    if binding.mandate is None:
+        return
+    mandate = next(
+        a
+        for (upload, _), a in zip(stored, result.attachments, strict=True)
+        if upload is binding.mandate
+    )
+    mandate.kind = Attachment.Kind.MANDATE
+    mandate.save(update_fields=["kind"])
+    identity = binding.identity
+    Representation.objects.create(
+        dossier=dossier,
+        relationship=binding.relationship,
+        representative_name=identity.full_name,
+        representative_id_number=identity.id_number,
+        representative_verified=identity.verified,
+        authorisation=mandate,
+    )
+    audit.record(
+        "representation_declared",
+        "dossiers.Dossier",
+        dossier.code,
+        actor=actor,
+        data={"relationship": binding.relationship, "authorisation": mandate.sha256},
+    )
+
+
 def submit(
     *,
     procedure: Procedure,
@@ -352,11 +469,17 @@ def submit(
     subject: str = "",
     idempotency_key: str | None = None,
     handed_over_at: dt.datetime | None = None,
+    representation: RepresentationData | None = None,
 ) -> SubmitResult:
     """A new dossier. Online: gets its code now and waits for the desk. At the desk (or by
     post): the desk officer submits and receives it in the same transaction."""
     if not procedure.is_active:
         raise InvalidInput("Thủ tục này không còn được áp dụng.", code="procedure_inactive")
+    binding = None
+    if channel == Channel.ONLINE:
+        applicant, binding = _bind_applicant(actor, applicant, representation)
+        if binding is not None and binding.mandate is not None:
+            uploads = [*uploads, binding.mandate]
     applicant.validate()
     officer = policy.officer_of(actor)
     if channel == Channel.ONLINE:
@@ -404,6 +527,8 @@ def submit(
                 submitted_at=handed_over_at or timezone.now(),
                 idempotency=(owner, idempotency_key, fingerprint) if idempotency_key else None,
             )
+            if binding is not None:
+                _record_binding(result, binding, stored, actor)
     except IntegrityError:
         _discard(s for _, s in stored)
         if idempotency_key:

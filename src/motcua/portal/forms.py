@@ -19,6 +19,7 @@ from motcua.core.forms import (
     TextField,
 )
 from motcua.dossiers import services
+from motcua.dossiers.models import Representation
 
 # The portal says which component a missing file belongs to.
 PORTAL_FILE_MESSAGES = {
@@ -92,10 +93,44 @@ class SubmissionForm(ApplicantFields):
     # One key per page load: pressing "Nộp" twice, or going back and re-sending the
     # same form, returns the first dossier instead of creating a second one.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+    # Who files for whom: for oneself (the identity bound to the account), or for someone
+    # else as their legal representative or authorised person, with the paper attached.
+    filing = forms.ChoiceField(
+        label=_("Nộp hồ sơ cho"),
+        choices=[("self", _("Chính tôi")), ("other", _("Người khác (nộp thay)"))],
+        initial="self",
+        required=False,  # not sent: for oneself
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Lựa chọn không hợp lệ."), **REQUIRED},
+    )
+    representation = forms.ChoiceField(
+        label=_("Tư cách đại diện"),
+        choices=[("", _("— Chọn —")), *Representation.Relationship.choices],
+        required=False,
+        error_messages={"invalid_choice": _("Tư cách đại diện không hợp lệ.")},
+    )
+    represented_name = TextField(
+        label=_("Họ và tên người được đại diện"), max_length=200, required=False
+    )
+    represented_id_number = IdNumberField(
+        label=_("Số định danh cá nhân người được đại diện"), required=False
+    )
+    authorisation = forms.FileField(
+        label=_("Giấy ủy quyền (hoặc giấy tờ chứng minh quyền đại diện)"),
+        required=False,
+        error_messages=FILE_MESSAGES,
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
 
-    def __init__(self, *args, procedure: Procedure, **kwargs):
+    def __init__(self, *args, procedure: Procedure, identity=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.procedure = procedure
+        if identity is not None:
+            # Locked: a disabled field ignores what is posted and keeps this value.
+            for name, value in (("name", identity.full_name), ("id_number", identity.id_number)):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Theo định danh gắn với tài khoản.")
+                self.initial[name] = value
         self.components = list(procedure.components.all())
         if procedure.agency_id is None:
             self.fields["commune"] = forms.ModelChoiceField(
@@ -134,6 +169,40 @@ class SubmissionForm(ApplicantFields):
             for c in self.components
             if self.cleaned_data.get(f"component_{c.pk}")
         ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("filing") == "other":
+            required = {
+                "representation": _("Vui lòng chọn tư cách đại diện."),
+                "represented_name": _("Vui lòng nhập họ tên người được đại diện."),
+                "represented_id_number": _("Vui lòng nhập số định danh người được đại diện."),
+                "authorisation": _("Nộp thay người khác cần đính kèm giấy ủy quyền."),
+            }
+            for name, message in required.items():
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, message)
+        return data
+
+    def representation_fields(self):
+        return [self[n] for n in ("representation", "represented_name", "represented_id_number")]
+
+    def applicant(self) -> services.ApplicantData:
+        applicant = super().applicant()
+        if self.cleaned_data.get("filing") != "other":
+            return applicant
+        # Filing for someone else: the dossier is in the represented person's name.
+        applicant.name = self.cleaned_data["represented_name"]
+        applicant.id_number = self.cleaned_data["represented_id_number"]
+        return applicant
+
+    def representation_data(self) -> services.RepresentationData | None:
+        if self.cleaned_data.get("filing") != "other":
+            return None
+        return services.RepresentationData(
+            relationship=self.cleaned_data["representation"],
+            authorisation=self.cleaned_data.get("authorisation"),
+        )
 
 
 class LookupForm(forms.Form):

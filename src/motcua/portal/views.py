@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from motcua.accounts import selectors as account_selectors
 from motcua.catalog.models import Procedure
 from motcua.catalog.selectors import search_procedures
 from motcua.core import ratelimit
@@ -134,6 +135,7 @@ def submit(request, code: str):
             )
         )
     status = 200
+    identity = account_selectors.identity_of(request.user)
     if request.method == "POST":
         decision = ratelimit.submission(request)
         if not decision.allowed:
@@ -145,7 +147,9 @@ def submit(request, code: str):
                 "submission_throttled",
                 retry_after=decision.retry_after,
             )
-        form = forms.SubmissionForm(request.POST, request.FILES, procedure=procedure)
+        form = forms.SubmissionForm(
+            request.POST, request.FILES, procedure=procedure, identity=identity
+        )
         if form.is_valid():
             try:
                 result = services.submit(
@@ -157,6 +161,7 @@ def submit(request, code: str):
                     uploads=form.uploads(),
                     subject=form.cleaned_data["subject"],
                     idempotency_key=form.cleaned_data["idempotency_key"] or None,
+                    representation=form.representation_data(),
                 )
             except DomainError as exc:
                 form.add_error(None, exc.message)
@@ -166,7 +171,9 @@ def submit(request, code: str):
         else:
             status = 400
     else:
-        form = forms.SubmissionForm(initial=_prefill(request.user), procedure=procedure)
+        form = forms.SubmissionForm(
+            initial=_prefill(request.user), procedure=procedure, identity=identity
+        )
     return render(
         request,
         "portal/submit.html",
