@@ -321,6 +321,25 @@ def test_procedures_in_the_day_and_in_hours_get_their_due_time(world):
     d = services.receive(world.submit_online(), world.desk)
     assert calendar().minutes_between(d.clock_started_at, d.due_at) == 240
     assert d.on_time_due_at == d.due_at == d.original_due_at
+    # Form 01 states the limit in its kind (TT 03/2025), not as working days.
+    assert _receipt_text(d).count("theo quy định: 4 giờ làm việc") == 1
+    world.proc.time_limit_kind = "in_day"
+    world.proc.save()
+    d.procedure.refresh_from_db()
+    assert "theo quy định: trong ngày" in _receipt_text(d)
+
+
+def _receipt_text(dossier) -> str:
+    import io
+    import unicodedata
+
+    from pypdf import PdfReader
+
+    from motcua.dossiers import documents
+
+    reader = PdfReader(io.BytesIO(documents.receipt_pdf(dossier)))
+    text = " ".join(p.extract_text() for p in reader.pages)
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 @pytest.mark.django_db

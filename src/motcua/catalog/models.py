@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from motcua.core.calendar import LIMIT_DAYS, LIMIT_HOURS, LIMIT_IN_DAY
 from motcua.core.codes import validate_agency_identifier
-from motcua.core.text import fold
+from motcua.core.text import fold, working_days
 
 
 class AdministrativeUnit(models.Model):
@@ -170,7 +170,7 @@ class Procedure(models.Model):
             return "Trong ngày"
         if self.time_limit_kind == TimeLimitKind.WORKING_HOURS:
             return f"{self.time_limit_hours} giờ làm việc"
-        return f"{self.processing_days.normalize():f} ngày làm việc"
+        return f"{working_days(self.processing_days)} ngày làm việc"
 
     @property
     def total_fee_vnd(self) -> int:

@@ -529,6 +529,7 @@ def receipt_context(dossier: Dossier) -> dict[str, Any]:
         "other_files": other_files,
         "file_count": sum(r.files for r in rows) + other_files,
         "processing_days": format_days(procedure.processing_days),
+        "time_limit": procedure.time_limit_label,  # days, hours, or "in the day"
         "fee": format_vnd(procedure.total_fee_vnd) if procedure.total_fee_vnd else "",
         "received_at": format_datetime(dossier.received_at),
         "due_at": format_appointment(first_due) if first_due else "",
