@@ -258,3 +258,21 @@ def sign_result(
         default_storage.delete(stored.path)
         raise
     return result
+
+
+# --- forms sealed with the agency's seal ------------------------------------------------
+
+
+def seal_pdf(data: bytes, agency: Agency, reason: str) -> bytes:
+    """dossiers.documents' sealer: the form with the agency's seal (PAdES) when the agency
+    has one. A seal that cannot be used (passphrase missing, file gone) leaves the form
+    unsealed and says so in the log: printing a receipt must not fail over it."""
+    credential = signers.seal_credential(agency)
+    if credential is None:
+        return data
+    try:
+        signer = signers.for_credential(credential, name=agency.name)
+        return signer.sign(data, reason=reason, location=agency.name, field_name="DauCoQuan")
+    except SigningUnavailable:
+        log.error("seal of %s cannot be used; form left unsealed", agency.identifier)
+        return data
