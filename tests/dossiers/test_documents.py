@@ -653,10 +653,11 @@ def test_forms_are_sealed_when_a_sealer_is_plugged_in(received):
         calls.append((agency, reason))
         return data + b"%sealed"
 
+    previous = documents._sealer  # the signing app's, registered at start-up
     documents.register_sealer(sealer)
     try:
         assert documents.receipt_pdf(received).endswith(b"%sealed")
     finally:
-        documents.register_sealer(None)
+        documents.register_sealer(previous)
     assert calls == [(received.agency, "Mẫu số 01")]
     assert not documents.receipt_pdf(received).endswith(b"%sealed")

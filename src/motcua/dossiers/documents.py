@@ -554,12 +554,16 @@ def _url_fetcher() -> Any:
     return URLFetcher(allowed_protocols={"data"})
 
 
-def render_pdf(template: str, context: dict[str, Any]) -> bytes:
-    from weasyprint import HTML  # heavy: loaded on first rendering only
+def render_pdf(template: str, context: dict[str, Any], stylesheet: str = "") -> bytes:
+    """`stylesheet`: a CSS template given to WeasyPrint apart, for templates that carry
+    no <style> of their own (the project's templates have none outside form_base.html)."""
+    from weasyprint import CSS, HTML  # heavy: loaded on first rendering only
 
     html = render_to_string(template, context)
-    document = HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=_url_fetcher())
-    return document.write_pdf()
+    fetcher = _url_fetcher()
+    document = HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=fetcher)
+    sheets = [CSS(string=render_to_string(stylesheet), url_fetcher=fetcher)] if stylesheet else []
+    return document.write_pdf(stylesheets=sheets)
 
 
 # Forms are sealed with the issuing agency's seal when one is configured. The signing app
@@ -580,8 +584,8 @@ def seal_form(data: bytes, agency: Agency, reason: str) -> bytes:
     return data if _sealer is None else _sealer(data, agency, reason)
 
 
-def _finish(template: str, context: dict[str, Any]) -> bytes:
-    data = render_pdf(template, context)
+def _finish(template: str, context: dict[str, Any], stylesheet: str = "") -> bytes:
+    data = render_pdf(template, context, stylesheet)
     agency = context["issuer"].agency
     return data if agency is None else seal_form(data, agency, f"Mẫu số {context['form_number']}")
 
@@ -971,7 +975,7 @@ def register_pdf(book: RegisterBook, start: dt.date, end: dt.date) -> bytes:
         "columns": [c for c, _ in REGISTER_COLUMNS],
         "rows": rows,
     }
-    return _finish("dossiers/register.html", context)
+    return _finish("dossiers/register.html", context, "dossiers/register.css")
 
 
 def register_xlsx(book: RegisterBook, start: dt.date, end: dt.date) -> bytes:
