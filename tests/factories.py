@@ -86,6 +86,11 @@ def applicant(id_number: str = "001090000001") -> services.ApplicantData:
     )
 
 
+def missing(*items: str, reason: str = "Chưa có trong hồ sơ đã nộp") -> list[services.MissingItem]:
+    """Papers for a supplement request, each with a reason (form 02 lists both)."""
+    return [services.MissingItem(item, reason) for item in items]
+
+
 def uploads_for(proc: Procedure) -> list[services.Upload]:
     return [services.Upload(pdf(f"tp{c.pk}.pdf"), c.pk) for c in proc.components.all()]
 

@@ -167,6 +167,7 @@ def test_desk_page_shows_only_the_allowed_action_forms(client, world):
         "refuse",
         "request_supplement",
         "withdraw",
+        "change_return_channel",
     }
     client.force_login(world.leader)
     assert _action_names(_page(client, dossier), dossier.code) == {"refuse", "request_supplement"}
@@ -243,7 +244,11 @@ def test_supplement_request_takes_one_item_per_line(client, world):
     client.force_login(world.desk)
     client.post(
         reverse("desk:dossier_action", args=[dossier.code, "request_supplement"]),
-        {"request_supplement-missing": "Bản vẽ thiết kế\n\n  Giấy chứng nhận QSDĐ  \n"},
+        {
+            "request_supplement-missing": (
+                "Bản vẽ thiết kế: thiếu chữ ký\n\n  Giấy chứng nhận QSDĐ : bản sao mờ \n"
+            )
+        },
     )
     dossier.refresh_from_db()
     assert dossier.status == Status.SUPPLEMENT
@@ -435,7 +440,9 @@ def test_notice_links_only_when_the_form_exists(client, world):
     plain = services.receive(world.submit_online(), world.desk)
     assert _notice_links(_page(client, plain), plain.code) == set()
 
-    asked = services.request_supplement(world.submit_online(), world.desk, ["Bản vẽ thiết kế"])
+    asked = services.request_supplement(
+        world.submit_online(), world.desk, factories.missing("Bản vẽ thiết kế")
+    )
     body = _page(client, asked)
     assert _notice_links(body, asked.code) == {"desk:supplement_notice"}
     assert "mẫu 02" in body
@@ -466,7 +473,9 @@ def test_missing_notice_is_404(client, world):
 def _with_notice(world, name: str) -> Dossier:
     """A dossier of world.dept for which form `name` (02, 03 or 04) exists."""
     if name == "desk:supplement_notice":
-        return services.request_supplement(world.submit_online(), world.desk, ["Bản vẽ"])
+        return services.request_supplement(
+            world.submit_online(), world.desk, factories.missing("Bản vẽ")
+        )
     if name == "desk:refusal_notice":
         return services.refuse(world.submit_online(), world.desk, "Không thuộc thẩm quyền")
     dossier = services.receive(world.submit_online(), world.desk)

@@ -438,9 +438,8 @@ def test_unknown_action_is_404(world):
 def test_supplement_round_trip(world):
     dossier = world.submit_online()
     desk, citizen = client_for(world.desk), client_for(world.citizen)
-    response = act(
-        desk, dossier.code, "request_supplement", {"missing": ["Bản vẽ thiết kế"], "note": "Thiếu"}
-    )
+    missing = [{"item": "Bản vẽ thiết kế", "reason": "Chưa có trong hồ sơ"}]
+    response = act(desk, dossier.code, "request_supplement", {"missing": missing, "note": "Thiếu"})
     assert response.json()["national_status"] == 5
     shown = citizen.get(f"{DOSSIERS}{dossier.code}/").json()["allowed_actions"]
     assert shown == ["complete_supplement", "withdraw"]

@@ -180,7 +180,7 @@ def test_illegal_transitions_are_refused_and_change_nothing(world):
         services.approve(dossier, world.leader)
     assert "Mới đăng ký" in err.value.message
     with pytest.raises(IllegalTransition):
-        services.return_result(dossier, world.desk, "desk")
+        services.return_result(dossier, world.desk)
     dossier.refresh_from_db()
     assert dossier.status == Status.SUBMITTED
     assert dossier.events.count() == 1
@@ -198,9 +198,12 @@ def test_refusal_needs_a_reason(world):
 def test_supplement_lists_everything_once_and_restarts_the_clock(world):
     dossier = _processing(world)
     with pytest.raises(InvalidInput):
-        services.request_supplement(dossier, world.specialist, [" "])
+        services.request_supplement(dossier, world.specialist, factories.missing(" "))
     dossier = services.request_supplement(
-        dossier, world.specialist, ["Bản vẽ thiết kế", "Giấy tờ về đất"], note="Thiếu 2 giấy tờ"
+        dossier,
+        world.specialist,
+        factories.missing("Bản vẽ thiết kế", "Giấy tờ về đất"),
+        note="Thiếu 2 giấy tờ",
     )
     assert dossier.national_status == 5
     assert dossier.events.last().data["missing"] == ["Bản vẽ thiết kế", "Giấy tờ về đất"]
@@ -214,13 +217,17 @@ def test_supplement_lists_everything_once_and_restarts_the_clock(world):
     )
     assert dossier.attachments.filter(kind=Attachment.Kind.SUPPLEMENT).count() == 1
     with pytest.raises(IllegalTransition) as err:
-        services.request_supplement(dossier, world.specialist, ["Một giấy tờ khác"])
+        services.request_supplement(
+            dossier, world.specialist, factories.missing("Một giấy tờ khác")
+        )
     assert "một lần" in err.value.message
 
 
 def test_supplement_at_intake_returns_to_the_desk(world):
     dossier = world.submit_online()
-    dossier = services.request_supplement(dossier, world.desk, ["Tờ khai có chữ ký"])
+    dossier = services.request_supplement(
+        dossier, world.desk, factories.missing("Tờ khai có chữ ký")
+    )
     dossier = services.complete_supplement(dossier, world.citizen)
     assert dossier.status == Status.SUBMITTED and dossier.received_at is None
 
@@ -229,7 +236,7 @@ def test_supplement_after_three_working_days_is_refused(world):
     dossier = _processing(world)
     Dossier.objects.filter(pk=dossier.pk).update(received_at=timezone.now() - dt.timedelta(days=10))
     with pytest.raises(IllegalTransition) as err:
-        services.request_supplement(dossier, world.specialist, ["Bản vẽ"])
+        services.request_supplement(dossier, world.specialist, factories.missing("Bản vẽ"))
     assert "3 ngày làm việc" in err.value.message
 
 
@@ -314,9 +321,11 @@ def test_withdraw_and_stop(world):
 def test_online_return_needs_an_electronic_result(world):
     dossier = services.approve(_processing(world), world.leader)
     dossier = services.finish(dossier, world.specialist)
+    assert dossier.return_channel == "online"  # filed online: the default choice
     with pytest.raises(InvalidInput):
         services.return_result(dossier, world.desk, "online")
-    dossier = services.return_result(dossier, world.desk, "desk")
+    dossier = services.change_return_channel(dossier, world.desk, services.ReturnChoice("desk"))
+    dossier = services.return_result(dossier, world.desk)
     assert dossier.return_method == "desk"
 
 

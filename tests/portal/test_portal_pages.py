@@ -364,7 +364,9 @@ def test_other_citizen_cannot_withdraw(client, world):
 
 def test_citizen_provides_supplement_when_asked(client, world):
     dossier = world.submit_online()
-    services.request_supplement(dossier, world.desk, ["Bản vẽ thiết kế", "Giấy chứng nhận QSDĐ"])
+    services.request_supplement(
+        dossier, world.desk, factories.missing("Bản vẽ thiết kế", "Giấy chứng nhận QSDĐ")
+    )
     client.force_login(world.citizen)
     body = client.get(reverse("my_dossier_detail", args=[dossier.code])).content.decode()
     assert "Bản vẽ thiết kế" in body and "Giấy chứng nhận QSDĐ" in body
@@ -441,7 +443,9 @@ def test_notice_links_only_when_the_form_exists(client, world):
     plain = world.submit_online()
     assert _my_notice_links(_detail(client, plain), plain.code) == set()
 
-    asked = services.request_supplement(world.submit_online(), world.desk, ["Bản vẽ thiết kế"])
+    asked = services.request_supplement(
+        world.submit_online(), world.desk, factories.missing("Bản vẽ thiết kế")
+    )
     body = _detail(client, asked)
     assert _my_notice_links(body, asked.code) == {"my_supplement_notice"}
     assert "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (mẫu 02)" in body
@@ -467,7 +471,9 @@ def test_notice_links_only_when_the_form_exists(client, world):
 
 def _with_my_notice(world, name: str) -> Dossier:
     if name == "my_supplement_notice":
-        return services.request_supplement(world.submit_online(), world.desk, ["Bản vẽ"])
+        return services.request_supplement(
+            world.submit_online(), world.desk, factories.missing("Bản vẽ")
+        )
     if name == "my_refusal_notice":
         return services.refuse(world.submit_online(), world.desk, "Không thuộc thẩm quyền")
     dossier = services.receive(world.submit_online(), world.desk)

@@ -22,6 +22,7 @@ from motcua.core.forms import (
     TextField,
 )
 from motcua.dossiers import services
+from motcua.dossiers.forms import RecipientFields, ReturnChoiceFields
 from motcua.dossiers.models import Channel, ReturnMethod
 
 
@@ -65,18 +66,61 @@ class ReasonForm(ActionForm):
 
 
 class SupplementRequestForm(ActionForm):
+    """Form 02: every paper to add, each with its reason. A reason field per component
+    of the procedure (filled in = that paper is asked for), and free lines for others."""
+
     missing = TextField(
-        label=_("Giấy tờ còn thiếu (mỗi dòng một giấy tờ)"),
+        label=_("Giấy tờ khác cần bổ sung (mỗi dòng: tên giấy tờ: lý do)"),
         multiline=True,
+        required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Hướng dẫn đầy đủ một lần: hồ sơ chỉ được yêu cầu bổ sung một lần."),
-        error_messages={"required": _("Cần liệt kê đầy đủ các giấy tờ còn thiếu.")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Hướng dẫn đầy đủ một lần: mỗi bước (tiếp nhận, thẩm định) chỉ được yêu cầu "
+            "bổ sung một lần."
+        ),
     )
     note = _note()
 
-    def missing_items(self) -> list[str]:
-        return [line.strip() for line in self.cleaned_data["missing"].splitlines() if line.strip()]
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.components = list(self.dossier.procedure.components.all()) if self.dossier else []
+        fields = {}
+        for component in self.components:
+            fields[f"reason_{component.pk}"] = TextField(
+                label=_("Lý do bổ sung: %(name)s") % {"name": component.name},
+                max_length=1000,
+                required=False,
+            )
+        # The component reasons first, then the free lines and the note.
+        self.fields = {**fields, **self.fields}
+
+    def clean(self):
+        data = super().clean()
+        items: list[services.MissingItem] = []
+        for component in self.components:
+            reason = data.get(f"reason_{component.pk}")
+            if reason:
+                items.append(services.MissingItem(component.name, reason))
+        for line in (data.get("missing") or "").splitlines():
+            if not line.strip():
+                continue
+            item, sep, reason = line.partition(":")
+            if not sep or not item.strip() or not reason.strip():
+                self.add_error(
+                    "missing",
+                    _("Dòng “%(line)s”: ghi theo dạng “tên giấy tờ: lý do”.")
+                    % {"line": line.strip()[:80]},
+                )
+                continue
+            items.append(services.MissingItem(item.strip(), reason.strip()))
+        if not items and not self.errors:
+            self.add_error(None, _("Cần liệt kê đầy đủ các giấy tờ còn thiếu và lý do."))
+        self.items = items
+        return data
+
+    def missing_items(self) -> list[services.MissingItem]:
+        return self.items
 
 
 class FilesForm(ActionForm):
@@ -170,19 +214,44 @@ class FinishForm(ActionForm):
     note = _note()
 
 
-class ReturnForm(ActionForm):
-    method = forms.ChoiceField(
-        label=_("Hình thức trả kết quả"),
-        choices=ReturnMethod.choices,
-        error_messages={"required": _("Vui lòng chọn hình thức trả kết quả.")},
-    )
+class ReturnForm(RecipientFields, ActionForm):
+    """The result goes by the channel the applicant chose (shown on the page; changing it
+    is its own action). At the desk the form records who collected it."""
+
     note = _note()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.dossier is not None and not self.is_bound:
-            online = self.dossier.channel == Channel.ONLINE
-            self.initial.setdefault("method", ReturnMethod.ONLINE if online else ReturnMethod.DESK)
+        if self.dossier is not None and self.dossier.return_channel != ReturnMethod.DESK:
+            for name in ("recipient", "recipient_name", "recipient_id_number", "recipient_note"):
+                del self.fields[name]
+
+    def clean(self):
+        if "recipient" not in self.fields:
+            return forms.Form.clean(self)
+        return super().clean()
+
+    def recipient_data(self) -> services.RecipientData | None:
+        return super().recipient_data() if "recipient" in self.fields else None
+
+
+class ChangeReturnChannelForm(ReturnChoiceFields, ActionForm):
+    note = _note()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        dossier = self.dossier
+        province = dossier.province_code if dossier is not None else ""
+        if dossier is not None and not self.is_bound:
+            self.initial.setdefault("return_channel", dossier.return_channel)
+            self.initial.setdefault("return_address", dossier.return_address)
+            if dossier.return_unit is not None:
+                province = dossier.return_unit.parent.code if dossier.return_unit.parent else ""
+                self.initial.setdefault("return_unit", dossier.return_unit.code)
+        channels = None
+        if dossier is not None and dossier.applicant_id is None:
+            channels = [ReturnMethod.DESK, ReturnMethod.POST]  # no account to send it to
+        self.setup_return_fields(province_code=province, channels=channels)
 
 
 class ApologiseForm(ActionForm):
@@ -200,8 +269,9 @@ class ApologiseForm(ActionForm):
 # --- desk intake ----------------------------------------------------------------------
 
 
-class DeskSubmissionForm(forms.Form):
-    """A paper dossier entered at the desk (or arrived by post) for any procedure."""
+class DeskSubmissionForm(ReturnChoiceFields):
+    """A paper dossier entered at the desk (or arrived by post) for any procedure, with
+    how the applicant wants the result (no online return: no account to send it to)."""
 
     channel = forms.ChoiceField(
         label=_("Hình thức nộp"),
@@ -229,11 +299,14 @@ class DeskSubmissionForm(forms.Form):
     # A double click on "Tiếp nhận" must not create two dossiers (see services.submit).
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
-    def __init__(self, *args, procedure, **kwargs):
+    def __init__(self, *args, procedure, province_code: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.procedure = procedure
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+        self.setup_return_fields(
+            province_code=province_code, channels=[ReturnMethod.DESK, ReturnMethod.POST]
+        )
         self.components = list(procedure.components.all())
         for component in self.components:
             # Paper dossiers: the scans are optional (the paper is at the desk).

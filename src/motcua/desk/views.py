@@ -52,6 +52,7 @@ PERSONAL_FIELDS = [
     "applicant_phone",
     "applicant_email",
     "applicant_address",
+    "return_address",
 ]
 QUEUE_PERSONAL_FIELDS = ["applicant_name"]  # what the queue's rows show
 QUEUE_STATUSES = [*OPEN_BEFORE_RESULT, Status.DONE]
@@ -152,7 +153,12 @@ def intake(request):
         )
     status = 200
     if request.method == "POST":
-        form = forms.DeskSubmissionForm(request.POST, request.FILES, procedure=procedure)
+        form = forms.DeskSubmissionForm(
+            request.POST,
+            request.FILES,
+            procedure=procedure,
+            province_code=request.officer.agency.province_code,
+        )
         if form.is_valid():
             channel = form.cleaned_data["channel"]
             try:
@@ -167,6 +173,7 @@ def intake(request):
                     handed_over_at=form.cleaned_data["handed_over_at"]
                     if channel == Channel.POST
                     else None,
+                    return_choice=form.return_choice(),
                 )
             except DomainError as exc:
                 form.add_error(None, exc.message)
@@ -182,7 +189,9 @@ def intake(request):
         else:
             status = 400
     else:
-        form = forms.DeskSubmissionForm(procedure=procedure)
+        form = forms.DeskSubmissionForm(
+            procedure=procedure, province_code=request.officer.agency.province_code
+        )
     return render(
         request,
         "desk/intake_form.html",
@@ -307,9 +316,21 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Trả kết quả"),
             forms.ReturnForm,
             lambda u, d, f: services.return_result(
-                d, u, f.cleaned_data["method"], note=f.cleaned_data["note"]
+                d, u, note=f.cleaned_data["note"], recipient=f.recipient_data()
             ),
             gettext_lazy("Đã trả kết quả hồ sơ %(code)s."),
+            hint=gettext_lazy("Theo hình thức người nộp đã đăng ký."),
+        ),
+        Action(
+            "change_return_channel",
+            gettext_lazy("Thay đổi hình thức nhận kết quả"),
+            gettext_lazy("Lưu hình thức mới"),
+            forms.ChangeReturnChannelForm,
+            lambda u, d, f: services.change_return_channel(
+                d, u, f.return_choice(), note=f.cleaned_data["note"]
+            ),
+            gettext_lazy("Đã thay đổi hình thức nhận kết quả của hồ sơ %(code)s."),
+            hint=gettext_lazy("Theo yêu cầu của người nộp, trước khi trả kết quả."),
         ),
         Action(
             "apologise",
@@ -385,6 +406,8 @@ def _render_dossier(request, dossier: Dossier, *, bound=None, error: str = "", s
         form = bound_form if name == bound_name else spec.form(prefix=name, dossier=dossier)
         action_forms.append((spec, form))
     attachments = list(dossier.attachments.select_related("component"))
+    events = _events(dossier)
+    returns = [e for e in events if e.action == "return_result" and e.data.get("recipient")]
     return render(
         request,
         "desk/dossier.html",
@@ -398,7 +421,8 @@ def _render_dossier(request, dossier: Dossier, *, bound=None, error: str = "", s
             "representation": selectors.representation_of(dossier),
             "signed_results": signing_selectors.signed_results(dossier),
             "legs": _legs(dossier),
-            "events": _events(dossier),
+            "events": events,
+            "recipient": returns[-1].data["recipient"] if returns else None,
             "max_size": max_size_text(),
             "receipt_available": dossier.received_at is not None,
             # Issue 8: a deadline in a year whose holidays nobody confirmed may still move.

@@ -35,6 +35,7 @@ from motcua.dossiers.serializers import (
     AccessSerializer,
     ApologiseSerializer,
     AssignSerializer,
+    ChangeReturnChannelSerializer,
     DeskSubmitFilesSerializer,
     DeskSubmitSerializer,
     DossierDetailSerializer,
@@ -54,7 +55,10 @@ from motcua.dossiers.serializers import (
     SubmitSerializer,
     SupplementFilesSerializer,
     detail_data,
+    missing_items,
     public_status_data,
+    recipient_data,
+    return_choice,
     uploads_from,
 )
 
@@ -124,6 +128,7 @@ def _submit(request: Request, body: SubmitSerializer) -> Response:
         subject=data.get("subject", ""),
         idempotency_key=_idempotency_key(request),
         handed_over_at=data.get("handed_over_at"),
+        return_choice=return_choice(data),
         representation=body.representation_data(),
     )
     dossier = result.dossier
@@ -341,8 +346,8 @@ ACTIONS: dict[str, ActionSpec] = {
     ),
     "request_supplement": ActionSpec(
         RequestSupplementSerializer,
-        lambda d, u, v, f: services.request_supplement(d, u, v["missing"], note=v["note"]),
-        "Yêu cầu bổ sung hồ sơ (mẫu 02), một lần, đầy đủ",
+        lambda d, u, v, f: services.request_supplement(d, u, missing_items(v), note=v["note"]),
+        "Yêu cầu bổ sung hồ sơ (mẫu 02): đầy đủ, lý do từng giấy tờ; một lần mỗi bước",
     ),
     "complete_supplement": ActionSpec(
         EmptySerializer,
@@ -387,8 +392,15 @@ ACTIONS: dict[str, ActionSpec] = {
     ),
     "return_result": ActionSpec(
         ReturnResultSerializer,
-        lambda d, u, v, f: services.return_result(d, u, v["method"], note=v["note"]),
-        "Trả kết quả",
+        lambda d, u, v, f: services.return_result(
+            d, u, v.get("method"), note=v["note"], recipient=recipient_data(v)
+        ),
+        "Trả kết quả theo hình thức đã đăng ký (tại một cửa: ghi người nhận)",
+    ),
+    "change_return_channel": ActionSpec(
+        ChangeReturnChannelSerializer,
+        lambda d, u, v, f: services.change_return_channel(d, u, return_choice(v), note=v["note"]),
+        "Thay đổi hình thức nhận kết quả (trước khi trả kết quả)",
     ),
     "withdraw": ActionSpec(
         ReasonSerializer,

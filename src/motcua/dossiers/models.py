@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, transition
 
-from motcua.catalog.models import Agency, Component, Procedure
+from motcua.catalog.models import AdministrativeUnit, Agency, Component, Procedure
 
 
 class Status(models.TextChoices):
@@ -80,6 +80,7 @@ EVENT_LABELS = {
     "withdraw": "Rút hồ sơ",
     "stop": "Dừng xử lý",
     "apologise": "Xin lỗi và hẹn lại ngày trả kết quả",
+    "change_return_channel": "Thay đổi hình thức nhận kết quả",
     "sign_result": "Ký số kết quả giải quyết",
 }
 
@@ -158,6 +159,28 @@ class Dossier(models.Model):
     return_method = models.CharField(
         _("hình thức trả kết quả"), max_length=8, choices=ReturnMethod.choices, blank=True
     )
+    # Chosen by the applicant at submission (NĐ 118/2025; form 01 records it), changeable
+    # by the desk until the return; return_method is what the return actually used.
+    return_channel = models.CharField(
+        _("hình thức nhận kết quả đã đăng ký"),
+        max_length=8,
+        choices=ReturnMethod.choices,
+        default=ReturnMethod.DESK,
+    )
+    return_address = models.CharField(_("địa chỉ nhận kết quả"), max_length=300, blank=True)
+    return_unit = models.ForeignKey(
+        AdministrativeUnit,
+        verbose_name=_("xã, phường nhận kết quả"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # never looked up by unit
+    )
+    # One supplement request is lawful at intake (before receipt) and one in appraisal
+    # (after it): NĐ 118/2025, NĐ 45/2020. supplement_count is their sum.
+    intake_supplement_count = models.PositiveSmallIntegerField(default=0)
+    appraisal_supplement_count = models.PositiveSmallIntegerField(default=0)
     # Distribution column (Citus-ready schema); one value per province, not a filter.
     province_code = models.CharField(max_length=8)
 
@@ -199,6 +222,10 @@ class Dossier(models.Model):
         return Channel(self.channel).label
 
     @property
+    def return_channel_label(self) -> str:
+        return ReturnMethod(self.return_channel).label
+
+    @property
     def national_status(self) -> int:
         return NATIONAL_STATUS[self.status]
 
@@ -224,7 +251,8 @@ class Dossier(models.Model):
     def receive(self) -> None:
         pass
 
-    @transition(field=status, source=[Status.SUBMITTED, Status.RECEIVED], target=Status.REJECTED)
+    # Refusal (form 03) only before receipt; after it the dossier is stopped (8, form 05).
+    @transition(field=status, source=Status.SUBMITTED, target=Status.REJECTED)
     def refuse(self) -> None:
         pass
 

@@ -12,7 +12,7 @@ from django_fsm import can_proceed
 
 from motcua.catalog.models import Officer
 from motcua.core.problems import NotAllowed
-from motcua.dossiers.models import APOLOGY_STATES, Dossier
+from motcua.dossiers.models import APOLOGY_STATES, CLOSED, Dossier
 
 Role = Officer.Role
 
@@ -32,6 +32,7 @@ OFFICER_ACTIONS: dict[str, tuple[set[str], str]] = {
     "withdraw": ({Role.DESK}, "receiving"),
     "stop": ({Role.LEADER}, "holding"),
     "apologise": ({Role.LEADER, Role.DESK}, "holding"),
+    "change_return_channel": ({Role.DESK}, "receiving"),
 }
 APPLICANT_ACTIONS = {"withdraw", "complete_supplement"}
 
@@ -77,15 +78,24 @@ def require(user: User | AnonymousUser | None, dossier: Dossier, action: str) ->
 
 def state_allows(dossier: Dossier, action: str) -> bool:
     """The dossier's state allows the action now: the lifecycle graph, plus the once-only
-    rules (one supplement request, one apology) that the services enforce."""
+    rules (one supplement request per stage, one apology) that the services enforce."""
     if action == "apologise":  # not a transition: the status stays
         return (
             dossier.status in APOLOGY_STATES
             and dossier.due_at is not None
             and dossier.apologised_at is None
         )
-    if action == "request_supplement" and dossier.supplement_count >= 1:
-        return False
+    if action == "change_return_channel":  # not a transition: the status stays
+        return dossier.status not in CLOSED
+    if action == "request_supplement":
+        # One request at intake (before receipt), one in appraisal (after it).
+        asked = (
+            dossier.intake_supplement_count
+            if dossier.received_at is None
+            else dossier.appraisal_supplement_count
+        )
+        if asked >= 1:
+            return False
     return can_proceed(getattr(dossier, action))
 
 

@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.utils import timezone
 
+from motcua.catalog.models import AdministrativeUnit
 from motcua.core.queries import one_or_none
 from motcua.dossiers import policy
 from motcua.dossiers.models import (
@@ -18,6 +19,24 @@ from motcua.dossiers.models import (
     Representation,
     Status,
 )
+
+# --- the return address's administrative units ------------------------------------------
+
+
+def unit_by_code(code: str) -> AdministrativeUnit | None:
+    return AdministrativeUnit.objects.filter(code=code).select_related("parent").first()
+
+
+def provinces() -> QuerySet[AdministrativeUnit]:
+    return AdministrativeUnit.objects.filter(parent=None).order_by("name")
+
+
+def communes_of(province: AdministrativeUnit | str | None) -> QuerySet[AdministrativeUnit]:
+    if province is None:
+        return AdministrativeUnit.objects.none()
+    if isinstance(province, str):
+        return AdministrativeUnit.objects.filter(parent__code=province).order_by("name")
+    return AdministrativeUnit.objects.filter(parent=province).order_by("name")
 
 
 def _base() -> QuerySet[Dossier]:

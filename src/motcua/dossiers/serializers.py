@@ -18,11 +18,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from motcua.catalog import selectors as catalog_selectors
-from motcua.catalog.models import Agency, Procedure
+from motcua.catalog.models import AdministrativeUnit, Agency, Procedure
 from motcua.catalog.serializers import AgencyRefSerializer, enum_field
 from motcua.core.fields import IdNumberField, PhoneField, TextField
 from motcua.core.problems import InvalidInput
-from motcua.dossiers import policy, services
+from motcua.dossiers import policy, selectors, services
 from motcua.dossiers.models import (
     Attachment,
     Channel,
@@ -41,6 +41,7 @@ PERSONAL_FIELDS = [
     "applicant_phone",
     "applicant_email",
     "applicant_address",
+    "return_address",
 ]
 # Every action name, in the order a client would show them.
 ACTION_NAMES = list(policy.OFFICER_ACTIONS) + sorted(
@@ -167,10 +168,63 @@ COMPONENT_FILES_SCHEMA = {
 }
 
 
+# --- return channel --------------------------------------------------------------------
+
+
+class ReturnChoiceFields(serializers.Serializer):
+    """How the applicant wants the result: at submission, and when the desk changes it."""
+
+    return_channel = ReturnMethodField(
+        choices=ReturnMethod.choices,
+        required=False,
+        help_text=(
+            "Hình thức nhận kết quả người nộp chọn (ghi trên mẫu 01). Mặc định: nộp trực "
+            "tuyến nhận trực tuyến, nộp trực tiếp hoặc qua bưu chính nhận tại một cửa."
+        ),
+    )
+    return_address = TextField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        help_text="Qua bưu chính (bắt buộc): số nhà, đường, thôn, xóm.",
+    )
+    return_unit = serializers.CharField(
+        max_length=16,
+        required=False,
+        allow_blank=True,
+        help_text="Qua bưu chính (bắt buộc): mã xã, phường, đặc khu nơi nhận.",
+    )
+    return_province = serializers.CharField(
+        max_length=16,
+        required=False,
+        allow_blank=True,
+        help_text="Mã tỉnh, thành phố của xã nơi nhận; nếu gửi, xã phải thuộc tỉnh này.",
+    )
+
+
+def return_choice(data: dict[str, Any]) -> services.ReturnChoice:
+    """The ReturnChoice of validated ReturnChoiceFields data (unknown unit codes: 400)."""
+    units = {}
+    for name in ("return_unit", "return_province"):
+        code = (data.get(name) or "").strip()
+        units[name] = selectors.unit_by_code(code) if code else None
+        if code and units[name] is None:
+            raise InvalidInput(
+                f"Không tìm thấy đơn vị hành chính có mã “{code}”.",
+                code="unknown_administrative_unit",
+            )
+    return services.ReturnChoice(
+        channel=data.get("return_channel") or "",
+        address=data.get("return_address", ""),
+        unit=units["return_unit"],
+        province=units["return_province"],
+    )
+
+
 # --- submission -----------------------------------------------------------------------
 
 
-class SubmitSerializer(serializers.Serializer):
+class SubmitSerializer(ReturnChoiceFields):
     """Online submission by a citizen (multipart; files as component_<id> / files)."""
 
     procedure_code = serializers.CharField(max_length=32)
@@ -423,10 +477,17 @@ class DossierSummarySerializer(_StatusFields):
         ]
 
 
+class UnitRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
 class DossierDetailSerializer(DossierSummarySerializer):
     current_agency = AgencyRefSerializer()
     current_assignee = UserRefSerializer(allow_null=True)
     return_method = serializers.SerializerMethodField()
+    return_channel = ReturnMethodField(choices=ReturnMethod.choices)
+    return_unit = UnitRefSerializer(allow_null=True)
     attachments = AttachmentSerializer(many=True)
     legs = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
@@ -442,9 +503,13 @@ class DossierDetailSerializer(DossierSummarySerializer):
             "original_due_at",
             "apologised_at",
             "supplement_count",
+            "intake_supplement_count",
+            "appraisal_supplement_count",
             "finished_at",
             "returned_at",
             "result_code",
+            "return_channel",
+            "return_unit",
             "return_method",
             "attachments",
             "legs",
@@ -572,6 +637,10 @@ def _agency(agency: Agency | None) -> dict[str, str] | None:
     return None if agency is None else {"identifier": agency.identifier, "name": agency.name}
 
 
+def _unit(unit: AdministrativeUnit | None) -> dict[str, str] | None:
+    return None if unit is None else {"code": unit.code, "name": unit.name}
+
+
 def _user(user: User | None) -> dict[str, str] | None:
     return None if user is None else {"username": user.username, "full_name": user.get_full_name()}
 
@@ -659,9 +728,13 @@ def detail_data(
         "original_due_at": _iso(dossier.original_due_at, tz),
         "apologised_at": _iso(dossier.apologised_at, tz),
         "supplement_count": dossier.supplement_count,
+        "intake_supplement_count": dossier.intake_supplement_count,
+        "appraisal_supplement_count": dossier.appraisal_supplement_count,
         "finished_at": _iso(dossier.finished_at, tz),
         "returned_at": _iso(dossier.returned_at, tz),
         "result_code": dossier.result_code,
+        "return_channel": dossier.return_channel,
+        "return_unit": _unit(dossier.return_unit),
         "return_method": dossier.return_method or None,
         "attachments": attachment_data,
         "legs": leg_data,
@@ -693,11 +766,33 @@ class ReasonSerializer(serializers.Serializer):
     reason = _reason()
 
 
+class MissingItemSerializer(serializers.Serializer):
+    item = TextField(max_length=500, help_text="Giấy tờ cần bổ sung, hoàn thiện.")
+    reason = TextField(
+        multiline=True, max_length=1000, help_text="Lý do phải bổ sung (ít nhất 5 ký tự)."
+    )
+
+
 class RequestSupplementSerializer(serializers.Serializer):
     missing = serializers.ListField(
-        child=TextField(max_length=500),
+        child=MissingItemSerializer(),
         allow_empty=False,
-        help_text="Toàn bộ giấy tờ còn thiếu (chỉ được yêu cầu bổ sung một lần).",
+        max_length=100,
+        help_text=(
+            "Toàn bộ giấy tờ còn thiếu, mỗi giấy tờ với lý do (mẫu 02). Một lần khi tiếp "
+            "nhận và một lần khi thẩm định."
+        ),
+    )
+    note = _note()
+
+
+def missing_items(data: dict[str, Any]) -> list[services.MissingItem]:
+    return [services.MissingItem(m["item"], m["reason"]) for m in data["missing"]]
+
+
+class ChangeReturnChannelSerializer(ReturnChoiceFields):
+    return_channel = ReturnMethodField(
+        choices=ReturnMethod.choices, help_text="Hình thức nhận kết quả mới."
     )
     note = _note()
 
@@ -752,9 +847,39 @@ class RequestPaymentSerializer(serializers.Serializer):
     note = _note()
 
 
+RecipientField = enum_field("ResultRecipient", services.Recipient.CHOICES)
+
+
 class ReturnResultSerializer(serializers.Serializer):
-    method = ReturnMethodField(choices=ReturnMethod.choices)
+    method = ReturnMethodField(
+        choices=ReturnMethod.choices,
+        required=False,
+        help_text="Mặc định: hình thức người nộp đã đăng ký; hình thức khác bị từ chối (409).",
+    )
+    recipient = RecipientField(
+        choices=services.Recipient.CHOICES,
+        default=services.Recipient.APPLICANT,
+        help_text="Trả tại một cửa: ai nhận kết quả.",
+    )
+    recipient_name = TextField(max_length=200, required=False, allow_blank=True)
+    recipient_id_number = IdNumberField(required=False, allow_blank=True)
+    recipient_note = TextField(
+        multiline=True,
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text="Người được ủy quyền: giấy ủy quyền (số, ngày) hoặc quan hệ với người nộp.",
+    )
     note = _note()
+
+
+def recipient_data(data: dict[str, Any]) -> services.RecipientData:
+    return services.RecipientData(
+        kind=data["recipient"],
+        name=data.get("recipient_name", ""),
+        id_number=data.get("recipient_id_number", ""),
+        note=data.get("recipient_note", ""),
+    )
 
 
 class ApologiseSerializer(serializers.Serializer):

@@ -21,7 +21,7 @@ from django_fsm import TransitionNotAllowed
 from motcua.accounts import selectors as account_selectors
 from motcua.accounts.models import CitizenIdentity
 from motcua.catalog.hours import calendar_for
-from motcua.catalog.models import Agency, Officer, Procedure
+from motcua.catalog.models import AdministrativeUnit, Agency, Officer, Procedure
 from motcua.catalog.selectors import centre_for
 from motcua.core import audit, outbox, text
 from motcua.core.calendar import WorkingCalendar, days_to_minutes
@@ -32,6 +32,7 @@ from motcua.core.storage import StoredFile, check_upload, store
 from motcua.dossiers import policy, stats
 from motcua.dossiers.models import (
     APOLOGY_STATES,
+    CLOSED,
     NATIONAL_STATUS,
     Attachment,
     Channel,
@@ -64,6 +65,7 @@ ACTION_LABELS = {
     "withdraw": "rút hồ sơ",
     "stop": "dừng xử lý",
     "apologise": "xin lỗi và hẹn lại ngày trả",
+    "change_return_channel": "thay đổi hình thức nhận kết quả",
 }
 
 
@@ -85,6 +87,114 @@ class ApplicantData:
             errors.append(text.ID_NUMBER_SHAPE_MESSAGE)
         if errors:
             raise InvalidInput(" ".join(errors), code="invalid_applicant")
+
+
+@dataclass
+class ReturnChoice:
+    """How the applicant wants the result (NĐ 118/2025; recorded on form 01): at the desk,
+    online (to their account), or by post to an address (street + commune). No channel:
+    the submission's own (online -> online, desk or post -> desk)."""
+
+    channel: str = ""
+    address: str = ""
+    unit: AdministrativeUnit | None = None
+    # The province the applicant picked the commune in, when the client sends it.
+    province: AdministrativeUnit | None = None
+
+    def validated(self) -> ReturnChoice:
+        if self.channel not in ReturnMethod.values:
+            raise InvalidInput(
+                "Hình thức nhận kết quả không hợp lệ.", code="invalid_return_channel"
+            )
+        if self.channel != ReturnMethod.POST:
+            # An address only makes sense for a postal return: not kept otherwise.
+            return ReturnChoice(self.channel)
+        address = text.clean_text(self.address or "")
+        if not address:
+            raise InvalidInput(
+                "Nhận kết quả qua bưu chính cần địa chỉ nhận (số nhà, đường, thôn, xóm).",
+                code="return_address_required",
+            )
+        if self.unit is None:
+            raise InvalidInput(
+                "Nhận kết quả qua bưu chính cần chọn xã, phường nơi nhận.",
+                code="return_unit_required",
+            )
+        if self.unit.parent_id is None:
+            raise InvalidInput(
+                "Địa chỉ nhận cần một xã, phường, đặc khu, không phải một tỉnh, thành phố.",
+                code="return_unit_not_commune",
+            )
+        if self.province is not None and self.unit.parent_id != self.province.pk:
+            raise InvalidInput(
+                f"{self.unit.name} không thuộc {self.province.name}.",
+                code="return_unit_outside_province",
+            )
+        return ReturnChoice(self.channel, address, self.unit)
+
+    def as_data(self) -> dict[str, str]:
+        return {
+            "return_channel": self.channel,
+            "return_address": self.address,
+            "return_unit": self.unit.code if self.unit else "",
+        }
+
+
+class Recipient:
+    APPLICANT = "applicant"
+    AUTHORISED = "authorised"
+    CHOICES = [(APPLICANT, "Người nộp hồ sơ"), (AUTHORISED, "Người được ủy quyền")]
+
+
+@dataclass
+class RecipientData:
+    """Who collected a result at the desk: the applicant, or a person they authorised
+    (name, ID number, and the authorisation: a power of attorney, its number and date)."""
+
+    kind: str = Recipient.APPLICANT
+    name: str = ""
+    id_number: str = ""
+    note: str = ""
+
+    def record(self, dossier: Dossier) -> dict[str, str]:
+        if self.kind == Recipient.APPLICANT:
+            return {
+                "kind": Recipient.APPLICANT,
+                "name": dossier.applicant_name,
+                "id_number": dossier.applicant_id_number,
+                "note": text.clean_text(self.note or "", multiline=True),
+            }
+        if self.kind != Recipient.AUTHORISED:
+            raise InvalidInput("Người nhận kết quả không hợp lệ.", code="invalid_recipient")
+        errors = []
+        name = text.clean_text(self.name or "")
+        if not name:
+            errors.append("Cần họ tên người được ủy quyền nhận kết quả.")
+        try:
+            id_number = text.id_number(self.id_number or "")
+        except text.NotNormalisable as exc:
+            errors.append(str(exc))
+            id_number = ""
+        else:
+            if not text.is_id_number(id_number):
+                errors.append(text.ID_NUMBER_SHAPE_MESSAGE)
+        note = text.clean_text(self.note or "", multiline=True)
+        if len(note) < 5:
+            errors.append("Cần ghi giấy ủy quyền hoặc quan hệ với người nộp hồ sơ.")
+        if errors:
+            raise InvalidInput(" ".join(errors), code="invalid_recipient")
+        return {"kind": Recipient.AUTHORISED, "name": name, "id_number": id_number, "note": note}
+
+
+@dataclass
+class MissingItem:
+    """A paper the applicant must add, and why (form 02 lists each with its reason)."""
+
+    item: str
+    reason: str
+
+
+SUPPLEMENT_STAGES = {"intake": "tiếp nhận", "appraisal": "thẩm định"}
 
 
 @dataclass
@@ -294,6 +404,7 @@ def _fingerprint(
     applicant: ApplicantData,
     subject: str,
     uploads: Sequence[Upload],
+    return_choice: ReturnChoice,
 ) -> str:
     body = json.dumps(
         [
@@ -302,6 +413,7 @@ def _fingerprint(
             applicant.__dict__,
             subject,
             [(u.component_id, u.file.name, u.file.size) for u in uploads],
+            return_choice.as_data(),
         ],
         sort_keys=True,
         ensure_ascii=False,
@@ -320,6 +432,16 @@ def _idempotent_hit(owner: str, key: str, fingerprint: str) -> Dossier | None:
             code="idempotency_key_reused",
         )
     return record.dossier
+
+
+def _check_online_return(channel: str, has_account: bool) -> None:
+    # The electronic result is released to the applicant's account: none, no online return.
+    if channel == ReturnMethod.ONLINE and not has_account:
+        raise InvalidInput(
+            "Hồ sơ không gắn với tài khoản dịch vụ công của người nộp: không nhận kết quả "
+            "trực tuyến được; chọn nhận tại bộ phận một cửa hoặc qua bưu chính.",
+            code="online_return_needs_account",
+        )
 
 
 def resolve_agency(procedure: Procedure, agency: Agency | None) -> Agency:
@@ -469,6 +591,7 @@ def submit(
     subject: str = "",
     idempotency_key: str | None = None,
     handed_over_at: dt.datetime | None = None,
+    return_choice: ReturnChoice | None = None,
     representation: RepresentationData | None = None,
 ) -> SubmitResult:
     """A new dossier. Online: gets its code now and waits for the desk. At the desk (or by
@@ -481,6 +604,11 @@ def submit(
         if binding is not None and binding.mandate is not None:
             uploads = [*uploads, binding.mandate]
     applicant.validate()
+    return_choice = return_choice or ReturnChoice()
+    if not return_choice.channel:
+        online = channel == Channel.ONLINE
+        return_choice.channel = ReturnMethod.ONLINE if online else ReturnMethod.DESK
+    return_choice = return_choice.validated()
     officer = policy.officer_of(actor)
     if channel == Channel.ONLINE:
         if actor is None or not actor.is_authenticated or officer is not None:
@@ -495,6 +623,7 @@ def submit(
         # Boundary-free intake: any desk may receive any procedure of the province.
         agency = officer.agency
         applicant_user = None
+    _check_online_return(return_choice.channel, applicant_user is not None)
     component_ids = {c.pk: c for c in procedure.components.all()}
     _check_components(uploads, component_ids)
     if channel == Channel.ONLINE:
@@ -508,7 +637,7 @@ def submit(
             )
 
     owner = str(actor.pk) if actor is not None and actor.is_authenticated else "anonymous"
-    fingerprint = _fingerprint(procedure, agency, applicant, subject, uploads)
+    fingerprint = _fingerprint(procedure, agency, applicant, subject, uploads, return_choice)
     # The key is not looked up first: retries are rare, and the unique (owner, key)
     # constraint turns one into an IntegrityError below, answered with the first dossier
     # (the whole transaction, code number included, is rolled back).
@@ -525,6 +654,7 @@ def submit(
                 stored=stored,
                 subject=subject,
                 submitted_at=handed_over_at or timezone.now(),
+                return_choice=return_choice,
                 idempotency=(owner, idempotency_key, fingerprint) if idempotency_key else None,
             )
             if binding is not None:
@@ -554,6 +684,7 @@ def _create(
     stored: Sequence[tuple[Upload, StoredFile]],
     subject: str,
     submitted_at: dt.datetime,
+    return_choice: ReturnChoice,
     idempotency: tuple[str, str, str] | None,
 ) -> SubmitResult:
     cal = calendar_for(agency)  # the hours of the centre receiving for this agency
@@ -578,6 +709,9 @@ def _create(
         if channel == Channel.ONLINE
         else None,
         province_code=agency.province_code,
+        return_channel=return_choice.channel,
+        return_address=return_choice.address,
+        return_unit=return_choice.unit,
     )
     if idempotency:
         owner, key, fingerprint = idempotency
@@ -591,7 +725,11 @@ def _create(
             "submit",
             "",
             actor,
-            data={"channel": channel, "files": [s.sha256 for _, s in stored]},
+            data={
+                "channel": channel,
+                "files": [s.sha256 for _, s in stored],
+                **return_choice.as_data(),
+            },
         )
     ]
     if channel != Channel.ONLINE:
@@ -657,6 +795,16 @@ def receive(dossier: Dossier, actor: Actor, note: str = "") -> Dossier:
 def refuse(dossier: Dossier, actor: Actor, reason: str) -> Dossier:
     dossier = _locked(dossier)
     policy.require(actor, dossier, "refuse")
+    if dossier.received_at is not None:
+        # NĐ 118/2025 (form 03 is a refusal to receive): once received, the dossier is
+        # stopped (status 8, form 05) by the leader, never "not received" (3).
+        raise IllegalTransition(
+            f"Hồ sơ {dossier.code} đã được tiếp nhận nên không thể từ chối tiếp nhận. "
+            "Nếu không đủ điều kiện giải quyết, lãnh đạo thực hiện “Dừng xử lý” "
+            "(thông báo theo mẫu 05).",
+            from_status=dossier.status,
+            action="refuse",
+        )
     reason = _required_reason(reason, "từ chối tiếp nhận")
     before = _apply(dossier, "refuse")
     dossier.finished_at = timezone.now()
@@ -665,21 +813,55 @@ def refuse(dossier: Dossier, actor: Actor, reason: str) -> Dossier:
     return dossier
 
 
-@transaction.atomic
-def request_supplement(
-    dossier: Dossier, actor: Actor, missing: Sequence[str], note: str = ""
-) -> Dossier:
-    """Ask for everything missing, once. After receipt, only within 3 working days."""
-    dossier = _locked(dossier)
-    policy.require(actor, dossier, "request_supplement")
-    items = [m.strip() for m in missing if m and m.strip()]
+def supplement_stage(dossier: Dossier) -> str:
+    """Intake (before receipt) or appraisal (after it): one supplement request each."""
+    return "intake" if dossier.received_at is None else "appraisal"
+
+
+def supplement_allowed(dossier: Dossier) -> bool:
+    if supplement_stage(dossier) == "intake":
+        return dossier.intake_supplement_count < 1
+    return dossier.appraisal_supplement_count < 1
+
+
+def _missing_items(missing: Sequence[MissingItem]) -> list[dict[str, str]]:
+    items: list[dict[str, str]] = []
+    for m in missing:
+        item = text.clean_text(m.item or "")
+        reason = text.clean_text(m.reason or "", multiline=True)
+        if not item and not reason:
+            continue
+        if not item:
+            raise InvalidInput("Cần ghi tên giấy tờ cần bổ sung.", code="missing_item_name")
+        if len(reason) < 5:
+            raise InvalidInput(
+                f"Cần ghi rõ lý do phải bổ sung “{item}”.", code="missing_item_reason"
+            )
+        items.append({"item": item, "reason": reason})
     if not items:
         raise InvalidInput(
             "Cần liệt kê đầy đủ các giấy tờ còn thiếu.", code="missing_items_required"
         )
-    if dossier.supplement_count >= 1:
+    return items
+
+
+@transaction.atomic
+def request_supplement(
+    dossier: Dossier, actor: Actor, missing: Sequence[MissingItem], note: str = ""
+) -> Dossier:
+    """Ask for everything missing, with the reason for each paper: once at intake (before
+    receipt) and once in appraisal (after it, within 3 working days of receipt)."""
+    dossier = _locked(dossier)
+    policy.require(actor, dossier, "request_supplement")
+    items = _missing_items(missing)
+    stage = supplement_stage(dossier)
+    if not supplement_allowed(dossier):
+        # NĐ 118/2025, NĐ 45/2020: everything missing is asked for at once, one request
+        # per stage; a second one in the same stage is not lawful.
         raise IllegalTransition(
-            "Hồ sơ đã được yêu cầu bổ sung một lần: phải hướng dẫn đầy đủ ngay từ lần đầu.",
+            f"Hồ sơ đã được yêu cầu bổ sung một lần ở bước {SUPPLEMENT_STAGES[stage]}: "
+            "mỗi bước chỉ được yêu cầu bổ sung một lần, hướng dẫn đầy đủ ngay từ lần đầu.",
+            from_status=dossier.status,
             action="request_supplement",
         )
     cal = calendar_for(dossier.agency_id)
@@ -693,9 +875,22 @@ def request_supplement(
             )
     before = _apply(dossier, "request_supplement")
     dossier.supplement_count += 1
+    if stage == "intake":
+        dossier.intake_supplement_count += 1
+    else:
+        dossier.appraisal_supplement_count += 1
     dossier.paused_at = now
     dossier.save()
-    _record(dossier, "request_supplement", before, actor, note=note, data={"missing": items})
+    # "missing" keeps the plain list of papers its readers know; "items" adds the reasons
+    # (form 02 lists both).
+    _record(
+        dossier,
+        "request_supplement",
+        before,
+        actor,
+        note=note,
+        data={"missing": [i["item"] for i in items], "items": items, "stage": stage},
+    )
     return dossier
 
 
@@ -899,11 +1094,76 @@ def finish(
 
 
 @transaction.atomic
-def return_result(dossier: Dossier, actor: Actor, method: str, note: str = "") -> Dossier:
+def change_return_channel(
+    dossier: Dossier, actor: Actor, choice: ReturnChoice, note: str = ""
+) -> Dossier:
+    """The desk records the applicant's new choice of how to get the result; possible
+    until the result is returned."""
+    dossier = _locked(dossier)
+    policy.require(actor, dossier, "change_return_channel")
+    choice = choice.validated()
+    if dossier.status in CLOSED:
+        raise IllegalTransition(
+            f"Không thể {ACTION_LABELS['change_return_channel']} khi hồ sơ đang ở trạng thái "
+            f"“{Status(dossier.status).label}”.",
+            from_status=dossier.status,
+            action="change_return_channel",
+        )
+    _check_online_return(choice.channel, dossier.applicant_id is not None)
+    old = ReturnChoice(
+        dossier.return_channel, dossier.return_address, dossier.return_unit
+    ).as_data()
+    new = choice.as_data()
+    if old == new:
+        raise InvalidInput(
+            "Hình thức và địa chỉ nhận kết quả không thay đổi.", code="return_channel_unchanged"
+        )
+    dossier.return_channel = choice.channel
+    dossier.return_address = choice.address
+    dossier.return_unit = choice.unit
+    dossier.save()
+    _record(
+        dossier,
+        "change_return_channel",
+        dossier.status,
+        actor,
+        note=text.clean_text(note or "", multiline=True),
+        data={"old": old, **new},
+    )
+    return dossier
+
+
+@transaction.atomic
+def return_result(
+    dossier: Dossier,
+    actor: Actor,
+    method: str | None = None,
+    note: str = "",
+    recipient: RecipientData | None = None,
+) -> Dossier:
+    """Return the result by the channel the applicant chose (another method needs a
+    change_return_channel first). At the desk, record who collected it."""
     dossier = _locked(dossier)
     policy.require(actor, dossier, "return_result")
-    if method not in ReturnMethod.values:
+    if method and method not in ReturnMethod.values:
         raise InvalidInput("Hình thức trả kết quả không hợp lệ.", code="invalid_return_method")
+    # The state first (a refusal below rolls the in-memory change back with the rest).
+    before = _apply(dossier, "return_result")
+    method = method or dossier.return_channel
+    if method != dossier.return_channel:
+        raise IllegalTransition(
+            f"Người nộp đã đăng ký “{ReturnMethod(dossier.return_channel).label}”. Muốn trả "
+            f"theo hình thức “{ReturnMethod(method).label}”, trước hết thay đổi hình thức "
+            "nhận kết quả theo yêu cầu của người nộp.",
+            from_status=dossier.status,
+            action="return_result",
+        )
+    data: dict[str, Any] = {"method": method}
+    if method == ReturnMethod.DESK:
+        data["recipient"] = (recipient or RecipientData()).record(dossier)
+    elif method == ReturnMethod.POST:
+        data["address"] = dossier.return_address
+        data["unit"] = dossier.return_unit.code if dossier.return_unit else ""
     if (
         method == ReturnMethod.ONLINE
         and not dossier.attachments.filter(kind=Attachment.Kind.RESULT).exists()
@@ -911,11 +1171,10 @@ def return_result(dossier: Dossier, actor: Actor, method: str, note: str = "") -
         raise InvalidInput(
             "Trả kết quả trực tuyến cần có bản điện tử của kết quả.", code="result_file_required"
         )
-    before = _apply(dossier, "return_result")
     dossier.returned_at = timezone.now()
     dossier.return_method = method
     dossier.save()
-    _record(dossier, "return_result", before, actor, note=note, data={"method": method})
+    _record(dossier, "return_result", before, actor, note=note, data=data)
     return dossier
 
 

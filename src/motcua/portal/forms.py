@@ -19,7 +19,8 @@ from motcua.core.forms import (
     TextField,
 )
 from motcua.dossiers import services
-from motcua.dossiers.models import Representation
+from motcua.dossiers.forms import ReturnChoiceFields
+from motcua.dossiers.models import Representation, ReturnMethod
 
 # The portal says which component a missing file belongs to.
 PORTAL_FILE_MESSAGES = {
@@ -81,8 +82,9 @@ class ApplicantFields(forms.Form):
         )
 
 
-class SubmissionForm(ApplicantFields):
-    """Online submission: applicant, (commune), subject, one file input per component."""
+class SubmissionForm(ApplicantFields, ReturnChoiceFields):
+    """Online submission: applicant, (commune), subject, one file input per component,
+    and how the applicant wants the result (NĐ 118/2025: chosen at submission)."""
 
     subject = TextField(
         label=_("Trích yếu nội dung yêu cầu"),
@@ -122,7 +124,9 @@ class SubmissionForm(ApplicantFields):
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
 
-    def __init__(self, *args, procedure: Procedure, identity=None, **kwargs):
+    def __init__(
+        self, *args, procedure: Procedure, province_code: str = "", identity=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.procedure = procedure
         if identity is not None:
@@ -131,6 +135,8 @@ class SubmissionForm(ApplicantFields):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _("Theo định danh gắn với tài khoản.")
                 self.initial[name] = value
+        # Filed online: the electronic result to the account, unless the applicant says.
+        self.setup_return_fields(province_code=province_code, default=ReturnMethod.ONLINE)
         self.components = list(procedure.components.all())
         if procedure.agency_id is None:
             self.fields["commune"] = forms.ModelChoiceField(

@@ -7,6 +7,7 @@ message is already Vietnamese and is shown as is.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -148,7 +149,11 @@ def submit(request, code: str):
                 retry_after=decision.retry_after,
             )
         form = forms.SubmissionForm(
-            request.POST, request.FILES, procedure=procedure, identity=identity
+            request.POST,
+            request.FILES,
+            procedure=procedure,
+            province_code=_province(procedure),
+            identity=identity,
         )
         if form.is_valid():
             try:
@@ -161,6 +166,7 @@ def submit(request, code: str):
                     uploads=form.uploads(),
                     subject=form.cleaned_data["subject"],
                     idempotency_key=form.cleaned_data["idempotency_key"] or None,
+                    return_choice=form.return_choice(),
                     representation=form.representation_data(),
                 )
             except DomainError as exc:
@@ -172,7 +178,10 @@ def submit(request, code: str):
             status = 400
     else:
         form = forms.SubmissionForm(
-            initial=_prefill(request.user), procedure=procedure, identity=identity
+            initial=_prefill(request.user),
+            procedure=procedure,
+            province_code=_province(procedure),
+            identity=identity,
         )
     return render(
         request,
@@ -185,6 +194,13 @@ def submit(request, code: str):
         },
         status=status,
     )
+
+
+def _province(procedure: Procedure) -> str:
+    """Whose communes the return address offers first: the procedure's province."""
+    if procedure.agency is not None:
+        return procedure.agency.province_code
+    return settings.MOTCUA_PROVINCE_CODE
 
 
 def _own_dossier(request, code: str) -> Dossier:
