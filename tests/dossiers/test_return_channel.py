@@ -322,3 +322,10 @@ def test_online_return_needs_an_account(world):
     with pytest.raises(InvalidInput) as err:
         services.change_return_channel(paper, world.desk, services.ReturnChoice("online"))
     assert err.value.code == "online_return_needs_account"
+
+
+def test_applicant_sees_the_chosen_channel_on_the_portal(client, world, units):
+    dossier = world.submit_online(return_choice=_post_choice(units))
+    client.force_login(world.citizen)
+    page = client.get(reverse("my_dossier_detail", args=[dossier.code])).content.decode()
+    assert "Trả qua dịch vụ bưu chính công ích: Số 12 đường Trần Hưng Đạo, Phường Hoa Lư" in page

@@ -141,3 +141,14 @@ def test_desk_form_line_without_a_reason_is_a_vietnamese_error(client, world):
     assert "tên giấy tờ: lý do" in response.content.decode()
     dossier.refresh_from_db()
     assert dossier.supplement_count == 0
+
+
+def test_applicant_sees_each_paper_with_its_reason_on_the_portal(client, world):
+    dossier = services.request_supplement(
+        world.submit_online(),
+        world.desk,
+        [services.MissingItem("Bản vẽ thiết kế", "Thiếu chữ ký của chủ đầu tư")],
+    )
+    client.force_login(world.citizen)
+    page = client.get(reverse("my_dossier_detail", args=[dossier.code])).content.decode()
+    assert "Bản vẽ thiết kế: Thiếu chữ ký của chủ đầu tư" in page
