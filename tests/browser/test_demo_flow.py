@@ -153,7 +153,8 @@ def _demo_flow(browser, live_server, world, pdf_files):
     # --- desk returns it online -----------------------------------------------------
     page = desk_ctx.new_page()
     page.goto(f"/mot-cua/ho-so/{code}/")
-    page.locator("select[name='return_result-method']").select_option("online")
+    # The channel the citizen chose at submission (online by default) is the return's.
+    assert "Trả trực tuyến" in page.locator("#return-channel").inner_text()
     _act(page, "return_result")
     assert "Đã trả kết quả" in page.locator("#status-name").inner_text()
     assert Dossier.objects.get(code=code).status == Status.RETURNED
