@@ -10,6 +10,7 @@ from django.core.management import call_command
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from motcua.accounts.models import CitizenIdentity
 from motcua.dossiers.api import ACTIONS
 
 PATHS = [
@@ -131,6 +132,10 @@ def test_a_dossier_can_be_submitted_as_the_schema_describes(world):
     for component in detail["components"]:
         data[f"component_{component['id']}"] = [pdf(f"tp{component['id']}.pdf")]
 
+    # The applicant's name and ID number come from the identity bound to the account.
+    CitizenIdentity.objects.create(
+        user=world.citizen, id_number="001090000001", full_name="Nguyễn Văn Dân", source="vneid"
+    )
     client = APIClient()
     client.force_authenticate(world.citizen)
     response = client.post("/api/v1/dossiers/", data, format="multipart")

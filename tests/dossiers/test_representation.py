@@ -275,3 +275,10 @@ def test_desk_intake_is_not_bound_to_the_officers_identity(world):
     )
     assert result.dossier.applicant_id_number == OTHER
     assert not CitizenIdentity.objects.exists()
+
+
+def test_local_account_without_identity_must_state_it(world):
+    answer = api(world.citizen).post(DOSSIERS, body(world.proc), format="multipart")
+    data = problem(answer, 400, "identity_missing")
+    assert "khai báo một lần" in data["detail"]
+    assert not Dossier.objects.exists() and not CitizenIdentity.objects.exists()

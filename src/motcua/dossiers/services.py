@@ -497,6 +497,12 @@ def _bind_applicant(
     given_id = applicant.id_number.strip()
     if representation is None:
         if identity is None:
+            if not given_id:
+                raise InvalidInput(
+                    "Tài khoản chưa gắn số định danh cá nhân: nhập họ tên và số định danh của "
+                    "chính bạn (khai báo một lần), hoặc đăng nhập bằng VNeID.",
+                    code="identity_missing",
+                )
             return applicant, _Binding(declare=True)
         if given_id and given_id != identity.id_number:
             raise InvalidInput(
