@@ -152,3 +152,22 @@ def test_applicant_sees_each_paper_with_its_reason_on_the_portal(client, world):
     client.force_login(world.citizen)
     page = client.get(reverse("my_dossier_detail", args=[dossier.code])).content.decode()
     assert "Bản vẽ thiết kế: Thiếu chữ ký của chủ đầu tư" in page
+
+
+def test_migration_splits_past_requests_by_stage(world):
+    """Dossiers asked before this change keep their lawful count per stage."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from motcua.dossiers.models import Dossier
+
+    migration = import_module("motcua.dossiers.migrations.0006_return_channel_supplement_stages")
+    dossier = services.request_supplement(world.submit_online(), world.desk, factories.missing("A"))
+    dossier = services.complete_supplement(dossier, world.citizen)
+    dossier = services.receive(dossier, world.desk)
+    services.request_supplement(dossier, world.desk, factories.missing("B"))
+    Dossier.objects.update(intake_supplement_count=0, appraisal_supplement_count=0)
+    migration.split_supplements(apps, None)
+    dossier.refresh_from_db()
+    assert (dossier.intake_supplement_count, dossier.appraisal_supplement_count) == (1, 1)
