@@ -130,3 +130,14 @@ def test_hostile_queries_never_fail(client, world, centre, data):
         form = response.context["form"]
         messages = [str(m) for errors in form.errors.values() for m in errors]
         assert messages and all(is_vietnamese(m) for m in messages), messages
+
+
+def test_a_register_too_long_for_a_pdf_asks_for_excel(client, world, centre, monkeypatch):
+    for _ in range(3):
+        services.receive(world.submit_online(), world.desk)
+    monkeypatch.setattr(documents, "MAX_REGISTER_PDF_ROWS", 2)
+    client.force_login(world.desk)
+    response = client.get(reverse(URL), _query(centre, "pdf"))
+    assert response.status_code == 400
+    assert "quá 2 hồ sơ để in thành PDF" in response.content.decode()
+    assert client.get(reverse(URL), _query(centre, "xlsx")).status_code == 200

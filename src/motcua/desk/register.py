@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.catalog.models import Officer
+from motcua.core.problems import InvalidInput
 from motcua.desk.views import officer_required
 from motcua.dossiers import documents, services
 from motcua.dossiers.models import Dossier, DossierAccess
@@ -83,6 +84,20 @@ def register(request):
     book = form.books[form.cleaned_data["book"]]
     start: dt.date = form.cleaned_data["start"]
     end: dt.date = form.cleaned_data["end"]
+    name = f"so-theo-doi-{start:%Y%m%d}-{end:%Y%m%d}"
+    try:
+        if form.cleaned_data["format"] == "xlsx":
+            response = documents.xlsx_response(
+                documents.register_xlsx(book, start, end), name + ".xlsx"
+            )
+        else:
+            response = documents.pdf_response(
+                documents.register_pdf(book, start, end), name + ".pdf"
+            )
+    except InvalidInput as exc:  # too many lines for a PDF: the officer picks again
+        form.add_error(None, exc.message)
+        return render(request, "desk/register.html", {"form": form}, status=400)
+    # What the file shows is logged as read (one entry, an access row per dossier).
     entries = documents.register_entries(book, start, end)
     listed = [
         Dossier(pk=pk, code=code) for pk, code in entries.values_list("dossier_id", "dossier__code")
@@ -94,7 +109,4 @@ def register(request):
         fields=REGISTER_FIELDS,
         page="desk.register",
     )
-    name = f"so-theo-doi-{start:%Y%m%d}-{end:%Y%m%d}"
-    if form.cleaned_data["format"] == "xlsx":
-        return documents.xlsx_response(documents.register_xlsx(book, start, end), name + ".xlsx")
-    return documents.pdf_response(documents.register_pdf(book, start, end), name + ".pdf")
+    return response
