@@ -620,6 +620,10 @@ def test_admin_correction_shows_in_the_next_pdf(admin_client, received):
     """Wording is data: an administrator corrects a block in the admin, no release."""
     row = FormText.objects.get(form=1, key="intro")  # seeded after migrate
     assert row.text == documents.DEFAULT_TEXTS[1]["intro"][1]
+    listing = admin_client.get("/admin/dossiers/formtext/?form__exact=1")
+    assert listing.status_code == 200 and "Giấy tiếp nhận hồ sơ" in listing.content.decode()
+    page = admin_client.get(f"/admin/dossiers/formtext/{row.pk}/change/").content.decode()
+    assert "{unit}: đơn vị tiếp nhận" in page  # the placeholders are explained
     response = admin_client.post(
         f"/admin/dossiers/formtext/{row.pk}/change/",
         {"text": "{unit} đã nhận đủ hồ sơ (đã sửa lời văn) của:"},
