@@ -999,9 +999,10 @@ def _register_title(book: RegisterBook, start: dt.date, end: dt.date) -> str:
     return f"Từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}"
 
 
-# WeasyPrint lays out the whole register in memory (about 0.25 MB a line): a bigger book
-# is asked for as .xlsx.
-MAX_REGISTER_PDF_ROWS = 2000
+# WeasyPrint lays out the whole register in memory and takes ~30 ms a line here (2,000
+# lines: a minute and 650 MB; bench/register.py): a bigger book is asked for as .xlsx, so a
+# page request stays around 15 s at worst.
+MAX_REGISTER_PDF_ROWS = 500
 
 
 def register_pdf(book: RegisterBook, start: dt.date, end: dt.date) -> bytes:
