@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from motcua.catalog import services
-from motcua.catalog.models import Officer, ProcessStep, ProcessVersion, Procedure
+from motcua.catalog.models import Officer, Procedure, ProcessStep, ProcessVersion
 from motcua.catalog.selectors import current_process
 from motcua.core.problems import InvalidInput
 from tests.process_helpers import K, R, build_process

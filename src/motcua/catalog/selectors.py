@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import F, Q, QuerySet
 
-from motcua.catalog.models import Agency, Procedure, ServiceCentre
+from motcua.catalog.models import Agency, Procedure, ProcessVersion, ServiceCentre
 from motcua.core.queries import one_or_none
 from motcua.core.text import fold
 
@@ -70,3 +70,10 @@ def centre_for(agency: Agency | int | None) -> ServiceCentre | None:
         .order_by(F("parent_id").asc(nulls_last=True), "id")
         .first()
     )
+
+
+def current_process(procedure: Procedure) -> ProcessVersion | None:
+    """The procedure's published internal process, if it has one."""
+    return ProcessVersion.objects.filter(
+        procedure=procedure, state=ProcessVersion.State.PUBLISHED
+    ).first()

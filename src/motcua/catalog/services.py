@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from vietnam_provinces import Province, Ward
 
@@ -20,9 +22,12 @@ from motcua.catalog.models import (
     Field,
     Officer,
     Procedure,
+    ProcessStep,
+    ProcessVersion,
     ServiceCentre,
 )
 from motcua.core import audit
+from motcua.core.problems import InvalidInput
 
 DEMO_DIR = Path(__file__).parent / "demo"
 
@@ -241,3 +246,170 @@ def create_citizen(username: str, password: str, full_name: str, email: str = ""
     user.save()
     audit.record("citizen.set", "user", username)
     return user
+
+
+# --- internal processes (quy trình nội bộ) ----------------------------------------------
+
+PROCESS_FILE = "processes.json"
+# Kinds that one person does on the dossier's own result; never split across parallel legs.
+SEQUENTIAL_KINDS = {
+    ProcessStep.Kind.DRAFT,
+    ProcessStep.Kind.REVIEW,
+    ProcessStep.Kind.SIGN,
+    ProcessStep.Kind.ISSUE,
+}
+
+
+def stages(steps: Iterable[ProcessStep]) -> list[list[ProcessStep]]:
+    """Steps in order, consecutive steps of one parallel group together: each stage
+    starts when the one before it is finished."""
+    result: list[list[ProcessStep]] = []
+    for step in sorted(steps, key=lambda s: s.order):
+        previous = result[-1][-1] if result else None
+        if previous and step.parallel_group and previous.parallel_group == step.parallel_group:
+            result[-1].append(step)
+        else:
+            result.append([step])
+    return result
+
+
+def process_problems(version: ProcessVersion, steps: list[ProcessStep] | None = None) -> list[str]:
+    """What keeps a process from being published, in Vietnamese (empty: it can be).
+    The result is drafted before it is signed, signed before it is issued, and the
+    longest path through the steps fits in the procedure's time limit."""
+    steps = steps if steps is not None else list(version.steps.all())
+    problems: list[str] = []
+    if not steps:
+        return ["Quy trình chưa có bước nào."]
+    kinds = [s.kind for s in sorted(steps, key=lambda s: s.order)]
+    if kinds.count(ProcessStep.Kind.SIGN) != 1:
+        problems.append("Quy trình cần đúng một bước ký duyệt kết quả.")
+    elif ProcessStep.Kind.DRAFT not in kinds[: kinds.index(ProcessStep.Kind.SIGN)]:
+        problems.append("Cần bước dự thảo kết quả trước bước ký duyệt.")
+    if kinds[-1] != ProcessStep.Kind.ISSUE or kinds.count(ProcessStep.Kind.ISSUE) != 1:
+        problems.append("Bước cuối cùng (và chỉ bước đó) là ban hành kết quả.")
+    for stage in stages(steps):
+        if len(stage) > 1 and any(s.kind in SEQUENTIAL_KINDS for s in stage):
+            problems.append(
+                f"Bước “{stage[0].name}”…: chỉ bước xử lý, lấy ý kiến được chạy song song."
+            )
+    for step in steps:
+        if step.kind == ProcessStep.Kind.SIGN and step.role != Officer.Role.LEADER:
+            problems.append(f"Bước “{step.name}”: chỉ lãnh đạo ký duyệt kết quả.")
+        if step.kind == ProcessStep.Kind.REVIEW and step.role == Officer.Role.DESK:
+            problems.append(f"Bước “{step.name}”: cán bộ một cửa không xem xét, trả lại hồ sơ.")
+    hours = sum(max(s.budget_hours for s in stage) for stage in stages(steps))
+    limit = version.procedure.processing_days * 8
+    if hours > limit:
+        problems.append(
+            f"Tổng thời hạn các bước ({hours.normalize():f} giờ làm việc) vượt thời hạn "
+            f"giải quyết của thủ tục ({limit.normalize():f} giờ)."
+        )
+    return problems
+
+
+@transaction.atomic
+def new_process_draft(procedure: Procedure, actor: User | None = None) -> ProcessVersion:
+    """A draft to edit: a copy of the current version's steps (or empty)."""
+    last = procedure.process_versions.order_by("-number").first()
+    draft = ProcessVersion.objects.create(
+        procedure=procedure, number=(last.number + 1) if last else 1
+    )
+    source = procedure.process_versions.filter(state=ProcessVersion.State.PUBLISHED).first()
+    if source is not None:
+        ProcessStep.objects.bulk_create(
+            ProcessStep(
+                version=draft,
+                order=s.order,
+                name=s.name,
+                kind=s.kind,
+                role=s.role,
+                agency_id=s.agency_id,
+                budget_hours=s.budget_hours,
+                parallel_group=s.parallel_group,
+            )
+            for s in source.steps.all()
+        )
+    audit.record(
+        "process.draft", "procedure", procedure.code, actor=actor, data={"version": draft.number}
+    )
+    return draft
+
+
+@transaction.atomic
+def publish_process(version: ProcessVersion, actor: User | None = None) -> ProcessVersion:
+    """Make a draft the procedure's current process; the previous one is retired (its
+    dossiers keep it)."""
+    version = (
+        ProcessVersion.objects.select_for_update().select_related("procedure").get(pk=version.pk)
+    )
+    if version.state != ProcessVersion.State.DRAFT:
+        raise InvalidInput("Chỉ công bố được quy trình đang ở dạng dự thảo.", code="not_a_draft")
+    problems = process_problems(version)
+    if problems:
+        raise InvalidInput(" ".join(problems), code="invalid_process")
+    ProcessVersion.objects.filter(
+        procedure_id=version.procedure_id, state=ProcessVersion.State.PUBLISHED
+    ).update(state=ProcessVersion.State.RETIRED)
+    version.state = ProcessVersion.State.PUBLISHED
+    version.published_at = timezone.now()
+    version.save(update_fields=["state", "published_at"])
+    audit.record(
+        "process.publish",
+        "procedure",
+        version.procedure.code,
+        actor=actor,
+        data={"version": version.number, "steps": version.steps.count()},
+    )
+    return version
+
+
+def _process_steps(spec: dict[str, Any], procedure: Procedure, agencies: dict[str, Agency]):
+    """Steps of a demo process: explicit hours, or a template's shares of the time limit
+    (rounded down to a quarter hour, so the sum never exceeds it)."""
+    total = procedure.processing_days * 8
+    for order, row in enumerate(spec, start=1):
+        if "hours" in row:
+            hours = Decimal(str(row["hours"]))
+        else:
+            hours = (total * Decimal(str(row["share"])) * 4).to_integral_value(
+                rounding="ROUND_FLOOR"
+            ) / 4
+        yield ProcessStep(
+            order=order,
+            name=row["name"],
+            kind=row["kind"],
+            role=row["role"],
+            agency=agencies[row["agency"]] if row.get("agency") else None,
+            budget_hours=max(hours, Decimal("0.25")),
+            parallel_group=row.get("group", ""),
+        )
+
+
+@transaction.atomic
+def load_processes(data: dict[str, Any], agencies: dict[str, Agency]) -> int:
+    """Give every active procedure without a published process one: its own steps from
+    `data["procedures"]`, or the template for its time limit. Idempotent: a procedure
+    that already has a current process keeps it (an administrator may have edited it)."""
+    count = 0
+    for procedure in Procedure.objects.filter(is_active=True).exclude(
+        process_versions__state=ProcessVersion.State.PUBLISHED
+    ):
+        spec = data["procedures"].get(procedure.code)
+        if spec is None:
+            short = procedure.processing_days <= 1
+            spec = data["templates"]["short" if short else "standard"]
+        draft = new_process_draft(procedure)
+        draft.decision = data.get("decision", "")
+        draft.save(update_fields=["decision"])
+        steps = list(_process_steps(spec, procedure, agencies))
+        for step in steps:
+            step.version = draft
+        ProcessStep.objects.bulk_create(steps)
+        publish_process(draft)
+        count += 1
+    return count
+
+
+def demo_process_data() -> dict[str, Any]:
+    return json.loads((DEMO_DIR / PROCESS_FILE).read_text(encoding="utf-8"))

@@ -23,7 +23,7 @@ from motcua.core.forms import (
 )
 from motcua.dossiers import services
 from motcua.dossiers.forms import RecipientFields, ReturnChoiceFields
-from motcua.dossiers.models import Channel, ReturnMethod
+from motcua.dossiers.models import Channel, DossierStep, ReturnMethod
 
 
 def _note():
@@ -267,6 +267,76 @@ class ApologiseForm(ActionForm):
 
 
 # --- desk intake ----------------------------------------------------------------------
+
+
+class StepChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, step):
+        return f"{step.order}. {step.name} — {step.agency.name}"
+
+
+class StepForm(ActionForm):
+    """An action on one open step of the process; the page narrows the choices to the
+    steps this officer may act on (the services check again)."""
+
+    step = StepChoiceField(
+        label=_("Bước"),
+        queryset=DossierStep.objects.none(),
+        empty_label=None,
+        error_messages={"invalid_choice": _("Bước này không còn mở.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.dossier is not None:
+            self.fields["step"].queryset = self.dossier.steps.filter(
+                finished_at=None
+            ).select_related("agency")
+
+    def limit_steps(self, ids: list[int]) -> None:
+        self.fields["step"].queryset = self.fields["step"].queryset.filter(pk__in=ids)
+
+
+class StepNoteForm(StepForm):
+    note = _note()
+
+
+class CompleteStepForm(StepForm):
+    note = TextField(
+        label=_("Ghi chú / ý kiến"),
+        multiline=True,
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Bước cho ý kiến: ghi rõ ý kiến của cơ quan."),
+    )
+    files = MultipleFileField(label=_("Tệp (bước dự thảo: dự thảo kết quả PDF)"), required=False)
+
+
+class SendBackForm(StepForm):
+    to_order = forms.TypedChoiceField(label=_("Trả lại bước"), coerce=int, choices=())
+    reason = _reason(_("Lý do trả lại"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        version = self.dossier.process_version if self.dossier is not None else None
+        if version is not None:
+            self.fields["to_order"].choices = [
+                (s.order, f"{s.order}. {s.name}") for s in version.steps.all()
+            ]
+
+
+class OpinionRequestForm(StepForm):
+    to_agency = forms.ModelChoiceField(
+        label=_("Cơ quan được xin ý kiến"), queryset=Agency.objects.filter(is_active=True)
+    )
+    budget_hours = forms.DecimalField(
+        label=_("Thời hạn cho ý kiến (giờ làm việc)"),
+        min_value=0,
+        max_digits=6,
+        decimal_places=2,
+        localize=True,
+    )
+    question = _reason(_("Nội dung xin ý kiến (phiếu chuyển)"))
 
 
 class DeskSubmissionForm(ReturnChoiceFields):

@@ -122,6 +122,8 @@ def queue(request):
             "total": sum(counts[s] for s in QUEUE_STATUSES),
             "overdue_count": counts["overdue"],
             "mine_count": counts["mine"],
+            # The leader's in-app notice of late steps (no personal data: code and step).
+            "attention": list(selectors.overdue_steps(request.user)[:20]),
         },
     )
 
@@ -310,6 +312,67 @@ ACTIONS: dict[str, Action] = {
             lambda u, d, f: services.finish(d, u, uploads=_uploads(f), note=f.cleaned_data["note"]),
             gettext_lazy("Hồ sơ %(code)s đã xử lý xong."),
         ),
+        # Steps of the internal process (quy trình nội bộ).
+        Action(
+            "take_step",
+            gettext_lazy("Nhận xử lý bước"),
+            gettext_lazy("Nhận xử lý"),
+            forms.StepNoteForm,
+            lambda u, d, f: services.take_step(
+                d, u, f.cleaned_data["step"].pk, note=f.cleaned_data["note"]
+            ),
+            gettext_lazy("Đã nhận xử lý bước của hồ sơ %(code)s."),
+        ),
+        Action(
+            "complete_step",
+            gettext_lazy("Hoàn thành bước xử lý"),
+            gettext_lazy("Hoàn thành bước"),
+            forms.CompleteStepForm,
+            lambda u, d, f: services.complete_step(
+                d, u, f.cleaned_data["step"].pk, note=f.cleaned_data["note"], uploads=_uploads(f)
+            ),
+            gettext_lazy("Đã hoàn thành bước xử lý hồ sơ %(code)s."),
+            hint=gettext_lazy("Dự thảo: đính kèm dự thảo kết quả (PDF). Cho ý kiến: ghi ý kiến."),
+        ),
+        Action(
+            "sign",
+            gettext_lazy("Ký duyệt kết quả (ký số)"),
+            gettext_lazy("Ký số"),
+            forms.StepNoteForm,
+            lambda u, d, f: services.sign(
+                d, u, f.cleaned_data["step"].pk, note=f.cleaned_data["note"]
+            ),
+            gettext_lazy("Đã ký số kết quả hồ sơ %(code)s."),
+        ),
+        Action(
+            "send_back",
+            gettext_lazy("Trả lại bước trước"),
+            gettext_lazy("Trả lại"),
+            forms.SendBackForm,
+            lambda u, d, f: services.send_back(
+                d,
+                u,
+                f.cleaned_data["step"].pk,
+                f.cleaned_data["to_order"],
+                f.cleaned_data["reason"],
+            ),
+            gettext_lazy("Đã trả lại hồ sơ %(code)s về bước trước."),
+        ),
+        Action(
+            "request_opinion",
+            gettext_lazy("Xin ý kiến cơ quan khác (phiếu chuyển)"),
+            gettext_lazy("Gửi phiếu chuyển"),
+            forms.OpinionRequestForm,
+            lambda u, d, f: services.request_opinion(
+                d,
+                u,
+                f.cleaned_data["step"].pk,
+                to_agency=f.cleaned_data["to_agency"],
+                budget_hours=f.cleaned_data["budget_hours"],
+                question=f.cleaned_data["question"],
+            ),
+            gettext_lazy("Đã gửi phiếu xin ý kiến cho hồ sơ %(code)s."),
+        ),
         Action(
             "return_result",
             gettext_lazy("Trả kết quả"),
@@ -382,6 +445,22 @@ def _legs(dossier: Dossier):
     return legs
 
 
+def _process(dossier: Dossier):
+    """The process's steps, each with its latest run (due time, current, overdue), and
+    every run in order (sent-back rounds, opinions asked)."""
+    if dossier.process_version_id is None:
+        return None
+    runs = list(dossier.steps.select_related("agency", "assignee").order_by("id"))
+    latest = {r.step_id: r for r in runs if r.step_id is not None}
+    steps = list(dossier.process_version.steps.select_related("agency"))
+    for step in steps:
+        step.run = latest.get(step.pk)
+        step.agency_name = (step.run.agency.name if step.run else None) or (
+            step.agency.name if step.agency else _("Cơ quan giải quyết")
+        )
+    return {"version": dossier.process_version, "steps": steps, "runs": runs}
+
+
 def _events(dossier: Dossier):
     events = list(selectors.events_of(dossier))
     for event in events:
@@ -404,6 +483,8 @@ def _render_dossier(request, dossier: Dossier, *, bound=None, error: str = "", s
         if name not in available:
             continue
         form = bound_form if name == bound_name else spec.form(prefix=name, dossier=dossier)
+        if isinstance(form, forms.StepForm):
+            form.limit_steps([s.pk for s in policy.steps_for(request.user, dossier, name)])
         action_forms.append((spec, form))
     attachments = list(dossier.attachments.select_related("component"))
     events = _events(dossier)
@@ -418,9 +499,10 @@ def _render_dossier(request, dossier: Dossier, *, bound=None, error: str = "", s
             "error_action": ACTIONS[bound_name] if bound_name else None,
             "application_files": [a for a in attachments if a.kind != Attachment.Kind.RESULT],
             "result_files": [a for a in attachments if a.kind == Attachment.Kind.RESULT],
-            "representation": selectors.representation_of(dossier),
             "signed_results": signing_selectors.signed_results(dossier),
+            "representation": selectors.representation_of(dossier),
             "legs": _legs(dossier),
+            "process": _process(dossier),
             "events": events,
             "recipient": returns[-1].data["recipient"] if returns else None,
             "max_size": max_size_text(),

@@ -80,8 +80,14 @@ EVENT_LABELS = {
     "withdraw": "Rút hồ sơ",
     "stop": "Dừng xử lý",
     "apologise": "Xin lỗi và hẹn lại ngày trả kết quả",
-    "change_return_channel": "Thay đổi hình thức nhận kết quả",
     "sign_result": "Ký số kết quả giải quyết",
+    "change_return_channel": "Thay đổi hình thức nhận kết quả",
+    # Steps of the internal process (quy trình nội bộ).
+    "take_step": "Nhận xử lý bước",
+    "complete_step": "Hoàn thành bước xử lý",
+    "send_back": "Trả lại bước trước",
+    "request_opinion": "Xin ý kiến cơ quan khác (phiếu chuyển)",
+    "sign": "Ký duyệt kết quả",
 }
 
 
@@ -148,10 +154,6 @@ class Dossier(models.Model):
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_minutes = models.PositiveIntegerField(default=0)
     supplement_count = models.PositiveSmallIntegerField(default=0)
-    # QĐ 766: the appointment given at receipt (re-given when a supplement restarts the
-    # clock), moved only by time spent waiting for the applicant (payment), never by an
-    # apology. On time = finished at or before it; see stats.is_on_time.
-    on_time_due_at = models.DateTimeField(_("hạn tính đúng hạn"), null=True, blank=True)
     apologised_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("thời điểm xử lý xong"), null=True, blank=True)
     returned_at = models.DateTimeField(_("thời điểm trả kết quả"), null=True, blank=True)
@@ -181,6 +183,21 @@ class Dossier(models.Model):
     # (after it): NĐ 118/2025, NĐ 45/2020. supplement_count is their sum.
     intake_supplement_count = models.PositiveSmallIntegerField(default=0)
     appraisal_supplement_count = models.PositiveSmallIntegerField(default=0)
+    # QĐ 766: the appointment given at receipt (re-given when a supplement restarts the
+    # clock), moved only by time spent waiting for the applicant (payment), never by an
+    # apology. On time = finished at or before it; see stats.is_on_time.
+    on_time_due_at = models.DateTimeField(_("hạn tính đúng hạn"), null=True, blank=True)
+    # The procedure's internal process current at receipt (NĐ 118/2025): the dossier runs
+    # on it to the end, whatever is published later. Empty: the legacy assign/approve path.
+    process_version = models.ForeignKey(
+        "catalog.ProcessVersion",
+        verbose_name=_("quy trình nội bộ"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # never looked up by version
+    )
     # Distribution column (Citus-ready schema); one value per province, not a filter.
     province_code = models.CharField(max_length=8)
 
@@ -276,6 +293,16 @@ class Dossier(models.Model):
     def assign(self) -> None:
         pass
 
+    # A step of the internal process was taken or done: the dossier is being processed.
+    @transition(field=status, source=[Status.RECEIVED, Status.PROCESSING], target=Status.PROCESSING)
+    def advance(self) -> None:
+        pass
+
+    # The process's last step: the signed result is issued (ban hành), status 9.
+    @transition(field=status, source=Status.PROCESSING, target=Status.DONE)
+    def issue(self) -> None:
+        pass
+
     @transition(field=status, source=Status.PROCESSING, target=Status.PAYMENT)
     def request_payment(self) -> None:
         pass
@@ -347,6 +374,77 @@ class ProcessingLeg(models.Model):
         ]
 
 
+class DossierStep(models.Model):
+    """A step of the dossier's process as it runs: opened when its stage starts (the
+    clock), due within its budget but never after the dossier's appointment, finished
+    with an outcome. A stage sent back opens again as new rows (round + 1); an opinion
+    asked by a step outside the process has no `step` and names the step that asked."""
+
+    class Outcome(models.TextChoices):
+        DONE = "done", _("Hoàn thành")
+        SENT_BACK = "sent_back", _("Trả lại bước trước")
+        CANCELLED = "cancelled", _("Hủy do hồ sơ kết thúc hoặc trả lại")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps")
+    step = models.ForeignKey(
+        "catalog.ProcessStep",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # read by dossier only
+    )
+    order = models.PositiveSmallIntegerField(_("thứ tự"))
+    round = models.PositiveSmallIntegerField(_("lượt"), default=1)
+    # Copied from the process step: what the desk shows, and what an ad-hoc opinion has.
+    name = models.CharField(_("tên bước"), max_length=200)
+    kind = models.CharField(_("loại bước"), max_length=8)
+    role = models.CharField(_("người thực hiện"), max_length=12)
+    # Served by the (agency, dossier) index below.
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", db_index=False)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    requested_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="opinions"
+    )
+    budget_minutes = models.PositiveIntegerField()
+    started_at = models.DateTimeField(_("bắt đầu"))
+    due_at = models.DateTimeField(_("hạn"))
+    finished_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
+    outcome = models.CharField(_("kết quả"), max_length=10, choices=Outcome.choices, blank=True)
+    note = models.TextField(_("ghi chú, ý kiến"), blank=True)
+
+    class Meta:
+        ordering = ["dossier", "id"]
+        verbose_name = _("bước xử lý hồ sơ")
+        verbose_name_plural = _("các bước xử lý hồ sơ")
+        indexes = [
+            # Which dossiers an agency has (had) a step on: visibility and the queue.
+            models.Index(fields=["agency", "dossier"], name="dossiers_step_agency"),
+            # Open steps by due time: the leader's "cần chú ý" list of overdue steps.
+            models.Index(
+                fields=["agency", "due_at"],
+                condition=models.Q(finished_at__isnull=True),
+                name="dossiers_step_open_due",
+            ),
+        ]
+
+    @property
+    def is_open(self) -> bool:
+        return self.finished_at is None
+
+    @property
+    def is_overdue(self) -> bool:
+        end = self.finished_at or timezone.now()
+        return end > self.due_at
+
+
 class Event(models.Model):
     """A line of the process control sheet (form 05): who did what, where, when, why."""
 
@@ -386,6 +484,8 @@ class Attachment(models.Model):
         APPLICATION = "application", _("Thành phần hồ sơ")
         SUPPLEMENT = "supplement", _("Giấy tờ bổ sung")
         RESULT = "result", _("Kết quả giải quyết")
+        DRAFT = "draft", _("Dự thảo kết quả")
+        OPINION = "opinion", _("Văn bản ý kiến, phối hợp")
         # Filing for someone else: giấy ủy quyền, or the paper proving legal representation.
         MANDATE = "mandate", _("Giấy ủy quyền, giấy tờ chứng minh quyền đại diện")
 

@@ -10,9 +10,9 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
 from django_fsm import can_proceed
 
-from motcua.catalog.models import Officer
+from motcua.catalog.models import Officer, ProcessStep
 from motcua.core.problems import NotAllowed
-from motcua.dossiers.models import APOLOGY_STATES, CLOSED, Dossier
+from motcua.dossiers.models import APOLOGY_STATES, CLOSED, Dossier, DossierStep, Status
 
 Role = Officer.Role
 
@@ -33,7 +33,24 @@ OFFICER_ACTIONS: dict[str, tuple[set[str], str]] = {
     "stop": ({Role.LEADER}, "holding"),
     "apologise": ({Role.LEADER, Role.DESK}, "holding"),
     "change_return_channel": ({Role.DESK}, "receiving"),
+    # Steps of the internal process: "step" = an agency with an open step on the dossier;
+    # the services then check the step itself (may_work_on).
+    "take_step": ({Role.DESK, Role.SPECIALIST, Role.LEADER}, "step"),
+    "complete_step": ({Role.DESK, Role.SPECIALIST, Role.LEADER}, "step"),
+    "send_back": ({Role.SPECIALIST, Role.LEADER}, "step"),
+    "request_opinion": ({Role.SPECIALIST, Role.LEADER}, "step"),
+    "sign": ({Role.LEADER}, "step"),
 }
+_K = ProcessStep.Kind
+# Which kinds of step each step action applies to.
+STEP_KINDS: dict[str, set[str]] = {
+    "take_step": set(_K.values),
+    "complete_step": {_K.WORK, _K.DRAFT, _K.REVIEW, _K.OPINION, _K.ISSUE},
+    "send_back": {_K.REVIEW, _K.SIGN},
+    "request_opinion": {_K.WORK, _K.DRAFT, _K.REVIEW},
+    "sign": {_K.SIGN},
+}
+LEGACY_ACTIONS = {"assign", "approve", "finish"}
 APPLICANT_ACTIONS = {"withdraw", "complete_supplement"}
 
 
@@ -49,7 +66,50 @@ def officer_of(user: User | AnonymousUser | None) -> Officer | None:
 def _in_agency(officer: Officer, dossier: Dossier, scope: str) -> bool:
     if officer.agency_id == dossier.agency_id:
         return True
+    if scope == "step":
+        return DossierStep.objects.filter(
+            dossier_id=dossier.pk, agency_id=officer.agency_id, finished_at=None
+        ).exists()
     return scope == "holding" and officer.agency_id == dossier.current_agency_id
+
+
+def has_step(officer: Officer, dossier: Dossier) -> bool:
+    """The officer's agency has (had) a step of the dossier's process: a leg elsewhere,
+    which lets it see the dossier."""
+    return DossierStep.objects.filter(dossier_id=dossier.pk, agency_id=officer.agency_id).exists()
+
+
+def may_work_on(user: User | AnonymousUser | None, step: DossierStep) -> bool:
+    """The step's agency and role; a leader may also do a specialist's step. A step taken
+    by someone is theirs (or their leader's)."""
+    officer = officer_of(user)
+    if officer is None or officer.agency_id != step.agency_id or step.finished_at is not None:
+        return False
+    if officer.role != step.role and not (
+        officer.role == Role.LEADER and step.role == Role.SPECIALIST
+    ):
+        return False
+    return step.assignee_id in (None, user.pk) or officer.role == Role.LEADER
+
+
+def steps_for(
+    user: User | AnonymousUser | None,
+    dossier: Dossier,
+    action: str,
+    open_steps: list[DossierStep] | None = None,
+) -> list[DossierStep]:
+    """The open steps of this dossier on which this user may do `action` now."""
+    if dossier.status not in (Status.RECEIVED, Status.PROCESSING):
+        return []
+    if open_steps is None:
+        open_steps = list(dossier.steps.filter(finished_at=None).order_by("id"))
+    return [
+        s
+        for s in open_steps
+        if s.kind in STEP_KINDS[action]
+        and may_work_on(user, s)
+        and (action != "take_step" or s.assignee_id is None)
+    ]
 
 
 def is_owner(user: User | AnonymousUser | None, dossier: Dossier) -> bool:
@@ -59,7 +119,7 @@ def is_owner(user: User | AnonymousUser | None, dossier: Dossier) -> bool:
 def can_view(user: User | AnonymousUser | None, dossier: Dossier) -> bool:
     officer = officer_of(user)
     if officer is not None:
-        return _in_agency(officer, dossier, "holding")
+        return _in_agency(officer, dossier, "holding") or has_step(officer, dossier)
     return is_owner(user, dossier)
 
 
@@ -85,6 +145,13 @@ def state_allows(dossier: Dossier, action: str) -> bool:
             and dossier.due_at is not None
             and dossier.apologised_at is None
         )
+    if action in LEGACY_ACTIONS and dossier.process_version_id is not None:
+        return False  # the process's steps replace assign/approve/finish
+    if action in STEP_KINDS:
+        return dossier.process_version_id is not None and dossier.status in (
+            Status.RECEIVED,
+            Status.PROCESSING,
+        )
     if action == "change_return_channel":  # not a transition: the status stays
         return dossier.status not in CLOSED
     if action == "request_supplement":
@@ -102,17 +169,28 @@ def state_allows(dossier: Dossier, action: str) -> bool:
 def available_actions(user: User | AnonymousUser | None, dossier: Dossier) -> list[str]:
     """What this user may do on this dossier now, so that pages and clients offer only
     actions that can succeed."""
+    open_steps = (
+        list(dossier.steps.filter(finished_at=None).order_by("id"))
+        if dossier.process_version_id is not None
+        else []
+    )
     return [
         name
         for name in OFFICER_ACTIONS
-        if allowed(user, dossier, name) and state_allows(dossier, name)
+        if allowed(user, dossier, name)
+        and state_allows(dossier, name)
+        and (name not in STEP_KINDS or steps_for(user, dossier, name, open_steps))
     ]
 
 
 def visible_q(user: User | AnonymousUser | None) -> Q:
     officer = officer_of(user)
     if officer is not None:
-        return Q(agency_id=officer.agency_id) | Q(current_agency_id=officer.agency_id)
+        return (
+            Q(agency_id=officer.agency_id)
+            | Q(current_agency_id=officer.agency_id)
+            | Q(pk__in=DossierStep.objects.filter(agency_id=officer.agency_id).values("dossier_id"))
+        )
     if user is not None and user.is_authenticated:
         return Q(applicant_id=user.pk)
     return Q(pk__in=[])

@@ -8,13 +8,14 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.utils import timezone
 
-from motcua.catalog.models import AdministrativeUnit
+from motcua.catalog.models import AdministrativeUnit, Officer
 from motcua.core.queries import one_or_none
 from motcua.dossiers import policy
 from motcua.dossiers.models import (
     CLOSED,
     Dossier,
     DossierAccess,
+    DossierStep,
     Event,
     Representation,
     Status,
@@ -145,3 +146,18 @@ def accesses_of(dossier: Dossier, limit: int = 30) -> list[dict]:
 def representation_of(dossier: Dossier) -> Representation | None:
     """Who filed the dossier on the applicant's behalf, and the paper that allows it."""
     return Representation.objects.filter(dossier=dossier).select_related("authorisation").first()
+
+
+def overdue_steps(user: User) -> QuerySet[DossierStep]:
+    """ "Cần chú ý": open steps of the leader's agency past their due time, oldest first
+    (the in-app notice of a late step; e-mail and SMS come with the notification work)."""
+    officer = policy.officer_of(user)
+    if officer is None or officer.role != Officer.Role.LEADER:
+        return DossierStep.objects.none()
+    return (
+        DossierStep.objects.filter(
+            agency_id=officer.agency_id, finished_at=None, due_at__lt=timezone.now()
+        )
+        .select_related("dossier", "assignee")
+        .order_by("due_at")
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -442,6 +443,47 @@ class LegSerializer(serializers.ModelSerializer):
         ]
 
 
+class StepRowSerializer(serializers.Serializer):
+    """A step of the dossier's internal process as it runs (id: for the step actions)."""
+
+    id = serializers.IntegerField()
+    order = serializers.IntegerField()
+    round = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    role = serializers.CharField()
+    agency = AgencyRefSerializer()
+    assignee = UserRefSerializer(allow_null=True)
+    requested_by = serializers.IntegerField(allow_null=True)
+    started_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    outcome = serializers.CharField()
+    is_overdue = serializers.BooleanField()
+
+
+def _step_rows(dossier: Dossier, tz: tzinfo) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": s.pk,
+            "order": s.order,
+            "round": s.round,
+            "name": s.name,
+            "kind": s.kind,
+            "role": s.role,
+            "agency": _agency(s.agency),
+            "assignee": _user(s.assignee),
+            "requested_by": s.requested_by_id,
+            "started_at": _iso(s.started_at, tz),
+            "due_at": _iso(s.due_at, tz),
+            "finished_at": _iso(s.finished_at, tz),
+            "outcome": s.outcome,
+            "is_overdue": s.is_overdue,
+        }
+        for s in dossier.steps.select_related("agency", "assignee").order_by("id")
+    ]
+
+
 class _StatusFields(serializers.ModelSerializer):
     """Where a dossier stands: the fields every representation of it shares."""
 
@@ -490,6 +532,7 @@ class DossierDetailSerializer(DossierSummarySerializer):
     return_unit = UnitRefSerializer(allow_null=True)
     attachments = AttachmentSerializer(many=True)
     legs = serializers.SerializerMethodField()
+    steps = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta(DossierSummarySerializer.Meta):
@@ -513,6 +556,7 @@ class DossierDetailSerializer(DossierSummarySerializer):
             "return_method",
             "attachments",
             "legs",
+            "steps",
             "allowed_actions",
         ]
 
@@ -524,6 +568,10 @@ class DossierDetailSerializer(DossierSummarySerializer):
     def get_legs(self, dossier: Dossier) -> list[dict[str, Any]]:
         legs = dossier.legs.select_related("agency", "assignee").order_by("seq")
         return LegSerializer(legs, many=True).data
+
+    @extend_schema_field(StepRowSerializer(many=True))
+    def get_steps(self, dossier: Dossier) -> list[dict[str, Any]]:
+        return _step_rows(dossier, timezone.get_current_timezone())
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ACTION_NAMES)))
     def get_allowed_actions(self, dossier: Dossier) -> list[str]:
@@ -738,6 +786,7 @@ def detail_data(
         "return_method": dossier.return_method or None,
         "attachments": attachment_data,
         "legs": leg_data,
+        "steps": _step_rows(dossier, tz),
         "allowed_actions": policy.available_actions(user, dossier),
     }
 
@@ -885,3 +934,50 @@ def recipient_data(data: dict[str, Any]) -> services.RecipientData:
 class ApologiseSerializer(serializers.Serializer):
     new_due_at = AwareDateTimeField(help_text="Ngày hẹn mới, ISO 8601 có múi giờ.")
     reason = _reason()
+
+
+# --- steps of the internal process -------------------------------------------------------
+
+
+def _step_id() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="Mã bước đang mở (steps[].id trong chi tiết hồ sơ).",
+    )
+
+
+class StepSerializer(serializers.Serializer):
+    step = _step_id()
+    note = _note()
+
+
+class CompleteStepFilesSerializer(StepSerializer):
+    """Schema only: the step, the note (an opinion's text) and files (multipart `files`:
+    the draft result PDF at the draft step, documents of an opinion)."""
+
+    files = serializers.ListField(child=UploadField(), required=False)
+
+
+class SendBackSerializer(serializers.Serializer):
+    step = _step_id()
+    to_order = serializers.IntegerField(
+        min_value=1, max_value=32767, help_text="Thứ tự của bước trước đó được trả lại."
+    )
+    reason = _reason()
+
+
+class RequestOpinionSerializer(serializers.Serializer):
+    step = _step_id()
+    to_agency = serializers.SlugRelatedField(
+        slug_field="identifier",
+        queryset=Agency.objects.filter(is_active=True),
+        error_messages={"does_not_exist": "Không tìm thấy cơ quan có mã định danh “{value}”."},
+    )
+    budget_hours = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        min_value=Decimal("0.25"),
+        help_text="Thời hạn cho ý kiến, giờ làm việc (trong hạn của bước đang xử lý).",
+    )
+    question = _reason()

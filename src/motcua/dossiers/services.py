@@ -15,14 +15,17 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_fsm import TransitionNotAllowed
 
 from motcua.accounts import selectors as account_selectors
 from motcua.accounts.models import CitizenIdentity
 from motcua.catalog.hours import calendar_for
-from motcua.catalog.models import AdministrativeUnit, Agency, Officer, Procedure
-from motcua.catalog.selectors import centre_for
+from motcua.catalog.models import AdministrativeUnit, Agency, Officer, Procedure, ProcessStep
+from motcua.catalog.selectors import centre_for, current_process
+from motcua.catalog.services import stages as process_stages
 from motcua.core import audit, outbox, text
 from motcua.core.calendar import WorkingCalendar, days_to_minutes
 from motcua.core.codes import dossier_code, next_in_day, result_code
@@ -38,6 +41,7 @@ from motcua.dossiers.models import (
     Channel,
     Dossier,
     DossierAccess,
+    DossierStep,
     Event,
     IdempotencyRecord,
     ProcessingLeg,
@@ -87,6 +91,25 @@ class ApplicantData:
             errors.append(text.ID_NUMBER_SHAPE_MESSAGE)
         if errors:
             raise InvalidInput(" ".join(errors), code="invalid_applicant")
+
+
+@dataclass
+class RepresentationData:
+    """Filing on someone else's behalf: the applicant data then name the represented
+    person; `authorisation` is the paper giving the right to (giấy ủy quyền...)."""
+
+    relationship: str
+    authorisation: File | None = None
+
+
+@dataclass
+class _Binding:
+    """What the citizen's bound identity makes of a submission (see _bind_applicant)."""
+
+    identity: CitizenIdentity | None = None
+    declare: bool = False  # a local account's first submission declares its identity
+    relationship: str = ""
+    mandate: Upload | None = None
 
 
 @dataclass
@@ -234,6 +257,13 @@ def _locked(dossier: Dossier) -> Dossier:
 
 def _apply(dossier: Dossier, action: str, *args: Any) -> str:
     before = dossier.status
+    if action in policy.LEGACY_ACTIONS and dossier.process_version_id is not None:
+        raise IllegalTransition(
+            f"Hồ sơ {dossier.code} được giải quyết theo quy trình nội bộ: thực hiện lần lượt "
+            "từng bước (thẩm định, dự thảo, trình ký, ký duyệt, ban hành).",
+            from_status=before,
+            action=action,
+        )
     try:
         getattr(dossier, action)(*args)
     except TransitionNotAllowed:
@@ -464,25 +494,6 @@ def resolve_agency(procedure: Procedure, agency: Agency | None) -> Agency:
     if procedure.agency_id is None and agency.level != Agency.Level.COMMUNE:
         raise InvalidInput("Thủ tục cấp xã: cần chọn một UBND cấp xã.", code="agency_not_commune")
     return agency
-
-
-@dataclass
-class RepresentationData:
-    """Filing on someone else's behalf: the applicant data then name the represented
-    person; `authorisation` is the paper giving the right to (giấy ủy quyền...)."""
-
-    relationship: str
-    authorisation: File | None = None
-
-
-@dataclass
-class _Binding:
-    """What the citizen's bound identity makes of a submission (see _bind_applicant)."""
-
-    identity: CitizenIdentity | None = None
-    declare: bool = False  # a local account's first submission declares its identity
-    relationship: str = ""
-    mandate: Upload | None = None
 
 
 def _bind_applicant(
@@ -766,6 +777,7 @@ def _receive(dossier: Dossier, actor: Actor, cal: WorkingCalendar, note: str) ->
     dossier.original_due_at = dossier.on_time_due_at = dossier.due_at
     dossier.save()
     _enter_register(dossier, now)
+    _start_process(dossier, cal)
     return _record(dossier, "receive", before, actor, note=note)
 
 
@@ -912,7 +924,10 @@ def complete_supplement(dossier: Dossier, actor: Actor, uploads: Sequence[Upload
             now = timezone.now()
             if dossier.received_at is None:
                 resume = Status.SUBMITTED
-            elif dossier.legs.exists():
+            elif (
+                dossier.legs.exists()
+                or dossier.events.filter(action__in=STEP_ACTION_LABELS).exists()
+            ):
                 resume = Status.PROCESSING
             else:
                 resume = Status.RECEIVED
@@ -933,6 +948,11 @@ def complete_supplement(dossier: Dossier, actor: Actor, uploads: Sequence[Upload
                     leg.started_at = now
                     leg.due_at = min(cal.add_minutes(now, leg.budget_minutes), dossier.due_at)
                     leg.save(update_fields=["started_at", "due_at"])
+                # The process's open steps start again with their budgets, too.
+                for row in dossier.steps.filter(finished_at=None):
+                    row.started_at = now
+                    row.due_at = min(cal.add_minutes(now, row.budget_minutes), dossier.due_at)
+                    row.save(update_fields=["started_at", "due_at"])
             dossier.save()
             _attach(dossier, stored, Attachment.Kind.SUPPLEMENT)
             _record(
@@ -1193,6 +1213,9 @@ def _close(dossier: Dossier, actor: Actor, action: str, reason: str) -> Dossier:
     now = timezone.now()
     dossier.finished_at = now
     dossier.legs.filter(finished_at__isnull=True).update(finished_at=now)
+    dossier.steps.filter(finished_at=None).update(
+        finished_at=now, outcome=DossierStep.Outcome.CANCELLED
+    )
     dossier.save()
     _record(dossier, action, before, actor, note=reason)
     return dossier
@@ -1288,3 +1311,379 @@ def _delete_unreferenced(paths: list[str]) -> list[str]:
     for path in orphans:
         default_storage.delete(path)
     return orphans
+
+
+# --- the internal process (quy trình nội bộ, NĐ 118/2025) ------------------------------
+
+STEP_ACTION_LABELS = {
+    "take_step": "nhận xử lý bước",
+    "complete_step": "hoàn thành bước",
+    "send_back": "trả lại bước trước",
+    "request_opinion": "xin ý kiến cơ quan khác",
+    "sign": "ký duyệt kết quả",
+    "advance": "xử lý",
+    "issue": "ban hành kết quả",
+}
+ACTION_LABELS.update(STEP_ACTION_LABELS)
+# Signs a result attachment for a user and returns the signed record; the signing app
+# sits above dossiers in the import graph, so it is named here, not imported.
+RESULT_SIGNER = "motcua.signing.services.sign_result"
+Kind = ProcessStep.Kind
+
+
+def _own_agency(dossier: Dossier) -> Agency:
+    # The procedure's agency; a commune procedure is handled by the commune chosen.
+    return dossier.procedure.agency or dossier.agency
+
+
+def _open_stage(
+    dossier: Dossier, stage: Sequence[ProcessStep], start: dt.datetime, cal: WorkingCalendar
+) -> list[DossierStep]:
+    """Open the steps of one stage together; each is due after its budget, never after
+    the dossier's appointment (NĐ 118/2025: the internal process fits the time limit)."""
+    rounds = dict(
+        dossier.steps.filter(step__in=stage)
+        .values("step_id")
+        .annotate(n=Count("id"))
+        .values_list("step_id", "n")
+    )
+    rows = []
+    for step in stage:
+        due = cal.add_minutes(start, step.budget_minutes)
+        if dossier.due_at is not None:
+            due = min(due, dossier.due_at)
+        rows.append(
+            DossierStep(
+                dossier=dossier,
+                step=step,
+                order=step.order,
+                round=rounds.get(step.pk, 0) + 1,
+                name=step.name,
+                kind=step.kind,
+                role=step.role,
+                agency=step.agency or _own_agency(dossier),
+                budget_minutes=step.budget_minutes,
+                started_at=start,
+                due_at=max(due, start),
+            )
+        )
+    DossierStep.objects.bulk_create(rows)
+    dossier.current_agency = rows[0].agency
+    dossier.current_assignee = None
+    return rows
+
+
+def _stages(dossier: Dossier) -> list[list[ProcessStep]]:
+    return process_stages(dossier.process_version.steps.select_related("agency"))
+
+
+def _start_process(dossier: Dossier, cal: WorkingCalendar) -> None:
+    """At receipt: the dossier takes the procedure's current process and its first
+    stage opens when the processing clock starts."""
+    version = current_process(dossier.procedure)
+    if version is None:
+        return  # no process published: the legacy assign/approve/finish path
+    dossier.process_version = version
+    _open_stage(dossier, _stages(dossier)[0], dossier.clock_started_at, cal)
+    dossier.save(update_fields=["process_version", "current_agency", "current_assignee"])
+
+
+def _step_row(dossier: Dossier, actor: Actor, step_id: int | None, action: str) -> DossierStep:
+    """The open step `step_id` of this dossier that `actor` may do `action` on."""
+    row = one_or_none(
+        dossier.steps.select_related("agency", "step").filter(pk=step_id, finished_at=None)
+    )
+    if row is None:
+        raise IllegalTransition(
+            f"Bước xử lý này của hồ sơ {dossier.code} không còn mở.", action=action
+        )
+    if dossier.status not in (Status.RECEIVED, Status.PROCESSING):
+        raise IllegalTransition(
+            f"Không thể {ACTION_LABELS[action]} khi hồ sơ đang ở trạng thái "
+            f"“{Status(dossier.status).label}”.",
+            from_status=dossier.status,
+            action=action,
+        )
+    if not policy.may_work_on(actor, row):
+        raise NotAllowed(f"Bước “{row.name}” do {row.agency.name} thực hiện, không phải bạn.")
+    if row.kind not in policy.STEP_KINDS[action]:
+        raise IllegalTransition(
+            f"Bước “{row.name}” không cho phép {ACTION_LABELS[action]}.", action=action
+        )
+    return row
+
+
+def _step_data(row: DossierStep, **extra: Any) -> dict[str, Any]:
+    return {
+        "step": row.pk,
+        "order": row.order,
+        "round": row.round,
+        "name": row.name,
+        "agency": row.agency.identifier,
+        "due_at": row.due_at.isoformat(),
+        **extra,
+    }
+
+
+def _close_step(row: DossierStep, outcome: str, note: str, actor: Actor, now) -> None:
+    row.finished_at = now
+    row.outcome = outcome
+    row.note = note
+    if row.assignee_id is None and actor is not None and actor.is_authenticated:
+        row.assignee = actor
+    row.save(update_fields=["finished_at", "outcome", "note", "assignee"])
+
+
+def _advance(dossier: Dossier, row: DossierStep, cal: WorkingCalendar, now) -> list[DossierStep]:
+    """After a step of the process is done: when its whole stage is, the next opens."""
+    if row.requested_by_id is not None:
+        return []  # an opinion asked for by a step: that step goes on
+    if dossier.steps.filter(finished_at=None, requested_by=None).exists():
+        return []  # a parallel step of the stage is still open
+    stages = _stages(dossier)
+    index = next(i for i, st in enumerate(stages) if any(s.order == row.order for s in st))
+    if index + 1 >= len(stages):
+        return []
+    return _open_stage(dossier, stages[index + 1], now, cal)
+
+
+@transaction.atomic
+def take_step(dossier: Dossier, actor: Actor, step_id: int, note: str = "") -> Dossier:
+    """An officer takes an open step: it is theirs, and the dossier is being processed."""
+    dossier = _locked(dossier)
+    policy.require(actor, dossier, "take_step")
+    row = _step_row(dossier, actor, step_id, "take_step")
+    if row.assignee_id is not None:
+        raise IllegalTransition(f"Bước “{row.name}” đã có người nhận xử lý.", action="take_step")
+    before = _apply(dossier, "advance")
+    row.assignee = actor
+    row.save(update_fields=["assignee"])
+    if dossier.current_agency_id == row.agency_id:
+        dossier.current_assignee = actor
+    dossier.save()
+    _record(dossier, "take_step", before, actor, note=note, data=_step_data(row))
+    return dossier
+
+
+def complete_step(
+    dossier: Dossier,
+    actor: Actor,
+    step_id: int,
+    note: str = "",
+    uploads: Sequence[Upload] = (),
+) -> Dossier:
+    """Finish an open step. Drafting the result needs the result file (PDF, signed at
+    the sign step); an opinion needs its answer; issuing the result numbers it and
+    ends processing (status 9). Opinions the step asked for must be answered first."""
+    stored = _store_all(uploads, prefix=f"results/{dossier.agency.identifier}")
+    try:
+        with transaction.atomic():
+            dossier = _locked(dossier)
+            policy.require(actor, dossier, "complete_step")
+            row = _step_row(dossier, actor, step_id, "complete_step")
+            note = text.clean_text(note or "", multiline=True)
+            if row.opinions.filter(finished_at=None).exists():
+                raise IllegalTransition(
+                    f"Bước “{row.name}” còn chờ ý kiến của cơ quan khác.", action="complete_step"
+                )
+            kind = Attachment.Kind.OPINION
+            if row.kind == Kind.DRAFT:
+                kind = Attachment.Kind.DRAFT
+                if not stored:
+                    raise InvalidInput(
+                        "Bước dự thảo kết quả cần tệp dự thảo kết quả (PDF) để trình ký.",
+                        code="draft_file_required",
+                    )
+                if any(s.content_type != "application/pdf" for _, s in stored):
+                    raise InvalidInput(
+                        "Dự thảo kết quả phải là tệp PDF để ký số.", code="draft_not_pdf"
+                    )
+            elif row.kind == Kind.OPINION and len(note) < 5:
+                raise InvalidInput("Cần ghi rõ ý kiến của cơ quan.", code="opinion_required")
+            if row.kind == Kind.ISSUE:
+                return _issue(dossier, actor, row, note, stored)
+            now = timezone.now()
+            before = _apply(dossier, "advance")
+            _close_step(row, DossierStep.Outcome.DONE, note, actor, now)
+            files = _attach(dossier, stored, kind)
+            opened = _advance(dossier, row, calendar_for(dossier.agency_id), now)
+            dossier.save()
+            _record(
+                dossier,
+                "complete_step",
+                before,
+                actor,
+                note=note,
+                data=_step_data(
+                    row, files=[f.sha256 for f in files], next=[r.name for r in opened]
+                ),
+            )
+    except Exception:
+        _discard(s for _, s in stored)
+        raise
+    return dossier
+
+
+def _issue(dossier: Dossier, actor: Actor, row: DossierStep, note: str, stored) -> Dossier:
+    """The last step: the signed result gets its number and goes to the desk (9). The
+    event is a `finish`, as the legacy path's, for the statistics and the forms."""
+    if not dossier.attachments.filter(kind=Attachment.Kind.RESULT).exists():
+        raise IllegalTransition("Chưa có kết quả đã ký duyệt để ban hành.", action="complete_step")
+    now = timezone.now()
+    before = _apply(dossier, "issue")
+    _close_step(row, DossierStep.Outcome.DONE, note, actor, now)
+    dossier.finished_at = now
+    dossier.result_code = result_code(dossier.code, 1)
+    dossier.current_agency = dossier.agency
+    dossier.current_assignee = None
+    dossier.save()
+    files = _attach(dossier, stored, Attachment.Kind.RESULT)
+    _record(
+        dossier,
+        "finish",
+        before,
+        actor,
+        note=note,
+        data=_step_data(row, result_code=dossier.result_code, files=[f.sha256 for f in files]),
+    )
+    return dossier
+
+
+@transaction.atomic
+def send_back(dossier: Dossier, actor: Actor, step_id: int, to_order: int, reason: str) -> Dossier:
+    """A review or the signer sends the work back to an earlier step, with the reason:
+    that stage opens again with its full budget (within the appointment)."""
+    dossier = _locked(dossier)
+    policy.require(actor, dossier, "send_back")
+    row = _step_row(dossier, actor, step_id, "send_back")
+    reason = _required_reason(reason, "trả lại")
+    stages = _stages(dossier)
+    target = next((st for st in stages if any(s.order == to_order for s in st)), None)
+    if target is None or to_order >= row.order:
+        raise InvalidInput("Chỉ trả lại được một bước trước đó.", code="invalid_send_back")
+    now = timezone.now()
+    before = _apply(dossier, "advance")
+    _close_step(row, DossierStep.Outcome.SENT_BACK, reason, actor, now)
+    dossier.steps.filter(finished_at=None).update(
+        finished_at=now, outcome=DossierStep.Outcome.CANCELLED
+    )
+    opened = _open_stage(dossier, target, now, calendar_for(dossier.agency_id))
+    dossier.save()
+    _record(
+        dossier,
+        "send_back",
+        before,
+        actor,
+        note=reason,
+        data=_step_data(row, to=[r.name for r in opened], to_order=to_order),
+    )
+    return dossier
+
+
+@transaction.atomic
+def request_opinion(
+    dossier: Dossier,
+    actor: Actor,
+    step_id: int,
+    *,
+    to_agency: Agency,
+    budget_hours: Decimal | str,
+    question: str,
+) -> Dossier:
+    """The step asks another agency's opinion (xin ý kiến) with a transfer slip (phiếu
+    chuyển) and a deadline of its own, within the step's; the step waits for it."""
+    dossier = _locked(dossier)
+    policy.require(actor, dossier, "request_opinion")
+    row = _step_row(dossier, actor, step_id, "request_opinion")
+    question = _required_reason(question, "xin ý kiến (nội dung cần cho ý kiến)")
+    if not to_agency.is_active or to_agency.pk == row.agency_id:
+        raise InvalidInput("Chọn một cơ quan khác, đang hoạt động.", code="invalid_agency")
+    try:
+        budget = int((Decimal(str(budget_hours)) * 60).to_integral_value())
+    except ArithmeticError:
+        raise InvalidInput("Thời hạn cho ý kiến không hợp lệ.", code="invalid_budget") from None
+    cal = calendar_for(dossier.agency_id)
+    now = timezone.now()
+    if budget <= 0 or cal.add_minutes(now, budget) > row.due_at:
+        raise InvalidInput(
+            "Thời hạn cho ý kiến phải lớn hơn 0 và không vượt hạn của bước đang xử lý.",
+            code="invalid_budget",
+        )
+    before = _apply(dossier, "advance")
+    opinion = DossierStep.objects.create(
+        dossier=dossier,
+        order=row.order,
+        round=row.round,
+        name=f"Cho ý kiến theo phiếu chuyển của {row.agency.name}",
+        kind=Kind.OPINION,
+        role=Officer.Role.SPECIALIST,
+        agency=to_agency,
+        requested_by=row,
+        budget_minutes=budget,
+        started_at=now,
+        due_at=cal.add_minutes(now, budget),
+        note=question,
+    )
+    dossier.save()
+    _record(
+        dossier,
+        "request_opinion",
+        before,
+        actor,
+        note=question,
+        data=_step_data(
+            opinion,
+            slip={"from": row.agency.identifier, "to": to_agency.identifier, "step": row.pk},
+        ),
+    )
+    return dossier
+
+
+def _sign(attachment: Attachment, user: User) -> Attachment:
+    """The signed result of a draft: motcua.signing's PAdES signature with the leader's
+    certificate. Without the signing app the leader's approval is recorded and the draft
+    becomes the result as it is."""
+    try:
+        signer = import_string(RESULT_SIGNER)
+    except ImportError:
+        return Attachment.objects.create(
+            **{
+                f.name: getattr(attachment, f.name)
+                for f in Attachment._meta.concrete_fields
+                if f.name not in ("id", "kind", "uploaded_at")
+            },
+            kind=Attachment.Kind.RESULT,
+        )
+    return signer(attachment, user).signed
+
+
+@transaction.atomic
+def sign(dossier: Dossier, actor: Actor, step_id: int, note: str = "") -> Dossier:
+    """The leader signs the drafted result (PAdES, motcua.signing): the result must
+    exist before the signature. The signature is computed under the dossier's lock,
+    once per dossier, so a second leader cannot sign the same step twice."""
+    dossier = _locked(dossier)
+    policy.require(actor, dossier, "sign")
+    row = _step_row(dossier, actor, step_id, "sign")
+    draft = dossier.attachments.filter(kind=Attachment.Kind.DRAFT).order_by("-id").first()
+    if draft is None:
+        raise IllegalTransition("Chưa có dự thảo kết quả để ký.", action="sign")
+    signed = _sign(draft, actor)
+    now = timezone.now()
+    before = _apply(dossier, "advance")
+    _close_step(
+        row, DossierStep.Outcome.DONE, text.clean_text(note or "", multiline=True), actor, now
+    )
+    opened = _advance(dossier, row, calendar_for(dossier.agency_id), now)
+    dossier.save()
+    _record(
+        dossier,
+        "sign",
+        before,
+        actor,
+        note=row.note,
+        data=_step_data(
+            row, draft=draft.sha256, signed=signed.sha256, next=[r.name for r in opened]
+        ),
+    )
+    return dossier

@@ -4,12 +4,16 @@ Everything goes through the services, as a person would do it: the events, audit
 and outbox messages are the real ones.
 """
 
+import io
+
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
+from pypdf import PdfWriter
+from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
 from motcua.catalog.models import Agency, Procedure
-from motcua.dossiers import services
+from motcua.dossiers import policy, services
 from motcua.dossiers.models import Dossier
 
 # A minimal, valid one-page PDF: the demo's scanned documents.
@@ -26,6 +30,35 @@ def _files(procedure: Procedure) -> list[services.Upload]:
         services.Upload(SimpleUploadedFile(f"thanh-phan-{i}.pdf", PDF), c.pk)
         for i, c in enumerate(procedure.components.all(), start=1)
     ]
+
+
+def result_pdf() -> bytes:
+    """A one-line A4 page written by pypdf: a draft result the signer can stamp (a page
+    needs a content stream for the stamp to be added to)."""
+    out = io.BytesIO()
+    writer = PdfWriter()
+    page = writer.add_blank_page(595, 842)
+    content = DecodedStreamObject()
+    content.set_data(b"BT /F1 16 Tf 72 760 Td (TRICH LUC KHAI SINH - BAN DEMO) Tj ET")
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+    page[NameObject("/Contents")] = writer._add_object(content)
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})}
+    )
+    writer.write(out)
+    return out.getvalue()
+
+
+def _step(dossier: Dossier, user, action: str, **kwargs) -> Dossier:
+    """Do `action` on the open step of the dossier's process that `user` may act on."""
+    step = policy.steps_for(user, dossier, action)[0]
+    return getattr(services, action)(dossier, user, step.pk, **kwargs)
 
 
 def _online(procedure, user, id_number, agency=None) -> Dossier:
@@ -63,12 +96,21 @@ class Command(BaseCommand):
 
         _online(building, an, "001090000001")  # waits for the desk (8 working hours)
 
+        # Received: the first step of its process (appraisal) is taken by the specialist.
         d = services.receive(_online(building, bich, "001190000002"), desk)
-        services.assign(d, desk, to_agency=d.agency, to_user=specialist, note="Thẩm định hồ sơ")
+        _step(d, specialist, "take_step")
 
         d = services.receive(_online(building, an, "001090000001"), desk)
         services.request_supplement(
-            d, desk, ["Bản vẽ mặt bằng có chữ ký của chủ đầu tư"], note="Bổ sung bản vẽ"
+            d,
+            desk,
+            [
+                services.MissingItem(
+                    "Bản vẽ mặt bằng có chữ ký của chủ đầu tư",
+                    "Bản vẽ đã nộp chưa có chữ ký của chủ đầu tư",
+                )
+            ],
+            note="Bổ sung bản vẽ",
         )
 
         services.submit(
@@ -79,11 +121,13 @@ class Command(BaseCommand):
         )
 
         c_desk, c_leader = staff["motcua.xa1"], staff["ld.xa1"]
+        # Through its whole process: check, draft, signature (demo CA), issue, return.
+        c_specialist = staff["cv.xa1"]
         d = services.receive(_online(birth, an, "001090000001", agency=commune), c_desk)
-        d = services.assign(d, c_desk, to_agency=commune, to_user=staff["cv.xa1"])
-        d = services.approve(d, c_leader)
-        d = services.finish(
-            d, staff["cv.xa1"], [services.Upload(SimpleUploadedFile("giay-khai-sinh.pdf", PDF))]
-        )
+        d = _step(d, c_specialist, "complete_step", note="Hồ sơ hợp lệ")
+        draft = SimpleUploadedFile("giay-khai-sinh.pdf", result_pdf(), "application/pdf")
+        d = _step(d, c_specialist, "complete_step", uploads=[services.Upload(draft)])
+        d = _step(d, c_leader, "sign")
+        d = _step(d, c_specialist, "complete_step", note="Vào sổ, ban hành")
         services.return_result(d, c_desk, "online")
         self.stdout.write(f"demo dossiers: {Dossier.objects.count()} added")
