@@ -176,6 +176,13 @@ MOTCUA_WORK_WINDOWS = [("07:30", "11:30"), ("13:00", "17:00")]
 MOTCUA_PAPER_CUTOFF = "15:00"
 MOTCUA_PROVINCE_CODE = os.environ.get("MOTCUA_PROVINCE_CODE", "")
 
+# National Public Service Portal (motcua.dvcqg.client): base URL of its services (empty: the
+# status messages wait in the outbox), the province's client credentials, timeout in seconds.
+MOTCUA_DVCQG_URL = os.environ.get("MOTCUA_DVCQG_URL", "")
+MOTCUA_DVCQG_CLIENT_ID = os.environ.get("MOTCUA_DVCQG_CLIENT_ID", "")
+MOTCUA_DVCQG_CLIENT_SECRET = os.environ.get("MOTCUA_DVCQG_CLIENT_SECRET", "")
+MOTCUA_DVCQG_TIMEOUT = float(os.environ.get("MOTCUA_DVCQG_TIMEOUT", 10))
+
 # --- Throttling and request limits ------------------------------------------------------
 # Rate-limit counters (motcua.core.ratelimit): in Redis when MOTCUA_REDIS_URL is set, else
 # in the database; shared by every app process either way.
