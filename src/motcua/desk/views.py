@@ -199,7 +199,6 @@ def intake(request):
         "desk/intake_form.html",
         {
             "procedure": procedure,
-            "days_text": working_days(procedure.processing_days),
             "form": form,
             "max_size": max_size_text(),
         },

@@ -27,7 +27,7 @@ from motcua.core import ratelimit
 from motcua.core.forms import ACCEPT_TEXT, max_size_text
 from motcua.core.middleware import refusal
 from motcua.core.problems import DomainError, InvalidInput
-from motcua.core.text import vnd, working_days
+from motcua.core.text import vnd
 from motcua.dossiers import documents, policy, selectors, services
 from motcua.dossiers.models import (
     EVENT_LABELS,
@@ -44,7 +44,6 @@ PAGE_SIZE = 20
 
 
 def _decorate(procedure: Procedure) -> Procedure:
-    procedure.days_text = working_days(procedure.processing_days)
     procedure.fee_text = vnd(procedure.fee_vnd)
     procedure.charge_text = vnd(procedure.charge_vnd)
     return procedure
