@@ -1032,8 +1032,8 @@ def reset_database() -> None:
     default_unlisted_columns()
 
 
-# What the generator does not write gets the model's default in the database, so that a
-# column added to a big table (Django keeps defaults in Python) does not break COPY.
+# Columns get the model's default in the database (Django keeps defaults in Python), so a
+# column added to a model that the generator does not write yet does not break its COPY.
 COLUMN_DEFAULTS = {("dossiers_dossier", "return_channel"): "'desk'"}
 TYPE_DEFAULTS = {
     "character varying": "''",
@@ -1041,30 +1041,24 @@ TYPE_DEFAULTS = {
     "smallint": "0",
     "integer": "0",
     "bigint": "0",
+    "numeric": "0",
     "boolean": "false",
     "jsonb": "'{}'",
 }
 
 
 def default_unlisted_columns() -> None:
-    listed = {
-        "dossiers_dossier": {c.strip() for c in DOSSIER_COLS.split(",")},
-        "dossiers_event": {c.strip() for c in EVENT_COLS.split(",")},
-    }
     with connect() as conn:
-        for table, columns in listed.items():
-            rows = conn.execute(
-                "SELECT column_name, data_type FROM information_schema.columns WHERE "
-                "table_name = %s AND is_nullable = 'NO' AND column_default IS NULL",
-                [table],
-            ).fetchall()
-            for name, data_type in rows:
-                if name in columns:
-                    continue
-                default = COLUMN_DEFAULTS.get((table, name)) or TYPE_DEFAULTS.get(data_type)
-                if default is None:
-                    raise RuntimeError(f"bench.generate: no default for {table}.{name}")
-                conn.execute(f"ALTER TABLE {table} ALTER COLUMN {name} SET DEFAULT {default}")
+        rows = conn.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND is_nullable = 'NO' AND column_default IS NULL "
+            "AND is_identity = 'NO' AND (table_name LIKE 'catalog\\_%%' "
+            "OR table_name LIKE 'dossiers\\_%%')"
+        ).fetchall()
+        for table, name, data_type in rows:
+            default = COLUMN_DEFAULTS.get((table, name)) or TYPE_DEFAULTS.get(data_type)
+            if default is not None:
+                conn.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{name}" SET DEFAULT {default}')
 
 
 def progress(counter, total: int, start: float, busy, errors) -> None:
