@@ -446,7 +446,7 @@ class DossierStep(models.Model):
 
 
 class Event(models.Model):
-    """A line of the process control sheet (form 05): who did what, where, when, why."""
+    """A line of the process control sheet (form 06): who did what, where, when, why."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=32)
@@ -472,6 +472,13 @@ class Event(models.Model):
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     province_code = models.CharField(max_length=8)
+
+    @property
+    def missing_items(self) -> list[dict]:
+        """A supplement request's papers with their reasons. Templates must use this, not
+        `data.items`: on an event without that key Django would call dict.items()."""
+        items = self.data.get("items") if isinstance(self.data, dict) else None
+        return items if isinstance(items, list) else []
 
     class Meta:
         ordering = ["dossier", "id"]
