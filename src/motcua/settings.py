@@ -326,6 +326,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MOTCUA_LOG_LEVEL", "INFO")},
+    # django-axes logs every successful login at INFO; failures (WARNING) are kept, and
+    # each one is also in the audit chain.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # --- Production security -----------------------------------------------------------
