@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 
 from motcua.core.models import AuditEntry, CalendarDay, CalendarYear, OutboxMessage
 from motcua.core.problems import InvalidInput
-from motcua.core.services import check_calendar, confirm_year
+from motcua.core.services import check_calendar, confirm_year, retry_messages
 
 
 @admin.register(CalendarDay)
@@ -60,9 +60,24 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
-    list_display = ["id", "topic", "key", "status", "attempts", "next_attempt_at"]
-    list_filter = ["topic", "status"]
+    """Dead messages (status failed) block the messages behind them on their ordering key
+    until an administrator sends them again."""
+
+    list_display = ["id", "topic", "key", "status", "attempts", "next_attempt_at", "last_error"]
+    list_filter = ["status", "topic"]
+    search_fields = ["key", "ordering_key"]
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    actions = ["retry"]
+
+    @admin.action(description="Gửi lại")
+    def retry(self, request, queryset):
+        n = retry_messages(queryset.values_list("pk", flat=True), request.user)
+        if n:
+            self.message_user(request, f"Đã đưa {n} thông điệp lỗi về hàng chờ gửi lại.")
+        else:
+            self.message_user(
+                request, "Không có thông điệp lỗi nào trong số đã chọn.", messages.WARNING
+            )
 
     def has_add_permission(self, request):
         return False

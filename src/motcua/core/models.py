@@ -120,6 +120,9 @@ class OutboxMessage(models.Model):
 
     topic = models.CharField(max_length=64)
     key = models.CharField(max_length=128, unique=True)
+    # Messages sharing a non-empty ordering key (one dossier's sync) are delivered in id
+    # order: none while an earlier one of the key is still pending or dead.
+    ordering_key = models.CharField(max_length=128, blank=True, default="", db_index=True)
     payload = models.JSONField(default=dict)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)

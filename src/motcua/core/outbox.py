@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from motcua.core.models import OutboxMessage
@@ -30,10 +31,19 @@ def handler(topic: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def enqueue(topic: str, key: str, payload: dict[str, Any]) -> OutboxMessage:
+class Undeliverable(Exception):
+    """Raised by a handler when sending again cannot help (the receiver refused the content):
+    the message goes dead at once, shows in the admin and blocks its ordering key."""
+
+
+def enqueue(
+    topic: str, key: str, payload: dict[str, Any], *, ordering_key: str = ""
+) -> OutboxMessage:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox.enqueue must run inside the transaction of the change")
-    return OutboxMessage.objects.create(topic=topic, key=key, payload=payload)
+    return OutboxMessage.objects.create(
+        topic=topic, key=key, payload=payload, ordering_key=ordering_key
+    )
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -43,14 +53,27 @@ def backoff(attempts: int) -> dt.timedelta:
 def deliver_pending(limit: int = 100) -> int:
     """Deliver due messages one at a time, each in its own transaction; returns the count
     delivered. Rows are locked with SKIP LOCKED where supported, so workers can run side
-    by side."""
+    by side. A message whose ordering key has an earlier message still pending (retrying,
+    or being sent by another worker: its row is locked but still pending) or dead is not
+    taken, so one key's messages leave strictly in order and never two at once. On SQLite
+    the database's single writer serialises the workers instead."""
+    Status = OutboxMessage.Status
+    earlier = OutboxMessage.objects.filter(
+        ordering_key=OuterRef("ordering_key"),
+        id__lt=OuterRef("id"),
+        status__in=[Status.PENDING, Status.FAILED],
+    )
     delivered = 0
     for _ in range(limit):
         with transaction.atomic():
-            qs = OutboxMessage.objects.filter(
-                status=OutboxMessage.Status.PENDING, next_attempt_at__lte=timezone.now()
-            ).order_by("id")
-            message = qs.select_for_update(skip_locked=True).first()
+            qs = (
+                OutboxMessage.objects.filter(
+                    status=Status.PENDING, next_attempt_at__lte=timezone.now()
+                )
+                .filter(Q(ordering_key="") | ~Exists(earlier))
+                .order_by("id")
+            )
+            message = qs.select_for_update(skip_locked=True, of=("self",)).first()
             if message is None:
                 break
             func = _handlers.get(message.topic)
@@ -62,7 +85,7 @@ def deliver_pending(limit: int = 100) -> int:
             except Exception as exc:  # noqa: BLE001 - any failure means retry later
                 log.warning("outbox %s failed: %s", message.key, exc)
                 message.last_error = str(exc)[:2000]
-                if message.attempts >= MAX_ATTEMPTS:
+                if message.attempts >= MAX_ATTEMPTS or isinstance(exc, Undeliverable):
                     message.status = OutboxMessage.Status.FAILED
                 else:
                     message.next_attempt_at = timezone.now() + backoff(message.attempts)

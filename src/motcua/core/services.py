@@ -1,4 +1,5 @@
-"""Changes to shared data: the holiday calendar and its yearly confirmation."""
+"""Changes to shared data: the holiday calendar and its yearly confirmation; dead outbox
+messages sent again."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from motcua.core import audit
 from motcua.core.calendar import forget_cached_calendar
-from motcua.core.models import CalendarDay, CalendarYear
+from motcua.core.models import CalendarDay, CalendarYear, OutboxMessage
 from motcua.core.problems import InvalidInput
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -166,3 +167,29 @@ def check_calendar(years: Iterable[int]) -> list[YearCheck]:
             )
         )
     return out
+
+
+def retry_messages(ids: Iterable[int], user: User | None) -> int:
+    """Dead (failed) outbox messages back to pending with their attempts reset, so the worker
+    sends them again and the messages queued behind them on their ordering key follow.
+    Returns how many were dead; each is audited."""
+    with transaction.atomic():
+        dead = list(
+            OutboxMessage.objects.select_for_update()
+            .filter(pk__in=list(ids), status=OutboxMessage.Status.FAILED)
+            .order_by("id")
+        )
+        for message in dead:
+            audit.record(
+                "outbox.retry",
+                "outbox",
+                message.key,
+                actor=user,
+                data={"topic": message.topic, "attempts": message.attempts,
+                      "last_error": message.last_error[:500]},
+            )  # fmt: skip
+            message.status = OutboxMessage.Status.PENDING
+            message.attempts = 0
+            message.next_attempt_at = timezone.now()
+            message.save(update_fields=["status", "attempts", "next_attempt_at"])
+    return len(dead)

@@ -8,8 +8,6 @@ class DossiersConfig(AppConfig):
     verbose_name = "Hồ sơ thủ tục hành chính"
 
     def ready(self) -> None:
-        from motcua.dossiers import sync  # noqa: F401 - registers outbox handlers
-
         # The forms' wording rows exist as soon as the database does, for the admin to edit.
         post_migrate.connect(seed_form_texts, sender=self, weak=False)
 

@@ -32,7 +32,7 @@ from motcua.core.codes import dossier_code, next_in_day, result_code
 from motcua.core.problems import IllegalTransition, InvalidInput, NotAllowed
 from motcua.core.queries import one_or_none
 from motcua.core.storage import StoredFile, check_upload, store
-from motcua.dossiers import policy, stats
+from motcua.dossiers import policy, stats, sync
 from motcua.dossiers.models import (
     APOLOGY_STATES,
     CLOSED,
@@ -309,18 +309,10 @@ def _record(
         data={"from": from_status, "to": dossier.status, "note": note, **(data or {})},
     )
     outbox.enqueue(
-        "dvcqg.status",
+        sync.TOPIC,
         key=f"dvcqg:{dossier.code}:{event.pk}",
-        payload={
-            "code": dossier.code,
-            "procedure_code": dossier.procedure.code,
-            "agency": dossier.agency.identifier,
-            "status": event.national_status,
-            "action": action,
-            "at": event.at.isoformat(),
-            "due_at": dossier.due_at.isoformat() if dossier.due_at else None,
-            "note": note,
-        },
+        payload=sync.snapshot(dossier, event),  # what the portal needs, as of this step
+        ordering_key=sync.ordering_key(dossier),
     )
     return event
 

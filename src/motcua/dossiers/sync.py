@@ -1,42 +1,84 @@
-"""Status sync to the National Public Service Portal (DVCQG), delivered from the outbox.
+"""What a dossier's status message to the national portal carries: a neutral snapshot.
 
-The adapter posts JSON to MOTCUA_DVCQG_URL with the outbox key as Idempotency-Key, so a
-redelivery after a crash is recognised by the receiver. Without a URL configured the
-messages wait in the outbox (nothing is dropped).
+Built inside the transaction of each transition (services._record) and stored in the outbox
+message, so the message says what the dossier was at that step even when it is delivered
+later. Plain names, plain values (ISO times): the DVCQG app maps them onto the portal's wire
+records (motcua.dvcqg.handlers) and registers the outbox handler for "dvcqg.status".
 """
 
 from __future__ import annotations
 
-import json
-import os
-import urllib.request
+from typing import Any
 
-from motcua.core import outbox
-from motcua.core.models import OutboxMessage
+from motcua.dossiers.models import EVENT_LABELS, Dossier, Event
 
-TIMEOUT_SECONDS = 10
+TOPIC = "dvcqg.status"
 
 
-class NotConfigured(RuntimeError):
-    pass
+def ordering_key(dossier: Dossier) -> str:
+    """One dossier's status messages are delivered in order, one at a time."""
+    return f"dvcqg:{dossier.code}"
 
 
-def push_status(message: OutboxMessage, url: str | None = None) -> None:
-    url = url or os.environ.get("MOTCUA_DVCQG_URL", "")
-    if not url:
-        raise NotConfigured("MOTCUA_DVCQG_URL is not set")
-    if not url.startswith(("http://", "https://")):
-        raise NotConfigured("MOTCUA_DVCQG_URL must be an http(s) URL")
-    body = json.dumps(message.payload, ensure_ascii=False).encode()
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        url,
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json", "Idempotency-Key": message.key},
-    )
-    with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-        if response.status >= 300:
-            raise RuntimeError(f"DVCQG answered {response.status}")
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
 
 
-outbox.handler("dvcqg.status")(push_status)
+def snapshot(dossier: Dossier, event: Event) -> dict[str, Any]:
+    procedure = dossier.procedure
+    return {
+        "version": 2,
+        # the legacy flat keys (code, status, at...) stay for readers of older messages
+        "code": dossier.code,
+        "status": event.national_status,
+        "action": event.action,
+        "at": _iso(event.at),
+        "due_at": _iso(dossier.due_at),
+        "note": event.note,
+        "dossier": {
+            "code": dossier.code,
+            "national_code": getattr(dossier, "national_id", None) or "",  # filed on the portal
+            "procedure_code": procedure.code,
+            "procedure_name": procedure.name,
+            "field_code": procedure.field.code if procedure.field_id else "",
+            "field_name": procedure.field.name if procedure.field_id else "",
+            "agency_identifier": dossier.agency.identifier,
+            "agency_name": dossier.agency.name,
+            "applicant_name": dossier.applicant_name,
+            "applicant_id_number": dossier.applicant_id_number,
+            "applicant_phone": dossier.applicant_phone,
+            "applicant_email": dossier.applicant_email,
+            "applicant_address": dossier.applicant_address,
+            "subject": dossier.subject,
+            "channel": dossier.channel,
+            "return_channel": dossier.return_channel,
+            "return_method": dossier.return_method,
+            "submitted_at": _iso(dossier.submitted_at),
+            "received_at": _iso(dossier.received_at),
+            "due_at": _iso(dossier.due_at),
+            "finished_at": _iso(dossier.finished_at),
+            "returned_at": _iso(dossier.returned_at),
+            "result_code": dossier.result_code,
+            "national_status": event.national_status,
+            "online_payment": procedure.online_level == procedure.OnlineLevel.FULL
+            and (procedure.fee_vnd + procedure.charge_vnd) > 0,
+            "fees": [
+                {"name": name, "amount": amount, "kind": kind}
+                for name, amount, kind in (
+                    ("Phí", procedure.fee_vnd, "fee"),
+                    ("Lệ phí", procedure.charge_vnd, "charge"),
+                )
+                if amount
+            ],
+            "digitised": dossier.attachments.exists(),
+        },
+        "step": {
+            "action": event.action,
+            "label": EVENT_LABELS.get(event.action, event.action),
+            "national_status": event.national_status,
+            "at": _iso(event.at),
+            "actor_name": event.actor_name,
+            "unit_name": event.agency.name if event.agency_id else "",
+            "note": event.note,
+        },
+    }

@@ -47,6 +47,7 @@ class NotConfigured(RuntimeError):
 # One httpx.Client per base URL for the process: keep-alive connections are reused by every
 # call (the outbox worker sends thousands of messages in a row).
 _pools: dict[str, httpx.Client] = {}
+_clients: dict[tuple[str, str, str, float], DvcqgClient] = {}
 _pools_lock = threading.Lock()
 
 
@@ -81,15 +82,24 @@ class DvcqgClient:
 
     @classmethod
     def from_settings(cls) -> DvcqgClient:
+        """The process's client for the configured portal: one per settings, so its token
+        is shared by every message the worker sends."""
         url = getattr(settings, "MOTCUA_DVCQG_URL", "")
         if not url:
             raise NotConfigured("MOTCUA_DVCQG_URL is not set")
-        return cls(
+        config = (
             url,
             settings.MOTCUA_DVCQG_CLIENT_ID,
             settings.MOTCUA_DVCQG_CLIENT_SECRET,
-            settings.MOTCUA_DVCQG_TIMEOUT,
+            float(settings.MOTCUA_DVCQG_TIMEOUT),
         )
+        with _pools_lock:
+            client = _clients.get(config)
+        if client is None:
+            client = cls(*config)
+            with _pools_lock:
+                client = _clients.setdefault(config, client)
+        return client
 
     # token --------------------------------------------------------------------------------
 
