@@ -3,4 +3,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("motcua.catalog.api")),
     path("", include("motcua.dossiers.api")),
+    path("", include("motcua.dvcqg.webhooks")),
 ]

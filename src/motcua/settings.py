@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "motcua.desk",
     "motcua.accounts",
     "motcua.signing",
+    "motcua.dvcqg",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +183,12 @@ MOTCUA_DVCQG_URL = os.environ.get("MOTCUA_DVCQG_URL", "")
 MOTCUA_DVCQG_CLIENT_ID = os.environ.get("MOTCUA_DVCQG_CLIENT_ID", "")
 MOTCUA_DVCQG_CLIENT_SECRET = os.environ.get("MOTCUA_DVCQG_CLIENT_SECRET", "")
 MOTCUA_DVCQG_TIMEOUT = float(os.environ.get("MOTCUA_DVCQG_TIMEOUT", 10))
+# Intake of dossiers filed on the portal (motcua.dvcqg.intake): the worker pulls the feed
+# every N minutes (0: no schedule; `motcua dvcqg pull` still works) and the portal may push
+# records to /api/v1/dvcqg/ho-so/ signed with HMAC-SHA256 of this secret (empty: push off).
+MOTCUA_DVCQG_PULL_MINUTES = int(os.environ.get("MOTCUA_DVCQG_PULL_MINUTES", 5))
+MOTCUA_DVCQG_PUSH_SECRET = os.environ.get("MOTCUA_DVCQG_PUSH_SECRET", "")
+MOTCUA_DVCQG_PULL_PAGE = int(os.environ.get("MOTCUA_DVCQG_PULL_PAGE", 50))
 
 # --- Throttling and request limits ------------------------------------------------------
 # Rate-limit counters (motcua.core.ratelimit): in Redis when MOTCUA_REDIS_URL is set, else

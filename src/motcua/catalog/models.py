@@ -128,6 +128,16 @@ class Procedure(models.Model):
         help_text=_("Để trống với thủ tục cấp xã: mỗi UBND cấp xã thực hiện."),
     )
     is_active = models.BooleanField(_("đang áp dụng"), default=True)
+    # The procedure's code in the national catalogue (MaTTHC), when it differs from `code`:
+    # dossiers filed on the national portal are mapped by it (empty: `code` is the MaTTHC).
+    national_code = models.CharField(
+        _("mã thủ tục quốc gia"),
+        max_length=32,
+        blank=True,
+        default="",
+        db_index=True,
+        help_text=_("Để trống khi mã thủ tục trùng mã trên Cổng Dịch vụ công quốc gia."),
+    )
     # NĐ 118/2025: a time limit is a number of working days, of working hours, or "in the
     # day" (received before 15:00 -> that day's close, after -> the next working day's).
     time_limit_kind = models.CharField(

@@ -28,7 +28,14 @@ class CoreConfig(AppConfig):
 
 
 def register_schedules(**kwargs) -> None:
+    from django.conf import settings
+
     from motcua.core import anchors, jobs
 
     jobs.schedule_every("motcua.core.outbox.deliver_pending", 1, "deliver-outbox")
+    if settings.MOTCUA_DVCQG_PULL_MINUTES > 0:
+        # Dossiers filed on the national portal; does nothing until MOTCUA_DVCQG_URL is set.
+        jobs.schedule_every(
+            "motcua.dvcqg.intake.scheduled_pull", settings.MOTCUA_DVCQG_PULL_MINUTES, "dvcqg-pull"
+        )
     anchors.schedule()

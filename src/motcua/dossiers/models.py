@@ -200,12 +200,21 @@ class Dossier(models.Model):
     )
     # Distribution column (Citus-ready schema); one value per province, not a filter.
     province_code = models.CharField(max_length=8)
+    # The portal's MaHoSo for a dossier filed on the National Public Service Portal (empty
+    # otherwise): unique, so the same national dossier can never become two.
+    national_id = models.CharField(
+        _("mã hồ sơ trên Cổng DVC quốc gia"), max_length=64, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-submitted_at"]
         verbose_name = _("hồ sơ")
         verbose_name_plural = _("hồ sơ")
-        constraints = [models.UniqueConstraint(fields=["code"], name="dossiers_dossier_code_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="dossiers_dossier_code_key"),
+            # NULLs are distinct: only dossiers from the portal are constrained.
+            models.UniqueConstraint(fields=["national_id"], name="dossiers_dossier_national_id"),
+        ]
         indexes = [
             models.Index(fields=["agency", "status", "due_at"]),
             models.Index(fields=["current_agency", "status", "due_at"]),

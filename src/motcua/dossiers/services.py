@@ -317,10 +317,12 @@ def _record(
     return event
 
 
-def _store_all(uploads: Sequence[Upload], prefix: str) -> list[tuple[Upload, StoredFile]]:
+def _store_all(
+    uploads: Sequence[Upload], prefix: str, limit: int = 20
+) -> list[tuple[Upload, StoredFile]]:
     """Check every file before writing any, then stream each to storage."""
-    if len(uploads) > 20:
-        raise InvalidInput("Mỗi lần nộp tối đa 20 tệp.", code="too_many_files")
+    if len(uploads) > limit:
+        raise InvalidInput(f"Mỗi lần nộp tối đa {limit} tệp.", code="too_many_files")
     for upload in uploads:
         check_upload(upload.file)
     stored: list[tuple[Upload, StoredFile]] = []
@@ -695,6 +697,7 @@ def _create(
     submitted_at: dt.datetime,
     return_choice: ReturnChoice,
     idempotency: tuple[str, str, str] | None,
+    national_id: str | None = None,
 ) -> SubmitResult:
     cal = calendar_for(agency)  # the hours of the centre receiving for this agency
     now = timezone.now()
@@ -721,6 +724,7 @@ def _create(
         return_channel=return_choice.channel,
         return_address=return_choice.address,
         return_unit=return_choice.unit,
+        national_id=national_id,
     )
     if idempotency:
         owner, key, fingerprint = idempotency
@@ -738,12 +742,78 @@ def _create(
                 "channel": channel,
                 "files": [s.sha256 for _, s in stored],
                 **return_choice.as_data(),
+                **({"national_id": national_id} if national_id else {}),
             },
         )
     ]
     if channel != Channel.ONLINE:
         events.append(_receive(dossier, actor, cal, note=""))
     return SubmitResult(dossier, created=True, events=events, attachments=attachments)
+
+
+# How the portal's HinhThucNhanKetQua reads here. By post needs a commune the record does
+# not give: such a dossier waits at the desk, which can change the channel with the citizen.
+NATIONAL_RETURN = {1: ReturnMethod.DESK, 2: ReturnMethod.ONLINE, 3: ReturnMethod.DESK}
+
+
+def submit_national(
+    *,
+    national_id: str,
+    procedure: Procedure,
+    agency: Agency | None,
+    applicant: ApplicantData,
+    uploads: Sequence[Upload] = (),
+    subject: str = "",
+    submitted_at: dt.datetime | None = None,
+    return_method: int | None = None,
+) -> SubmitResult:
+    """A dossier filed on the National Public Service Portal (motcua.dvcqg.intake): online,
+    waiting for the desk like any online dossier, with the portal's MaHoSo as national_id.
+    The portal identified the citizen: the applicant is taken as sent, and the dossier is
+    linked to the local account bound to that ID number through VNeID, if there is one.
+    A second call with the same national_id returns the first dossier (created=False)."""
+    national_id = national_id.strip()
+    existing = Dossier.objects.filter(national_id=national_id).first()
+    if existing is not None:
+        return SubmitResult(existing, created=False)
+    if not procedure.is_active:
+        raise InvalidInput("Thủ tục này không còn được áp dụng.", code="procedure_inactive")
+    agency = resolve_agency(procedure, agency)
+    applicant.validate()
+    identity = (
+        CitizenIdentity.objects.select_related("user")
+        .filter(id_number=applicant.id_number.strip(), source=CitizenIdentity.Source.VNEID)
+        .first()
+    )
+    # An online result goes back through the portal (DongBoHoSoMC), account or not.
+    choice = ReturnChoice(NATIONAL_RETURN.get(return_method or 2, ReturnMethod.DESK))
+    stored = _store_all(uploads, prefix=f"dossiers/{agency.identifier}", limit=200)
+    try:
+        with transaction.atomic():
+            return _create(
+                procedure=procedure,
+                agency=agency,
+                channel=Channel.ONLINE,
+                applicant=applicant,
+                applicant_user=identity.user if identity else None,
+                actor=None,
+                stored=stored,
+                subject=subject,
+                submitted_at=submitted_at or timezone.now(),
+                return_choice=choice.validated(),
+                idempotency=None,
+                national_id=national_id,
+            )
+    except IntegrityError:
+        _discard(s for _, s in stored)
+        # Delivered twice at once (pull and push): the other one committed first.
+        existing = Dossier.objects.filter(national_id=national_id).first()
+        if existing is not None:
+            return SubmitResult(existing, created=False)
+        raise
+    except Exception:
+        _discard(s for _, s in stored)
+        raise
 
 
 # --- intake ---------------------------------------------------------------------------

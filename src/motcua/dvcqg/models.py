@@ -1,0 +1,95 @@
+"""What the intake of dossiers filed on the National Public Service Portal keeps: where it
+is in the portal's feed, and the records it could not take (quarantine)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class FeedCursor(models.Model):
+    """The last position (SoThuTu) of a feed fully taken: the next pull asks for what comes
+    after it. Moved only once a whole page is handled, so a pull stopped halfway (a crash,
+    the portal down) fetches that page again; the unique national_id makes that harmless."""
+
+    name = models.CharField(max_length=64, unique=True)
+    position = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("vị trí đọc danh sách hồ sơ")
+        verbose_name_plural = _("vị trí đọc danh sách hồ sơ")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.position}"
+
+
+class QuarantinedRecord(models.Model):
+    """A record from the portal that could not become a dossier (unknown procedure or unit,
+    an attachment whose hash does not match, a malformed record). Kept whole; never
+    acknowledged to the portal until an administrator retries it (after fixing the
+    mapping) and it is taken, or marks it resolved."""
+
+    class Reason(models.TextChoices):
+        MALFORMED = "malformed", _("Bản ghi sai định dạng")
+        UNKNOWN_PROCEDURE = "unknown_procedure", _("Không tìm thấy thủ tục")
+        UNKNOWN_UNIT = "unknown_unit", _("Không tìm thấy đơn vị tiếp nhận")
+        REFUSED = "refused", _("Không tạo được hồ sơ")
+        ATTACHMENT = "attachment", _("Tệp đính kèm không hợp lệ")
+
+    class Source(models.TextChoices):
+        PULL = "pull", _("Lấy từ Cổng")
+        PUSH = "push", _("Cổng gửi đến")
+
+    # MaHoSo when the record has a usable one, else a hash of the record: the same record
+    # seen again (duplicate delivery, next pull, push) updates this row.
+    key = models.CharField(max_length=80, unique=True)
+    national_id = models.CharField(_("mã hồ sơ quốc gia"), max_length=64, blank=True)
+    procedure_code = models.CharField(_("mã TTHC"), max_length=64, blank=True)
+    unit_code = models.CharField(_("mã đơn vị"), max_length=64, blank=True)
+    reason_code = models.CharField(_("loại lỗi"), max_length=20, choices=Reason.choices)
+    reason = models.TextField(_("lý do"))
+    raw = models.JSONField(_("bản ghi gốc"))
+    source = models.CharField(_("nguồn"), max_length=8, choices=Source.choices)
+    first_seen = models.DateTimeField(_("lần đầu"), default=timezone.now)
+    last_seen = models.DateTimeField(_("lần cuối"), default=timezone.now)
+    count = models.PositiveIntegerField(_("số lần nhận"), default=1)
+    resolved_at = models.DateTimeField(_("thời điểm xử lý xong"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người xử lý"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resolution = models.CharField(_("cách xử lý"), max_length=200, blank=True)
+    dossier = models.ForeignKey(
+        "dossiers.Dossier",
+        verbose_name=_("hồ sơ đã tạo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-last_seen"]
+        verbose_name = _("hồ sơ từ Cổng DVC quốc gia chờ xử lý")
+        verbose_name_plural = _("hồ sơ từ Cổng DVC quốc gia chờ xử lý")
+        indexes = [
+            models.Index(
+                fields=["last_seen"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="dvcqg_quarantine_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.national_id or self.key
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
