@@ -150,7 +150,7 @@ def test_command_pull_reports_a_portal_that_is_down(mapped, portal, control):
     assert national_ids() == []
 
 
-def test_restart_mid_batch_gives_each_dossier_once(mapped, portal, control):
+def test_restart_mid_batch_gives_each_dossier_once(mapped, portal, control, monkeypatch):
     """The 3rd attachment download fails (the demo feed has 5): the pull stops with the
     cursor before the page; the next pull takes the rest and none twice."""
     downloads = []
@@ -162,7 +162,7 @@ def test_restart_mid_batch_gives_each_dossier_once(mapped, portal, control):
             fault(control, endpoint="dvcqg.LayTepDinhKem", error_rate=1, times=1)
         return real(link)
 
-    portal.download = download
+    monkeypatch.setattr(portal, "download", download)  # the client is shared: undone after
     first = intake.pull(portal)
     assert first.stopped and len(first.taken) == 1
     assert FeedCursor.objects.get(name=intake.FEED).position == 0  # the page is read again
@@ -400,3 +400,24 @@ def test_desk_queue_lists_it(mapped, portal, control, client):
     client.force_login(mapped.commune_desk)
     page = client.get(reverse("desk:queue"))
     assert dossier.code in page.content.decode()
+
+
+def test_the_worker_pulls_on_a_schedule(db, settings):
+    from django_q.models import Schedule
+
+    from motcua.core.apps import register_schedules
+
+    settings.MOTCUA_DVCQG_PULL_MINUTES = 7
+    register_schedules()
+    schedule = Schedule.objects.get(name="dvcqg-pull")
+    assert schedule.func == "motcua.dvcqg.intake.scheduled_pull" and schedule.minutes == 7
+
+
+def test_scheduled_pull_waits_for_a_configured_portal(mapped, settings):
+    settings.MOTCUA_DVCQG_URL = ""
+    assert "chưa được cấu hình" in intake.scheduled_pull()
+
+
+def test_scheduled_pull_takes_the_feed(mapped, portal, control):
+    assert intake.scheduled_pull().startswith("3 hồ sơ mới")
+    assert len(national_ids()) == 3
