@@ -1,10 +1,11 @@
 """Outbox handler of "dvcqg.status": one dossier's step sent to the national portal.
 
 The first message of a dossier, and any whose full record differs from the one sent before
-(beyond what a step carries), is sent as DongBoHoSoMC; then the step as CapNhatTienDoHoSoMC.
+(beyond what a step carries), is sent as DongBoHoSoMC (the record, with its status and the
+step's unit and note); any other step as CapNhatTienDoHoSoMC.
 Both are checked against the wire schemas first: a record the portal would refuse is dead at
 once (retrying cannot help) and blocks the dossier's later messages until an administrator
-sends it again. Each call carries an Idempotency-Key derived from the message key, so a
+sends it again. Each call carries the message key as Idempotency-Key, so a
 redelivery after a lost answer changes nothing at the portal.
 """
 
@@ -62,12 +63,9 @@ def push_status(message: OutboxMessage) -> None:
     client = DvcqgClient.from_settings()
     record = mapping.ho_so(snapshot)
     previous = _previous(message)
+    # One call per step: the full record when it changed (it carries the status as well),
+    # else the step alone. Sending both would put the step after a final status twice.
     if mapping.record_changed(record, previous):
-        _send(
-            client,
-            "DongBoHoSoMC",
-            record,
-            f"{message.key}:HoSo",
-            isUpdating=previous is not None,
-        )
-    _send(client, "CapNhatTienDoHoSoMC", mapping.tien_do(snapshot), f"{message.key}:TienDo")
+        _send(client, "DongBoHoSoMC", record, message.key, isUpdating=previous is not None)
+    else:
+        _send(client, "CapNhatTienDoHoSoMC", mapping.tien_do(snapshot), message.key)

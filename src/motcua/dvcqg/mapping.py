@@ -14,8 +14,8 @@ from motcua.dvcqg import schemas
 CHANNEL = {"desk": 1, "online": 2, "post": 3}  # KenhThucHien
 RETURN = {"desk": 1, "online": 2, "post": 3}  # HinhThuc
 FEE_KIND = {"fee": 1, "charge": 2}  # LoaiPhiLePhi
-# Fields a CapNhatTienDoHoSoMC carries itself: a change only there needs no full record.
-STEP_FIELDS = ("TrangThaiHoSo", "NgayHenTra", "NgayKetThucXuLy")
+# Fields a step carries or that only describe the step: a change only there needs no full record.
+STEP_FIELDS = ("TrangThaiHoSo", "NgayHenTra", "NgayKetThucXuLy", "DonViXuLy", "GhiChu")
 
 
 def when(value: str | None) -> str:
@@ -55,6 +55,11 @@ def ho_so(snapshot: dict[str, Any]) -> dict[str, Any]:
             for f in d["fees"]
         ],
     }
+    step = snapshot["step"]
+    if step["unit_name"]:
+        record["DonViXuLy"] = step["unit_name"]
+    note = f"{step['label']}: {step['note']}" if step["note"] else step["label"]
+    record["GhiChu"] = note[:2000]
     if d["field_code"]:
         record.update(MaLinhVuc=d["field_code"], TenLinhVuc=d["field_name"])
     if d["national_code"]:
