@@ -17,7 +17,9 @@ def test_supplement_event_lists_each_paper_with_its_reason(client, world):
     from motcua.dossiers import services
 
     dossier = world.submit_online()
-    services.request_supplement(dossier, world.desk, factories.missing("Tờ khai", reason="Thiếu chữ ký"))
+    services.request_supplement(
+        dossier, world.desk, factories.missing("Tờ khai", reason="Thiếu chữ ký")
+    )
     client.force_login(world.desk)
     page = client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
     assert "<li>Tờ khai: Thiếu chữ ký</li>" in page

@@ -482,17 +482,17 @@ class Event(models.Model):
     data = models.JSONField(default=dict, blank=True)
     province_code = models.CharField(max_length=8)
 
+    class Meta:
+        ordering = ["dossier", "id"]
+        verbose_name = _("sự kiện xử lý hồ sơ")
+        verbose_name_plural = _("phiếu kiểm soát quá trình")
+
     @property
     def missing_items(self) -> list[dict]:
         """A supplement request's papers with their reasons. Templates must use this, not
         `data.items`: on an event without that key Django would call dict.items()."""
         items = self.data.get("items") if isinstance(self.data, dict) else None
         return items if isinstance(items, list) else []
-
-    class Meta:
-        ordering = ["dossier", "id"]
-        verbose_name = _("sự kiện xử lý hồ sơ")
-        verbose_name_plural = _("phiếu kiểm soát quá trình")
 
 
 class Attachment(models.Model):
