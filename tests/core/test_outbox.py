@@ -1,7 +1,9 @@
 """Outbox delivery: retries with backoff, order per ordering key, dead messages; the DVCQG
 handler against the real simulator (more in tests/dvcqg/test_sync.py)."""
 
+import json
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db import connection, transaction
@@ -16,6 +18,38 @@ assert handlers.push_status  # registers "dvcqg.status" even before the app is l
 
 pytestmark = pytest.mark.django_db
 S = OutboxMessage.Status
+
+
+class Receiver:
+    """A tiny HTTP receiver on 127.0.0.1 that remembers idempotency keys, as a real one must
+    (the audit anchor tests post to it)."""
+
+    def __init__(self, fail_first: int = 0):
+        self.received: list[tuple[str, dict]] = []
+        self.fail_first = fail_first
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if receiver.fail_first > 0:
+                    receiver.fail_first -= 1
+                    self.send_response(503)
+                else:
+                    receiver.received.append((self.headers["Idempotency-Key"], body))
+                    self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/status"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class Recorder:
