@@ -6,6 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SIM_PORT ?= 8900
 PYTEST_WORKERS ?= auto
 
 .PHONY: run test fuzz install system-deps migrate demo lint format clean bench bench-full
@@ -42,8 +43,19 @@ migrate: install
 demo: migrate
 	$(BIN)/motcua demo
 
+# Beside the server, the national-systems simulator (DVCQG, VNeID) on SIM_PORT, so that
+# "Đăng nhập bằng VNeID" and `motcua dvcqg pull` work in the demo; it stops with the server.
 run: demo
-	MOTCUA_DEBUG=$${MOTCUA_DEBUG:-1} $(BIN)/motcua runserver $(HOST):$(PORT)
+	@$(BIN)/motcua simulate --bind $(HOST):$(SIM_PORT) --quiet & sim=$$!; \
+	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
+	MOTCUA_DEBUG=$${MOTCUA_DEBUG:-1} \
+	MOTCUA_VNEID_ISSUER=$${MOTCUA_VNEID_ISSUER:-http://$(HOST):$(SIM_PORT)/vneid} \
+	MOTCUA_VNEID_CLIENT_ID=$${MOTCUA_VNEID_CLIENT_ID:-motcua} \
+	MOTCUA_VNEID_CLIENT_SECRET=$${MOTCUA_VNEID_CLIENT_SECRET:-motcua-vneid-secret} \
+	MOTCUA_DVCQG_URL=$${MOTCUA_DVCQG_URL:-http://$(HOST):$(SIM_PORT)/dvcqg} \
+	MOTCUA_DVCQG_CLIENT_ID=$${MOTCUA_DVCQG_CLIENT_ID:-motcua} \
+	MOTCUA_DVCQG_CLIENT_SECRET=$${MOTCUA_DVCQG_CLIENT_SECRET:-motcua-dvcqg-secret} \
+	$(BIN)/motcua runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
