@@ -7,15 +7,18 @@ Idempotency-Key, retried on connection errors and 5xx as a real client would):
   1. kill -9 the gunicorn master and workers, then start gunicorn again;
   2. kill -9 the `motcua outbox deliver --loop` worker, then start it again;
   3. restart PostgreSQL (`pg_ctlcluster --skip-systemctl-redirect 15 main restart`).
-The outbox worker delivers to a small HTTP receiver on 127.0.0.1 that records every
-Idempotency-Key it is sent. If the worker dies on its own (e.g. when PostgreSQL goes
-away) it is restarted, and that is reported.
+The outbox worker delivers "dvcqg.status" to the project's national-systems simulator
+(motcua.simulators, started in this process on 127.0.0.1:RECEIVER_PORT) as the DVCQG
+portal: token endpoint, wire format, and a record of every request it gets. If the worker
+dies on its own (e.g. when PostgreSQL goes away) it is restarted, and that is reported.
 
 Checks: every acknowledged (2xx) submission's dossier exists exactly once, under the code
 the client was given; dossier codes per agency for today are gap-free 1..max and agree
-with core_dailycounter; every outbox message of the run is delivered, and the receiver saw
-each key (attempts and distinct keys are both counted: the outbox is at-least-once, the
-receiver dedups by key). Exit status 1 if a check fails.
+with core_dailycounter; every outbox message of the run is delivered; the portal holds,
+for every acknowledged dossier, the statuses its messages carried, in order
+(/_control/dvcqg/synced/<code>); every message key was applied by the portal, and none
+twice (/_control/received: the outbox is at-least-once, a repeated key must be a replay).
+Exit status 1 if a check fails.
 """
 
 from __future__ import annotations
@@ -29,11 +32,9 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -51,48 +52,74 @@ from bench.common import (
 )
 from bench.generate import token_for
 from bench.load import multipart, pdf_bytes
+from motcua.simulators import server
 
 RECEIVER_PORT = PORT + 1
 BASE = f"http://{HOST}:{PORT}"
+# The simulator's default credentials for the province (docs/simulator.md).
+DVCQG_CLIENT_ID = "motcua"
+DVCQG_CLIENT_SECRET = "motcua-dvcqg-secret"
+SYNC_ENDPOINTS = {"dvcqg.DongBoHoSoMC", "dvcqg.CapNhatTienDoHoSoMC"}
 PG_RESTART = ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "restart"]
 
 
-# --- receiver -------------------------------------------------------------------------
+# --- the national portal: the project's simulator ------------------------------------------
 
 
-class Receiver:
-    """Records the Idempotency-Key of every POST; answers 200 (an idempotent receiver)."""
+class Portal:
+    """The national-systems simulator (docs/simulator.md), in this process, as DVCQG.
 
-    def __init__(self, port: int = RECEIVER_PORT) -> None:
-        self.keys: Counter[str] = Counter()
-        self.lock = threading.Lock()
-        receiver = self
+    The outbox's "dvcqg.status" handler needs the portal's token endpoint and wire format, so
+    a bare receiver no longer does; the simulator also records every request it gets
+    (Idempotency-Key header, status, whether it was a replay) and what it applied per dossier.
+    """
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                length = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(length)
-                key = self.headers.get("Idempotency-Key", "")
-                with receiver.lock:
-                    receiver.keys[key] += 1
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
+    def __init__(self, port: int = RECEIVER_PORT, seed: int = 7) -> None:
+        self.port = port
+        self.seed = seed
+        self.running: server.Running | None = None
 
-            def log_message(self, *args: object) -> None:
-                pass
+    @property
+    def url(self) -> str:
+        assert self.running is not None
+        return self.running.url
 
-        self.server = ThreadingHTTPServer((HOST, port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+    def env(self) -> dict[str, str]:
+        return {
+            "MOTCUA_DVCQG_URL": f"{self.url}/dvcqg",
+            "MOTCUA_DVCQG_CLIENT_ID": DVCQG_CLIENT_ID,
+            "MOTCUA_DVCQG_CLIENT_SECRET": DVCQG_CLIENT_SECRET,
+        }
 
-    def __enter__(self) -> Receiver:
-        self.thread.start()
+    def __enter__(self) -> Portal:
+        self.running = server.start(
+            f"{HOST}:{self.port}",
+            seed=self.seed,
+            settings={
+                "dvcqg": {"client_id": DVCQG_CLIENT_ID, "client_secret": DVCQG_CLIENT_SECRET}
+            },
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        if self.running is not None:
+            self.running.stop()
+
+    def received(self) -> list[dict]:
+        """Every sync request the portal got (DongBoHoSoMC, CapNhatTienDoHoSoMC)."""
+        with httpx.Client(base_url=self.url, timeout=60) as client:
+            r = client.get("/_control/received", params={"system": "dvcqg"})
+            r.raise_for_status()
+        return [e for e in r.json()["items"] if e["endpoint"] in SYNC_ENDPOINTS]
+
+    def synced(self, codes: list[str]) -> dict[str, list[int] | None]:
+        """The statuses the portal received per dossier, in order (None: never synced)."""
+        out: dict[str, list[int] | None] = {}
+        with httpx.Client(base_url=self.url, timeout=10) as client:
+            for code in codes:
+                r = client.get(f"/_control/dvcqg/synced/{code}")
+                out[code] = r.json()["statuses"] if r.status_code == 200 else None
+        return out
 
 
 # --- outbox worker, supervised ------------------------------------------------------------
@@ -227,7 +254,6 @@ class Burst:
 
 
 def run_faults(n: int, concurrency: int, pg_restart: bool, deadline_s: float) -> dict:
-    env = app_env(MOTCUA_DVCQG_URL=f"http://{HOST}:{RECEIVER_PORT}/")
     today = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
     with connect() as conn:
         start_max = conn.execute("SELECT coalesce(max(id), 0) FROM core_outboxmessage").fetchone()[
@@ -240,8 +266,6 @@ def run_faults(n: int, concurrency: int, pg_restart: bool, deadline_s: float) ->
             ).fetchall()
         ]
     events: list[str] = []
-    gunicorn = Gunicorn(workers=2, **{"MOTCUA_DVCQG_URL": env["MOTCUA_DVCQG_URL"]})
-    worker = OutboxWorker(env)
     burst = Burst(n, concurrency, deadline_s)
     t0 = time.monotonic()
 
@@ -250,7 +274,9 @@ def run_faults(n: int, concurrency: int, pg_restart: bool, deadline_s: float) ->
         events.append(line)
         log("faults: " + line)
 
-    with Receiver() as receiver:
+    with Portal() as portal:
+        gunicorn = Gunicorn(workers=2, **portal.env())
+        worker = OutboxWorker(app_env(**portal.env()))
         gunicorn.start()
         worker.start()
         try:
@@ -304,8 +330,7 @@ def run_faults(n: int, concurrency: int, pg_restart: bool, deadline_s: float) ->
         finally:
             worker.stop()
             gunicorn.stop()
-        keys = dict(receiver.keys)
-    return check(burst, keys, start_max, today, events, worker, pending_before)
+        return check(burst, portal, start_max, today, events, worker, pending_before)
 
 
 # --- checks -----------------------------------------------------------------------------
@@ -313,7 +338,7 @@ def run_faults(n: int, concurrency: int, pg_restart: bool, deadline_s: float) ->
 
 def check(
     burst: Burst,
-    receiver_keys: dict[str, int],
+    portal: Portal,
     start_max: int,
     today: dt.date,
     events: list[str],
@@ -321,6 +346,9 @@ def check(
     pending_before: list[int],
 ) -> dict:
     problems: list[str] = []
+    if not burst.acked:
+        # Nothing acknowledged means nothing below was checked: that is a failure too.
+        problems.append(f"no submission acknowledged, e.g. {list(burst.failed.values())[:1]}")
     with connect() as conn:
         rows = conn.execute(
             "SELECT subject, count(*), min(code) FROM dossiers_dossier "
@@ -357,21 +385,70 @@ def check(
                 problems.append(f"codes of {scope} on {today} are not 1..{len(numbers)}")
             if counters.get(scope) != numbers[-1]:
                 problems.append(f"counter of {scope} is {counters.get(scope)}, max {numbers[-1]}")
-        # Outbox: every message of the run delivered, every key seen by the receiver.
+        # Outbox: every message of the run delivered (those pending before the run are
+        # reported apart: the generator may have left some in an older format).
         msgs = conn.execute(
-            "SELECT key, status FROM core_outboxmessage WHERE id > %s OR id = ANY(%s)",
-            [start_max, pending_before],
+            "SELECT key, status FROM core_outboxmessage WHERE id > %s", [start_max]
         ).fetchall()
         run_keys = {k for k, _ in msgs}
         undelivered = [k for k, st in msgs if st != "delivered"]
         if undelivered:
             problems.append(f"{len(undelivered)} outbox messages not delivered")
-        unseen = [k for k in run_keys if k not in receiver_keys]
-        if unseen:
-            problems.append(f"{len(unseen)} outbox keys never reached the receiver")
+        before = Counter(
+            st
+            for (st,) in conn.execute(
+                "SELECT status FROM core_outboxmessage WHERE id = ANY(%s)", [pending_before]
+            ).fetchall()
+        )
+        if before.get("pending"):
+            problems.append(f"{before['pending']} messages pending before the run still pending")
+        # What the portal should hold per acknowledged dossier: its messages' statuses in
+        # order, repeats in a row folded as the simulator folds them.
+        expected: dict[str, list[int]] = {code: [] for code in burst.acked.values()}
+        for code, status in conn.execute(
+            "SELECT substr(ordering_key, 7), (payload->'step'->>'national_status')::int "
+            "FROM core_outboxmessage WHERE ordering_key = ANY(%s) ORDER BY id",
+            [[f"dvcqg:{c}" for c in expected]],
+        ).fetchall():
+            if not expected[code] or expected[code][-1] != status:
+                expected[code].append(status)
         orphans = orphan_files(conn)
-    attempts = sum(receiver_keys.values())
-    duplicates = sum(1 for v in receiver_keys.values() if v > 1)
+    synced = portal.synced(sorted(expected))
+    without_messages = [c for c, st in expected.items() if not st]
+    if without_messages:
+        problems.append(f"{len(without_messages)} acked dossiers have no outbox message")
+    never_synced = [c for c, st in synced.items() if st is None]
+    if never_synced:
+        problems.append(f"{len(never_synced)} acked dossiers never reached the portal")
+    out_of_order = [c for c, st in synced.items() if st is not None and st != expected[c]]
+    if out_of_order:
+        c = out_of_order[0]
+        problems.append(
+            f"{len(out_of_order)} dossiers with other statuses at the portal than sent, "
+            f"e.g. {c}: portal {synced[c]}, outbox {expected[c]}"
+        )
+    # Every sync request the portal got: an Idempotency-Key may arrive again (the outbox is
+    # at-least-once), but only its first successful arrival may be applied; others replay.
+    received = portal.received()
+    attempts: Counter[str] = Counter()
+    applied: Counter[str] = Counter()
+    replays = 0
+    for entry in received:
+        key = entry["headers"].get("idempotency-key", "")
+        attempts[key] += 1
+        if entry.get("replay"):
+            replays += 1
+        elif entry["status"] == 200:
+            applied[key] += 1
+    if "" in attempts:
+        problems.append(f"{attempts['']} portal calls without an Idempotency-Key")
+    applied_twice = [k for k, v in applied.items() if v > 1]
+    if applied_twice:
+        problems.append(f"{len(applied_twice)} Idempotency-Keys applied twice by the portal")
+    unapplied = [k for k in run_keys if k not in applied]
+    if unapplied:
+        problems.append(f"{len(unapplied)} outbox keys never applied by the portal")
+    refused = Counter(str(e["status"]) for e in received if e["status"] != 200)
     result = {
         "submissions": burst.n,
         "acked": len(burst.acked),
@@ -384,11 +461,18 @@ def check(
         "agencies_checked_for_gaps": len(seqs),
         "agencies_with_gaps": gaps,
         "outbox_pending_before": len(pending_before),
+        "outbox_pending_before_now": dict(before),
         "outbox_checked": len(run_keys),
         "outbox_undelivered": len(undelivered),
-        "receiver_attempts": attempts,
-        "receiver_distinct_keys": len(receiver_keys),
-        "receiver_keys_seen_more_than_once": duplicates,
+        "portal_dossiers_checked": len(synced),
+        "portal_dossiers_never_synced": len(never_synced),
+        "portal_dossiers_out_of_order": len(out_of_order),
+        "receiver_attempts": sum(attempts.values()),
+        "receiver_distinct_keys": len(attempts),
+        "receiver_keys_seen_more_than_once": sum(1 for v in attempts.values() if v > 1),
+        "receiver_replays": replays,
+        "receiver_keys_applied_twice": len(applied_twice),
+        "receiver_not_ok": dict(refused),
         "outbox_worker_starts": worker.starts,
         "outbox_worker_exits_by_itself": worker.unexpected_exits,
         "orphan_files": orphans,
