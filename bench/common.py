@@ -47,6 +47,12 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[k]
 
 
+def citizen_id_number(n: int) -> str:
+    """The ID number citizen.{n} files under: an online applicant's identity is bound to the
+    account at the first submission, so every bench script must use the same one."""
+    return f"{200000000000 + n:012d}"
+
+
 def app_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(

@@ -46,6 +46,7 @@ from bench.common import (
     VENV_BIN,
     Gunicorn,
     app_env,
+    citizen_id_number,
     connect,
     log,
     port_open,
@@ -198,7 +199,7 @@ class Burst:
         fields = {
             "procedure_code": code,
             "applicant_name": "Trần Thị Lỗi",
-            "applicant_id_number": f"{200000000000 + i:012d}",
+            "applicant_id_number": citizen_id_number(1 + i % 500),
             "subject": f"faults {key}",
         }
         files = {f"component_{c}": (f"f{c}.pdf", self.pdf) for c in components}

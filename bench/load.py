@@ -35,7 +35,16 @@ from dataclasses import dataclass
 import httpx
 from django_otp.oath import totp
 
-from bench.common import HOST, PASSWORD, PORT, Gunicorn, connect, log, percentile
+from bench.common import (
+    HOST,
+    PASSWORD,
+    PORT,
+    Gunicorn,
+    citizen_id_number,
+    connect,
+    log,
+    percentile,
+)
 from bench.rawhttp import ClientError, Connection, Response
 
 BASE = f"http://{HOST}:{PORT}"
@@ -174,8 +183,13 @@ def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tu
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
-def submission_bodies(n: int = 40, file_size: int = 100 * 1024) -> list[tuple[bytes, str]]:
-    """Bodies for n department procedures (each with its own components)."""
+def submission_bodies(
+    n: int = 40, citizens: int = 200, file_size: int = 100 * 1024
+) -> list[tuple[bytes, str]]:
+    """One body per citizen (index i files for citizen.{i+1}), over n department
+    procedures (each with its own components). Each citizen files under one ID number of
+    their own: the first submission binds it to the account, and an online applicant's
+    identity is then locked."""
     with connect() as conn:
         rows = conn.execute(
             "SELECT p.code, array_agg(c.id ORDER BY c.id) FROM catalog_procedure p "
@@ -185,11 +199,12 @@ def submission_bodies(n: int = 40, file_size: int = 100 * 1024) -> list[tuple[by
         ).fetchall()
     pdf = pdf_bytes(file_size)
     bodies = []
-    for i, (code, components) in enumerate(rows):
+    for i in range(citizens):
+        code, components = rows[i % len(rows)]
         fields = {
             "procedure_code": code,
-            "applicant_name": "Nguyễn Văn Bench",
-            "applicant_id_number": f"{100000000000 + i:012d}",
+            "applicant_name": f"Nguyễn Văn Bench {i}",
+            "applicant_id_number": citizen_id_number(i + 1),
             "subject": "bench",
         }
         files = {f"component_{c}": (f"giay-to-{c}.pdf", pdf) for c in components}
@@ -325,8 +340,8 @@ def _login(username: str) -> httpx.Cookies:
 
 
 def make_submit() -> Request:
-    bodies = submission_bodies()
     tokens = citizen_tokens()
+    bodies = submission_bodies(citizens=len(tokens))
 
     async def submit(client: Connection, i: int) -> Response:
         body, ctype = bodies[i % len(bodies)]

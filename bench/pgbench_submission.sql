@@ -58,9 +58,9 @@ INSERT INTO core_auditentry (at, actor, action, object_type, object_id, data, pr
   RETURNING id AS auid \gset
 UPDATE core_audithead SET last_hash = (SELECT hash FROM core_auditentry WHERE id = :auid),
   count = count + 1 WHERE id = 1;
-INSERT INTO core_outboxmessage (topic, key, payload, status, attempts, next_attempt_at,
-    last_error, created_at, delivered_at)
-  VALUES ('dvcqg.status', 'pgbench:' || :did || ':' || :eid,
+INSERT INTO core_outboxmessage (topic, key, ordering_key, payload, status, attempts,
+    next_attempt_at, last_error, created_at, delivered_at)
+  VALUES ('dvcqg.status', 'pgbench:' || :did || ':' || :eid, 'dvcqg:pgbench:' || :did,
     '{"code": "000.00.02.H37-261123-0001", "procedure_code": "2.000002", "agency": "000.00.02.H37", "status": 1, "action": "submit", "at": "2026-11-23T14:09:25.444910+00:00", "due_at": null, "note": ""}',
     'pending', 0, now(), '', now(), NULL);
 COMMIT;
