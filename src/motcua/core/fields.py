@@ -29,7 +29,8 @@ class NormalisedField(serializers.CharField):
     default_error_messages = CHAR_MESSAGES
 
     def normalise(self, value: str) -> str:
-        raise NotImplementedError
+        # Single-line text unless a subclass applies a stricter rule (ID numbers, phones).
+        return text.clean_text(value)
 
     def run_validation(self, data: Any = empty) -> Any:
         if isinstance(data, str):

@@ -59,7 +59,8 @@ class NormalisedField(forms.CharField):
         super().__init__(**kwargs)
 
     def normalise(self, value: str) -> str:
-        raise NotImplementedError
+        # Single-line text unless a subclass applies a stricter rule (ID numbers, phones).
+        return text.clean_text(value)
 
     def to_python(self, value):
         value = super().to_python(value)
