@@ -9,7 +9,7 @@ PORT ?= 8000
 SIM_PORT ?= 8900
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test fuzz install system-deps migrate demo lint format clean bench bench-full
+.PHONY: run test fuzz install assets system-deps migrate demo lint format clean bench bench-full
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,20 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed system-deps
+install: $(VENV)/.installed assets system-deps
+
+# Front-end libraries from the npm registry (package-lock.json pins them), copied where
+# Django's static files are served from; no CDN. axe-core stays in node_modules: only the
+# browser tests use it.
+VENDOR := src/motcua/static/vendor
+assets: $(VENDOR)/.installed
+
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts.min.js
+	touch $@
 
 # Debian packages the project uses: Liberation 2 fonts for PDFs (version 1, in package
 # fonts-liberation, has no Vietnamese letters such as ư, ơ, ệ), Chromium for the browser
@@ -83,4 +96,4 @@ format: install
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache node_modules $(VENDOR)
