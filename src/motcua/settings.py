@@ -189,6 +189,10 @@ MOTCUA_DVCQG_TIMEOUT = float(os.environ.get("MOTCUA_DVCQG_TIMEOUT", 10))
 MOTCUA_DVCQG_PULL_MINUTES = int(os.environ.get("MOTCUA_DVCQG_PULL_MINUTES", 5))
 MOTCUA_DVCQG_PUSH_SECRET = os.environ.get("MOTCUA_DVCQG_PUSH_SECRET", "")
 MOTCUA_DVCQG_PULL_PAGE = int(os.environ.get("MOTCUA_DVCQG_PULL_PAGE", 50))
+# Daily reconciliation (motcua.dvcqg.reconcile): the dossiers filed in the last N days are
+# compared with the portal's every day at HH:MM (local time) when MOTCUA_DVCQG_URL is set.
+MOTCUA_DVCQG_RECONCILE_DAYS = int(os.environ.get("MOTCUA_DVCQG_RECONCILE_DAYS", 90))
+MOTCUA_DVCQG_RECONCILE_AT = os.environ.get("MOTCUA_DVCQG_RECONCILE_AT", "02:30")
 
 # --- Throttling and request limits ------------------------------------------------------
 # Rate-limit counters (motcua.core.ratelimit): in Redis when MOTCUA_REDIS_URL is set, else

@@ -39,3 +39,6 @@ def register_schedules(**kwargs) -> None:
             "motcua.dvcqg.intake.scheduled_pull", settings.MOTCUA_DVCQG_PULL_MINUTES, "dvcqg-pull"
         )
     anchors.schedule()
+    from motcua.dvcqg import reconcile
+
+    reconcile.schedule()  # daily; does nothing until MOTCUA_DVCQG_URL is set

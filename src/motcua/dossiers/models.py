@@ -219,6 +219,8 @@ class Dossier(models.Model):
             models.Index(fields=["agency", "status", "due_at"]),
             models.Index(fields=["current_agency", "status", "due_at"]),
             models.Index(fields=["applicant", "submitted_at"]),
+            # Daily reconciliation with the national portal reads dossiers by day of filing.
+            models.Index(fields=["submitted_at"], name="dossiers_submitted_at"),
             # Desk queues look at open dossiers only: small partial indexes keep the
             # queue fast however long the agency's history grows.
             models.Index(

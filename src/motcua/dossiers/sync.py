@@ -17,7 +17,11 @@ TOPIC = "dvcqg.status"
 
 def ordering_key(dossier: Dossier) -> str:
     """One dossier's status messages are delivered in order, one at a time."""
-    return f"dvcqg:{dossier.code}"
+    return ordering_key_for(dossier.code)
+
+
+def ordering_key_for(code: str) -> str:
+    return f"dvcqg:{code}"
 
 
 def _iso(value: Any) -> str | None:

@@ -11,7 +11,12 @@ from django.utils.html import format_html
 
 from motcua.dvcqg import intake
 from motcua.dvcqg.client import DvcqgError, NotConfigured
-from motcua.dvcqg.models import FeedCursor, QuarantinedRecord
+from motcua.dvcqg.models import (
+    FeedCursor,
+    QuarantinedRecord,
+    ReconciliationRow,
+    ReconciliationRun,
+)
 
 
 class OpenFilter(admin.SimpleListFilter):
@@ -95,3 +100,68 @@ class QuarantinedRecordAdmin(admin.ModelAdmin):
 class FeedCursorAdmin(admin.ModelAdmin):
     list_display = ["name", "position", "updated_at"]
     readonly_fields = ["name", "updated_at"]
+
+
+class ReconciliationRowInline(admin.TabularInline):
+    model = ReconciliationRow
+    fields = ["day", "code", "dossier", "kind", "outcome", "fields", "local", "national"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request):
+        # A run with thousands of differences shows its first ones here; the full list is
+        # under "hồ sơ lệch khi đối soát", filtered by run.
+        return super().get_queryset(request).select_related("dossier")
+
+
+@admin.register(ReconciliationRun)
+class ReconciliationRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "started_at",
+        "period_start",
+        "period_end",
+        "status",
+        "dossiers_local",
+        "dossiers_national",
+        "days_differing",
+        "differing",
+        "requeued",
+        "seconds",
+    ]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in ReconciliationRun._meta.fields]
+    inlines = [ReconciliationRowInline]
+
+    def has_add_permission(self, request):
+        return False  # runs come from the schedule or `motcua dvcqg reconcile`
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the report is evidence of what the portal showed
+
+
+@admin.register(ReconciliationRow)
+class ReconciliationRowAdmin(admin.ModelAdmin):
+    list_display = ["code", "day", "kind", "outcome", "differing_fields", "run", "message_key"]
+    list_filter = ["kind", "outcome", "run"]
+    search_fields = ["code"]
+    readonly_fields = [f.name for f in ReconciliationRow._meta.fields]
+    list_select_related = ["run"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="trường khác nhau")
+    def differing_fields(self, obj):
+        return ", ".join(obj.fields)

@@ -65,7 +65,8 @@ def push_status(message: OutboxMessage) -> None:
     previous = _previous(message)
     # One call per step: the full record when it changed (it carries the status as well),
     # else the step alone. Sending both would put the step after a final status twice.
-    if mapping.record_changed(record, previous):
+    # A resend by the daily reconciliation ("full") is always the full record.
+    if snapshot.get("full") or mapping.record_changed(record, previous):
         _send(client, "DongBoHoSoMC", record, message.key, isUpdating=previous is not None)
     else:
         _send(client, "CapNhatTienDoHoSoMC", mapping.tien_do(snapshot), message.key)

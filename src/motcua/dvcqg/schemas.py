@@ -17,6 +17,7 @@ Conventions of the portal kept here:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -362,6 +363,69 @@ HOI_DAP = _object(
     strict=False,
 )
 
+# Daily reconciliation (đối soát) -------------------------------------------------------------
+
+# What the province and the portal must agree on for each dossier, in this order. A dossier
+# belongs to the day it was filed (NgayNopHoSo, Vietnam date). The per-day digest (MaBam of
+# LayTomTatDoiSoat) is the MD5 of the day's lines, one per dossier in MaHoSo order (code
+# point order), joined by "\n"; a line is these fields joined by "|" ("" for none). Motcua
+# computes the same in SQL (motcua.dvcqg.reconcile), tested equal to `doi_soat_digest`.
+DOI_SOAT_FIELDS = (
+    "MaHoSo",
+    "TrangThaiHoSo",
+    "NgayTiepNhan",
+    "NgayHenTra",
+    "NgayKetThucXuLy",
+    "NgayTra",
+)
+DOI_SOAT_SEPARATOR = "|"
+
+
+def doi_soat_day(record: dict[str, Any]) -> str:
+    """The day (yyyyMMdd) a dossier's record belongs to: the date of NgayNopHoSo."""
+    value = record.get("NgayNopHoSo")
+    return value[:8] if isinstance(value, str) and len(value) >= 8 else ""
+
+
+def doi_soat_line(record: dict[str, Any]) -> str:
+    return DOI_SOAT_SEPARATOR.join(
+        "" if record.get(name) is None else str(record[name]) for name in DOI_SOAT_FIELDS
+    )
+
+
+def doi_soat_digest(lines_in_code_order: Any) -> str:
+    """MD5 (hex) of the lines joined by "\n"; the caller orders them by MaHoSo."""
+    digest = hashlib.md5(usedforsecurity=False)
+    for i, line in enumerate(lines_in_code_order):
+        digest.update(("\n" if i else "").encode() + line.encode())
+    return digest.hexdigest()
+
+
+# LayTomTatDoiSoat?tu_ngay=yyyyMMdd&den_ngay=yyyyMMdd: one item per day with dossiers.
+TOM_TAT_DOI_SOAT = _object(
+    ["Ngay", "SoLuong", "MaBam"],
+    {
+        "Ngay": _DATE,
+        "SoLuong": {"type": "integer", "minimum": 0},
+        "MaBam": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+    },
+    strict=False,
+)
+# LayDanhSachDoiSoat?ngay=yyyyMMdd&sau=<MaHoSo>&so_luong=N: the day's dossiers, in MaHoSo order.
+HO_SO_DOI_SOAT = _object(
+    ["MaHoSo", "TrangThaiHoSo"],
+    {
+        "MaHoSo": _CODE,
+        "TrangThaiHoSo": _STATUS,
+        "NgayNopHoSo": _DATETIME_OR_EMPTY,
+        "NgayTiepNhan": _DATETIME_OR_EMPTY,
+        "NgayHenTra": _DATETIME_OR_EMPTY,
+        "NgayKetThucXuLy": _DATETIME_OR_EMPTY,
+        "NgayTra": _DATETIME_OR_EMPTY,
+    },
+    strict=False,
+)
+
 # The portal's answer to every service call.
 KET_QUA = _object(
     ["error_code"],
@@ -380,6 +444,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "DanhGia": DANH_GIA,
     "HoiDap": HOI_DAP,
     "KetQua": KET_QUA,
+    "TomTatDoiSoat": TOM_TAT_DOI_SOAT,
+    "HoSoDoiSoat": HO_SO_DOI_SOAT,
 }
 
 

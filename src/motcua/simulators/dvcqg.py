@@ -139,6 +139,7 @@ class Dvcqg(System):
         self.files: dict[tuple[str, str], tuple[bytes, str, str]] = {}
         self.acknowledged: set[str] = set()
         self.synced: dict[str, dict[str, Any]] = {}  # MaHoSo -> {"record", "history"}
+        self.by_day: dict[str, set[str]] = {}  # yyyyMMdd of NgayNopHoSo -> MaHoSo (đối soát)
         self.replies: dict[tuple[str, str], dict[str, Any]] = {}  # idempotency
         self.procedures: list[dict[str, Any]] = []
         self.ratings: list[dict[str, Any]] = []
@@ -180,6 +181,8 @@ class Dvcqg(System):
             Route("GET", f"{api}/LayThuTuc", self.procedure, "dvcqg.LayThuTuc"),
             Route("GET", f"{api}/LayDanhGia", self.rating_list, "dvcqg.LayDanhGia"),
             Route("GET", f"{api}/LayHoiDap", self.question_list, "dvcqg.LayHoiDap"),
+            Route("GET", f"{api}/LayTomTatDoiSoat", self.digests, "dvcqg.LayTomTatDoiSoat"),
+            Route("GET", f"{api}/LayDanhSachDoiSoat", self.day_rows, "dvcqg.LayDanhSachDoiSoat"),
         ]
 
     def control_routes(self) -> list[Route]:
@@ -411,6 +414,7 @@ class Dvcqg(System):
         if moment and steps and moment < max(steps):  # yyyyMMddHHmmss sorts as text
             warnings.append(f"{code}: ThoiDiemXuLy {moment} trước bước đã nhận ({max(steps)})")
         if service == "DongBoHoSoMC":
+            self._file_by_day(code, state["record"], record)
             state["record"] = dict(record)
         else:
             state["record"]["TrangThaiHoSo"] = status
@@ -427,6 +431,82 @@ class Dvcqg(System):
             }
         )
         return warnings
+
+    def _file_by_day(self, code: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+        before, after = schemas.doi_soat_day(old), schemas.doi_soat_day(new)
+        if before != after:
+            self.by_day.get(before, set()).discard(code)
+        if after:
+            self.by_day.setdefault(after, set()).add(code)
+
+    def load_synced(self, records: Any) -> int:
+        """Hold these records as synced, with no history (benchmarks fill a portal that
+        already has a million dossiers without sending each through the API)."""
+        count = 0
+        with self.lock:
+            for record in records:
+                code = record["MaHoSo"]
+                state = self.synced.setdefault(code, {"record": {}, "history": []})
+                self._file_by_day(code, state["record"], record)
+                state["record"] = record
+                count += 1
+        return count
+
+    # reconciliation (đối soát) -----------------------------------------------------------------
+
+    def _day_param(self, request: Request, name: str) -> str:
+        value = request.query.get(name, "")
+        try:
+            schemas.parse_date(value)
+        except ValueError as exc:
+            raise HttpError(
+                400, {"error_code": "-1", "message": f"Tham số {name} phải có dạng yyyyMMdd"}
+            ) from exc
+        return value
+
+    def digests(self, request: Request) -> Response:
+        """LayTomTatDoiSoat: per day of filing from tu_ngay to den_ngay (yyyyMMdd), the
+        number of dossiers held and the digest of their reconciled fields."""
+        self._auth(request)
+        first, last = self._day_param(request, "tu_ngay"), self._day_param(request, "den_ngay")
+        with self.lock:
+            days = sorted(d for d, codes in self.by_day.items() if first <= d <= last and codes)
+            lines = {
+                day: [
+                    schemas.doi_soat_line(self.synced[c]["record"])
+                    for c in sorted(self.by_day[day])
+                ]
+                for day in days
+            }
+        data = [
+            {"Ngay": day, "SoLuong": len(rows), "MaBam": schemas.doi_soat_digest(rows)}
+            for day, rows in lines.items()
+        ]
+        return json_response({**OK, "data": data})
+
+    def day_rows(self, request: Request) -> Response:
+        """LayDanhSachDoiSoat: the dossiers filed on `ngay`, in MaHoSo order, after `sau`
+        (a MaHoSo), `so_luong` at a time (at most 5,000), with their reconciled fields."""
+        self._auth(request)
+        day = self._day_param(request, "ngay")
+        after = request.query.get("sau", "")
+        size = min(max(_int(request.query.get("so_luong"), 1000), 1), 5000)
+        fields = (*schemas.DOI_SOAT_FIELDS, "NgayNopHoSo")
+        with self.lock:
+            codes = sorted(c for c in self.by_day.get(day, ()) if c > after)
+            page = codes[: size + 1]
+            more, page = len(page) > size, page[:size]
+            rows = [
+                {
+                    k: self.synced[c]["record"].get(k)
+                    for k in fields
+                    if k in self.synced[c]["record"]
+                }
+                for c in page
+            ]
+        return json_response(
+            {**OK, "data": rows, "sau": page[-1] if page else after, "con_nua": more}
+        )
 
     def lookup(self, request: Request) -> Response:
         """TraCuuHoSo: the dossier as the portal holds it, with the steps received."""

@@ -1,9 +1,10 @@
 """`motcua dvcqg pull [--from-start]`: take the dossiers filed on the national portal now
-(the worker does it every MOTCUA_DVCQG_PULL_MINUTES)."""
+(the worker does it every MOTCUA_DVCQG_PULL_MINUTES). `motcua dvcqg reconcile [--days N]`:
+compare the last N days' dossiers with the portal now (the worker does it daily)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from motcua.dvcqg import intake
+from motcua.dvcqg import intake, reconcile
 from motcua.dvcqg.client import NotConfigured
 
 
@@ -20,8 +21,19 @@ class Command(BaseCommand):
             "the stored cursor",
         )
         pull.add_argument("--page-size", type=int, default=None)
+        reconcile_ = sub.add_parser(
+            "reconcile", help="compare the dossiers of the last N days with the portal's"
+        )
+        reconcile_.add_argument(
+            "--days", type=int, default=None, help="default MOTCUA_DVCQG_RECONCILE_DAYS"
+        )
+        reconcile_.add_argument(
+            "--report-only", action="store_true", help="record the differences, send nothing"
+        )
 
     def handle(self, *args, action, **options):
+        if action == "reconcile":
+            return self._reconcile(options)
         if action == "pull":
             try:
                 report = intake.pull(
@@ -32,3 +44,18 @@ class Command(BaseCommand):
             self.stdout.write(report.summary())
             if report.stopped:
                 raise CommandError(f"pull stopped: {report.stopped}")
+
+    def _reconcile(self, options):
+        if options["days"] is not None and options["days"] < 1:
+            raise CommandError("--days phải là số nguyên dương")
+        try:
+            report = reconcile.run(
+                options["days"],
+                trigger="motcua dvcqg reconcile",
+                requeue=not options["report_only"],
+            )
+        except NotConfigured as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(reconcile.summary(report))
+        if report.error:
+            raise CommandError(f"reconcile stopped: {report.error}")
