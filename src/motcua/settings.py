@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "motcua.accounts",
     "motcua.signing",
     "motcua.dvcqg",
+    "motcua.payments",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,21 @@ MOTCUA_DVCQG_PULL_PAGE = int(os.environ.get("MOTCUA_DVCQG_PULL_PAGE", 50))
 # compared with the portal's every day at HH:MM (local time) when MOTCUA_DVCQG_URL is set.
 MOTCUA_DVCQG_RECONCILE_DAYS = int(os.environ.get("MOTCUA_DVCQG_RECONCILE_DAYS", 90))
 MOTCUA_DVCQG_RECONCILE_AT = os.environ.get("MOTCUA_DVCQG_RECONCILE_AT", "02:30")
+
+# Online payment of fees (motcua.payments): the platform adapter ("paygov" or a dotted path
+# to a PaymentPlatform class; empty: off, counter payments only) and its credentials.
+MOTCUA_PAYMENT_PLATFORM = os.environ.get("MOTCUA_PAYMENT_PLATFORM", "")
+MOTCUA_PAYGOV_URL = os.environ.get("MOTCUA_PAYGOV_URL", "")
+MOTCUA_PAYGOV_MERCHANT_CODE = os.environ.get("MOTCUA_PAYGOV_MERCHANT_CODE", "")
+MOTCUA_PAYGOV_SECRET = os.environ.get("MOTCUA_PAYGOV_SECRET", "")
+MOTCUA_PAYGOV_TIMEOUT = float(os.environ.get("MOTCUA_PAYGOV_TIMEOUT", 10))
+# Where the platform sends notifications; empty: this site's own webhook address.
+MOTCUA_PAYMENT_NOTIFY_URL = os.environ.get("MOTCUA_PAYMENT_NOTIFY_URL", "")
+MOTCUA_PAYMENT_ORDER_TTL_MINUTES = int(os.environ.get("MOTCUA_PAYMENT_ORDER_TTL_MINUTES", 1440))
+# payments-check: every N minutes, orders pending for at least M minutes are queried.
+MOTCUA_PAYMENT_CHECK_MINUTES = int(os.environ.get("MOTCUA_PAYMENT_CHECK_MINUTES", 5))
+MOTCUA_PAYMENT_CHECK_AFTER_MINUTES = int(os.environ.get("MOTCUA_PAYMENT_CHECK_AFTER_MINUTES", 10))
+MOTCUA_PAYMENT_STALE_DAYS = int(os.environ.get("MOTCUA_PAYMENT_STALE_DAYS", 3))
 
 # --- Throttling and request limits ------------------------------------------------------
 # Rate-limit counters (motcua.core.ratelimit): in Redis when MOTCUA_REDIS_URL is set, else

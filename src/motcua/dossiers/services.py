@@ -1107,7 +1107,16 @@ def assign(
 
 
 @transaction.atomic
-def request_payment(dossier: Dossier, actor: Actor, amount_vnd: int, note: str = "") -> Dossier:
+def request_payment(
+    dossier: Dossier,
+    actor: Actor,
+    amount_vnd: int,
+    note: str = "",
+    *,
+    lines: list[dict[str, Any]] | None = None,
+) -> Dossier:
+    """The dossier waits for the applicant's fees (status 6): the clock stops until paid.
+    `lines` are the fee rows behind the amount (motcua.payments computes both)."""
     dossier = _locked(dossier)
     policy.require(actor, dossier, "request_payment")
     if amount_vnd <= 0:
@@ -1115,15 +1124,29 @@ def request_payment(dossier: Dossier, actor: Actor, amount_vnd: int, note: str =
     before = _apply(dossier, "request_payment")
     dossier.paused_at = timezone.now()
     dossier.save()
-    _record(dossier, "request_payment", before, actor, note=note, data={"amount_vnd": amount_vnd})
+    data: dict[str, Any] = {"amount_vnd": amount_vnd}
+    if lines:
+        data["lines"] = lines
+    _record(dossier, "request_payment", before, actor, note=note, data=data)
     return dossier
 
 
 @transaction.atomic
-def confirm_payment(dossier: Dossier, actor: Actor, note: str = "") -> Dossier:
-    """Time waiting for the applicant to pay does not count: the due date moves on."""
+def confirm_payment(
+    dossier: Dossier,
+    actor: Actor,
+    note: str = "",
+    *,
+    data: dict[str, Any] | None = None,
+    verified_by: str = "",
+) -> Dossier:
+    """Time waiting for the applicant to pay does not count: the due date moves on.
+
+    `verified_by` names the payment platform whose signed notification proved the payment
+    (motcua.payments): no officer acts then. `data` adds the receipt to the event."""
     dossier = _locked(dossier)
-    policy.require(actor, dossier, "confirm_payment")
+    if not verified_by:
+        policy.require(actor, dossier, "confirm_payment")
     cal = calendar_for(dossier.agency_id)
     before = _apply(dossier, "confirm_payment")
     paused = cal.minutes_between(dossier.paused_at, timezone.now()) if dossier.paused_at else 0
@@ -1135,7 +1158,15 @@ def confirm_payment(dossier: Dossier, actor: Actor, note: str = "") -> Dossier:
         # QĐ 766: the applicant's time is not the agency's (an apology's date is).
         dossier.on_time_due_at = cal.add_minutes(dossier.on_time_due_at, paused)
     dossier.save()
-    _record(dossier, "confirm_payment", before, actor, note=note, data={"paused_minutes": paused})
+    extra = {**(data or {}), **({"verified_by": verified_by} if verified_by else {})}
+    _record(
+        dossier,
+        "confirm_payment",
+        before,
+        actor,
+        note=note,
+        data={"paused_minutes": paused, **extra},
+    )
     return dossier
 
 
