@@ -4,4 +4,6 @@ urlpatterns = [
     path("", include("motcua.catalog.api")),
     path("", include("motcua.dossiers.api")),
     path("", include("motcua.dvcqg.webhooks")),
+    path("", include("motcua.postal.api")),
+    path("", include("motcua.postal.webhooks")),
 ]

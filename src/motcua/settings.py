@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "motcua.accounts",
     "motcua.signing",
     "motcua.dvcqg",
+    "motcua.postal",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,17 @@ MOTCUA_DVCQG_TIMEOUT = float(os.environ.get("MOTCUA_DVCQG_TIMEOUT", 10))
 MOTCUA_DVCQG_PULL_MINUTES = int(os.environ.get("MOTCUA_DVCQG_PULL_MINUTES", 5))
 MOTCUA_DVCQG_PUSH_SECRET = os.environ.get("MOTCUA_DVCQG_PUSH_SECRET", "")
 MOTCUA_DVCQG_PULL_PAGE = int(os.environ.get("MOTCUA_DVCQG_PULL_PAGE", 50))
+
+# Public postal service (motcua.postal): the operator's adapter ("buudien", or a dotted path
+# to a PostalOperator class), its base URL (empty: orders wait in the outbox, quotes are
+# refused), the agency's customer code and API key, and the HMAC-SHA256 secret the operator
+# signs its events to /api/v1/postal/events/ with (empty: the webhook is off).
+MOTCUA_POSTAL_OPERATOR = os.environ.get("MOTCUA_POSTAL_OPERATOR", "buudien")
+MOTCUA_POSTAL_URL = os.environ.get("MOTCUA_POSTAL_URL", "")
+MOTCUA_POSTAL_CUSTOMER_CODE = os.environ.get("MOTCUA_POSTAL_CUSTOMER_CODE", "")
+MOTCUA_POSTAL_API_KEY = os.environ.get("MOTCUA_POSTAL_API_KEY", "")
+MOTCUA_POSTAL_WEBHOOK_SECRET = os.environ.get("MOTCUA_POSTAL_WEBHOOK_SECRET", "")
+MOTCUA_POSTAL_TIMEOUT = float(os.environ.get("MOTCUA_POSTAL_TIMEOUT", 10))
 
 # --- Throttling and request limits ------------------------------------------------------
 # Rate-limit counters (motcua.core.ratelimit): in Redis when MOTCUA_REDIS_URL is set, else
