@@ -5,4 +5,6 @@ urlpatterns = [
     path("", include("motcua.dossiers.api")),
     path("", include("motcua.dvcqg.webhooks")),
     path("", include("motcua.payments.webhooks")),
+    path("", include("motcua.postal.api")),
+    path("", include("motcua.postal.webhooks")),
 ]

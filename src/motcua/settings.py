@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "motcua.signing",
     "motcua.dvcqg",
     "motcua.payments",
+    "motcua.postal",
 ]
 
 MIDDLEWARE = [
@@ -209,6 +210,17 @@ MOTCUA_PAYMENT_ORDER_TTL_MINUTES = int(os.environ.get("MOTCUA_PAYMENT_ORDER_TTL_
 MOTCUA_PAYMENT_CHECK_MINUTES = int(os.environ.get("MOTCUA_PAYMENT_CHECK_MINUTES", 5))
 MOTCUA_PAYMENT_CHECK_AFTER_MINUTES = int(os.environ.get("MOTCUA_PAYMENT_CHECK_AFTER_MINUTES", 10))
 MOTCUA_PAYMENT_STALE_DAYS = int(os.environ.get("MOTCUA_PAYMENT_STALE_DAYS", 3))
+
+# Public postal service (motcua.postal): the operator's adapter ("buudien", or a dotted path
+# to a PostalOperator class), its base URL (empty: orders wait in the outbox, quotes are
+# refused), the agency's customer code and API key, and the HMAC-SHA256 secret the operator
+# signs its events to /api/v1/postal/events/ with (empty: the webhook is off).
+MOTCUA_POSTAL_OPERATOR = os.environ.get("MOTCUA_POSTAL_OPERATOR", "buudien")
+MOTCUA_POSTAL_URL = os.environ.get("MOTCUA_POSTAL_URL", "")
+MOTCUA_POSTAL_CUSTOMER_CODE = os.environ.get("MOTCUA_POSTAL_CUSTOMER_CODE", "")
+MOTCUA_POSTAL_API_KEY = os.environ.get("MOTCUA_POSTAL_API_KEY", "")
+MOTCUA_POSTAL_WEBHOOK_SECRET = os.environ.get("MOTCUA_POSTAL_WEBHOOK_SECRET", "")
+MOTCUA_POSTAL_TIMEOUT = float(os.environ.get("MOTCUA_POSTAL_TIMEOUT", 10))
 
 # --- Throttling and request limits ------------------------------------------------------
 # Rate-limit counters (motcua.core.ratelimit): in Redis when MOTCUA_REDIS_URL is set, else

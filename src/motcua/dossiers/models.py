@@ -82,6 +82,8 @@ EVENT_LABELS = {
     "apologise": "Xin lỗi và hẹn lại ngày trả kết quả",
     "sign_result": "Ký số kết quả giải quyết",
     "change_return_channel": "Thay đổi hình thức nhận kết quả",
+    "postal_dispatch": "Gửi kết quả qua dịch vụ bưu chính công ích",
+    "postal_returned": "Bưu điện chuyển hoàn kết quả về bộ phận một cửa",
     # Steps of the internal process (quy trình nội bộ).
     "take_step": "Nhận xử lý bước",
     "complete_step": "Hoàn thành bước xử lý",

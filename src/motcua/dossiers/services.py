@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -1212,6 +1212,24 @@ def finish(
     return dossier
 
 
+# Rules from apps above this one (the postal app: a parcel on its way) that stop the desk
+# from returning by hand or changing the channel; each returns a reason, or "" when free.
+ReturnGuard = Callable[[Dossier], str]
+_return_guards: list[ReturnGuard] = []
+
+
+def register_return_guard(guard: ReturnGuard) -> None:
+    if guard not in _return_guards:
+        _return_guards.append(guard)
+
+
+def _check_return_guards(dossier: Dossier, action: str) -> None:
+    for guard in _return_guards:
+        reason = guard(dossier)
+        if reason:
+            raise IllegalTransition(reason, from_status=dossier.status, action=action)
+
+
 @transaction.atomic
 def change_return_channel(
     dossier: Dossier, actor: Actor, choice: ReturnChoice, note: str = ""
@@ -1220,6 +1238,7 @@ def change_return_channel(
     until the result is returned."""
     dossier = _locked(dossier)
     policy.require(actor, dossier, "change_return_channel")
+    _check_return_guards(dossier, "change_return_channel")
     choice = choice.validated()
     if dossier.status in CLOSED:
         raise IllegalTransition(
@@ -1264,6 +1283,7 @@ def return_result(
     change_return_channel first). At the desk, record who collected it."""
     dossier = _locked(dossier)
     policy.require(actor, dossier, "return_result")
+    _check_return_guards(dossier, "return_result")
     if method and method not in ReturnMethod.values:
         raise InvalidInput("Hình thức trả kết quả không hợp lệ.", code="invalid_return_method")
     # The state first (a refusal below rolls the in-memory change back with the rest).
@@ -1295,6 +1315,63 @@ def return_result(
     dossier.save()
     _record(dossier, "return_result", before, actor, note=note, data=data)
     return dossier
+
+
+@transaction.atomic
+def note_postal_dispatch(dossier: Dossier, actor: Actor, tracking: str, note: str = "") -> Event:
+    """The desk handed the result to the postal operator (the postal app calls this when
+    it creates the order): a line of the control sheet, the status stays."""
+    dossier = _locked(dossier)
+    return _record(
+        dossier,
+        "postal_dispatch",
+        dossier.status,
+        actor,
+        note=note,
+        data={"reference": tracking, "address": dossier.return_address},
+    )
+
+
+@transaction.atomic
+def return_by_post(
+    dossier: Dossier, *, delivered_at: dt.datetime, tracking_number: str, note: str = ""
+) -> Dossier:
+    """The operator reported the result delivered to the applicant (an authenticated
+    event, so no officer acts): the dossier is returned, at the time of delivery."""
+    dossier = _locked(dossier)
+    before = _apply(dossier, "return_result")
+    dossier.returned_at = delivered_at
+    dossier.return_method = ReturnMethod.POST
+    dossier.save()
+    _record(
+        dossier,
+        "return_result",
+        before,
+        None,
+        note=note,
+        data={
+            "method": ReturnMethod.POST,
+            "address": dossier.return_address,
+            "unit": dossier.return_unit.code if dossier.return_unit else "",
+            "tracking_number": tracking_number,
+        },
+    )
+    return dossier
+
+
+@transaction.atomic
+def note_postal_return(dossier: Dossier, *, tracking_number: str, reason: str) -> Event:
+    """The operator could not deliver and sent the result back: the dossier stays with
+    the desk (status unchanged) with a note saying why, for the desk to act on."""
+    dossier = _locked(dossier)
+    return _record(
+        dossier,
+        "postal_returned",
+        dossier.status,
+        None,
+        note=text.clean_text(reason or "", multiline=True),
+        data={"tracking_number": tracking_number},
+    )
 
 
 def _close(dossier: Dossier, actor: Actor, action: str, reason: str) -> Dossier:

@@ -18,7 +18,7 @@ from motcua.simulators.http import Route
 if TYPE_CHECKING:
     from motcua.simulators.app import Simulator
 
-BUILTIN = ["motcua.simulators.dvcqg", "motcua.simulators.vneid", "motcua.simulators.payment"]
+BUILTIN = ["motcua.simulators.dvcqg", "motcua.simulators.vneid", "motcua.simulators.payment", "motcua.simulators.postal"]
 SYSTEMS: dict[str, type[System]] = {}
 
 

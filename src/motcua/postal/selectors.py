@@ -1,0 +1,63 @@
+"""Read paths of the postal app: a dossier's orders, what the desk page shows."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from motcua.dossiers.models import Dossier
+from motcua.postal.models import PostalEvent, PostalOrder
+
+
+def orders_of(dossier: Dossier) -> list[PostalOrder]:
+    orders = list(
+        PostalOrder.objects.filter(dossier=dossier)
+        .select_related("unit__parent")
+        .order_by("created_at", "id")
+    )
+    events: dict[int, list[PostalEvent]] = {}
+    for event in PostalEvent.objects.filter(order__in=orders).order_by("occurred_at", "id"):
+        events.setdefault(event.order_id, []).append(event)
+    for order in orders:
+        order.event_list = events.get(order.pk, [])
+    return orders
+
+
+def travelling(dossier: Dossier) -> PostalOrder | None:
+    return (
+        PostalOrder.objects.filter(
+            dossier=dossier,
+            direction=PostalOrder.Direction.OUTBOUND,
+            status__in=PostalOrder.TRAVELLING,
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
+def parcel_travelling_message(dossier: Dossier) -> str:
+    """The return guard (see dossiers.services.register_return_guard): a parcel on its
+    way is returned by the operator's delivery event, not by hand."""
+    order = travelling(dossier)
+    if order is None:
+        return ""
+    return (
+        f"Kết quả đang được gửi qua bưu chính (mã vận đơn {order.tracking_number or 'đang cấp'},"
+        f" {order.status_label.lower()}): hồ sơ chỉ được đánh dấu đã trả khi bưu điện báo đã "
+        "phát, hoặc xử lý lại khi bưu điện chuyển hoàn."
+    )
+
+
+def open_orders() -> QuerySet[PostalOrder]:
+    """Orders the operator has accepted and not finished: what polling asks about."""
+    return PostalOrder.objects.filter(
+        status__in=[
+            PostalOrder.Status.CREATED,
+            PostalOrder.Status.PICKED_UP,
+            PostalOrder.Status.IN_TRANSIT,
+        ],
+        tracking_number__isnull=False,
+    ).order_by("id")
+
+
+def unmatched_events() -> QuerySet[PostalEvent]:
+    return PostalEvent.objects.filter(outcome=PostalEvent.Outcome.UNMATCHED).order_by("-id")
