@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("motcua.catalog.api")),
     path("", include("motcua.dossiers.api")),
     path("", include("motcua.dvcqg.webhooks")),
+    path("", include("motcua.notify.webhooks")),
 ]

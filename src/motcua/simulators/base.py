@@ -18,7 +18,12 @@ from motcua.simulators.http import Route
 if TYPE_CHECKING:
     from motcua.simulators.app import Simulator
 
-BUILTIN = ["motcua.simulators.dvcqg", "motcua.simulators.vneid"]
+BUILTIN = [
+    "motcua.simulators.dvcqg",
+    "motcua.simulators.vneid",
+    "motcua.simulators.sms",
+    "motcua.simulators.zalo",
+]
 SYSTEMS: dict[str, type[System]] = {}
 
 
