@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("motcua.payments.webhooks")),
     path("", include("motcua.postal.api")),
     path("", include("motcua.postal.webhooks")),
+    path("", include("motcua.notify.webhooks")),
 ]

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "motcua.dvcqg",
     "motcua.payments",
     "motcua.postal",
+    "motcua.notify",
 ]
 
 MIDDLEWARE = [
@@ -221,6 +222,38 @@ MOTCUA_POSTAL_CUSTOMER_CODE = os.environ.get("MOTCUA_POSTAL_CUSTOMER_CODE", "")
 MOTCUA_POSTAL_API_KEY = os.environ.get("MOTCUA_POSTAL_API_KEY", "")
 MOTCUA_POSTAL_WEBHOOK_SECRET = os.environ.get("MOTCUA_POSTAL_WEBHOOK_SECRET", "")
 MOTCUA_POSTAL_TIMEOUT = float(os.environ.get("MOTCUA_POSTAL_TIMEOUT", 10))
+
+# Notices to applicants and officers (motcua.notify). Each channel's adapter is a dotted
+# path, so a province plugs in its contracted provider; a channel without its URL (SMS,
+# Zalo) or without MOTCUA_EMAIL_HOST (e-mail) is off. Secrets only from the environment.
+MOTCUA_PUBLIC_URL = os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+MOTCUA_NOTIFY_ADAPTERS = {
+    "email": os.environ.get("MOTCUA_NOTIFY_EMAIL_ADAPTER", "motcua.notify.email.SmtpEmail"),
+    "sms": os.environ.get("MOTCUA_NOTIFY_SMS_ADAPTER", "motcua.notify.sms.SmsGateway"),
+    "zalo": os.environ.get("MOTCUA_NOTIFY_ZALO_ADAPTER", "motcua.notify.zalo.ZaloChannel"),
+}
+MOTCUA_NOTIFY_TIMEOUT = float(os.environ.get("MOTCUA_NOTIFY_TIMEOUT", 10))
+MOTCUA_NOTIFY_EMAIL_ENABLED = bool(os.environ.get("MOTCUA_EMAIL_HOST"))
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("MOTCUA_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("MOTCUA_EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("MOTCUA_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("MOTCUA_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("MOTCUA_EMAIL_STARTTLS", "") == "1"
+EMAIL_USE_SSL = os.environ.get("MOTCUA_EMAIL_SSL", "") == "1"
+EMAIL_TIMEOUT = MOTCUA_NOTIFY_TIMEOUT
+DEFAULT_FROM_EMAIL = os.environ.get("MOTCUA_EMAIL_FROM", "Mot cua <no-reply@localhost>")
+MOTCUA_NOTIFY_SMS_URL = os.environ.get("MOTCUA_NOTIFY_SMS_URL", "")
+MOTCUA_NOTIFY_SMS_API_KEY = os.environ.get("MOTCUA_NOTIFY_SMS_API_KEY", "")
+MOTCUA_NOTIFY_SMS_SENDER = os.environ.get("MOTCUA_NOTIFY_SMS_SENDER", "MOTCUA")
+MOTCUA_NOTIFY_SMS_RECEIPT_SECRET = os.environ.get("MOTCUA_NOTIFY_SMS_RECEIPT_SECRET", "")
+MOTCUA_NOTIFY_ZALO_URL = os.environ.get("MOTCUA_NOTIFY_ZALO_URL", "")
+MOTCUA_NOTIFY_ZALO_ACCESS_TOKEN = os.environ.get("MOTCUA_NOTIFY_ZALO_ACCESS_TOKEN", "")
+MOTCUA_NOTIFY_ZALO_TEMPLATE_ID = os.environ.get("MOTCUA_NOTIFY_ZALO_TEMPLATE_ID", "motcua-1")
+MOTCUA_NOTIFY_ZALO_APP_ID = os.environ.get("MOTCUA_NOTIFY_ZALO_APP_ID", "")
+MOTCUA_NOTIFY_ZALO_SECRET = os.environ.get("MOTCUA_NOTIFY_ZALO_SECRET", "")
+# Local time of the officers' daily digest of overdue steps.
+MOTCUA_NOTIFY_DIGEST_AT = os.environ.get("MOTCUA_NOTIFY_DIGEST_AT", "07:00")
 
 # --- Throttling and request limits ------------------------------------------------------
 # Rate-limit counters (motcua.core.ratelimit): in Redis when MOTCUA_REDIS_URL is set, else

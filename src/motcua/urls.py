@@ -21,6 +21,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("api/<str:version>/", include("motcua.api_urls")),
+    path("tai-khoan/thong-bao/", include("motcua.notify.urls")),
     path("tai-khoan/", include("motcua.accounts.urls")),
     path("mot-cua/", include("motcua.desk.urls")),
     path("", include("motcua.portal.urls")),

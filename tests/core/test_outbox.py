@@ -93,8 +93,15 @@ def test_lifecycle_messages_reach_dvcqg_once_each(world, portal):
     from motcua.dossiers import services
 
     dossier = services.receive(world.submit_online(), world.desk)
-    assert outbox.deliver_pending() == 2
+    # Two status messages, and the applicant's notice of receipt (notify.dossier; no
+    # channel is configured here, so it queues nothing further).
+    assert outbox.deliver_pending() == 3
     assert outbox.deliver_pending() == 0
+    delivered = OutboxMessage.objects.filter(status=S.DELIVERED)
+    assert delivered.filter(topic="dvcqg.status").count() == 2
+    assert list(delivered.exclude(topic="dvcqg.status").values_list("topic", flat=True)) == [
+        "notify.dossier"
+    ]
     synced = httpx.get(f"{portal.url}/_control/dvcqg/synced/{dossier.code}").json()
     assert synced["statuses"] == [1, 2]
     assert not OutboxMessage.objects.filter(status=S.PENDING).exists()
@@ -185,13 +192,16 @@ def test_outbox_command_delivers_and_reports(world, portal, capsys):
     from motcua.dossiers import services
 
     services.receive(world.submit_online(), world.desk)
+    # Two status messages (submit, receive) and the notice of receipt (notify.dossier).
+    assert OutboxMessage.objects.filter(topic="dvcqg.status").count() == 2
+    assert OutboxMessage.objects.filter(topic="notify.dossier").count() == 1
     call_command("outbox", "status")
-    assert "pending: 2" in capsys.readouterr().out
+    assert "pending: 3" in capsys.readouterr().out
     call_command("outbox", "deliver")
-    assert "delivered 2" in capsys.readouterr().out
+    assert "delivered 3" in capsys.readouterr().out
     call_command("outbox", "status")
     out = capsys.readouterr().out
-    assert "pending: 0" in out and "delivered: 2" in out
+    assert "pending: 0" in out and "delivered: 3" in out
 
 
 @pytest.mark.django_db(transaction=True)

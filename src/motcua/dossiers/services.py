@@ -32,7 +32,7 @@ from motcua.core.codes import dossier_code, next_in_day, result_code
 from motcua.core.problems import IllegalTransition, InvalidInput, NotAllowed
 from motcua.core.queries import one_or_none
 from motcua.core.storage import StoredFile, check_upload, store
-from motcua.dossiers import policy, stats, sync
+from motcua.dossiers import notices, policy, stats, sync
 from motcua.dossiers.models import (
     APOLOGY_STATES,
     CLOSED,
@@ -314,6 +314,7 @@ def _record(
         payload=sync.snapshot(dossier, event),  # what the portal needs, as of this step
         ordering_key=sync.ordering_key(dossier),
     )
+    notices.enqueue(dossier, event)  # the applicant's notice, when this step is one to tell
     return event
 
 

@@ -18,7 +18,14 @@ from motcua.simulators.http import Route
 if TYPE_CHECKING:
     from motcua.simulators.app import Simulator
 
-BUILTIN = ["motcua.simulators.dvcqg", "motcua.simulators.vneid", "motcua.simulators.payment", "motcua.simulators.postal"]
+BUILTIN = [
+    "motcua.simulators.dvcqg",
+    "motcua.simulators.vneid",
+    "motcua.simulators.payment",
+    "motcua.simulators.postal",
+    "motcua.simulators.sms",
+    "motcua.simulators.zalo",
+]
 SYSTEMS: dict[str, type[System]] = {}
 
 

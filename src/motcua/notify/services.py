@@ -1,0 +1,286 @@
+"""Every change of the notify app: the fan-out of a dossier step into notices, the sending
+of one notice, delivery receipts, citizens' choices and the officers' digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from motcua.core import audit, outbox
+from motcua.core.text import vnd
+from motcua.notify import channels, templating
+from motcua.notify.models import ChannelKind, Kind, Notice, Preference, Receipt, Template
+
+SEND_TOPIC = "notify.send"
+CHANNELS = [c.value for c in ChannelKind]
+
+
+def _local(value: str | None, with_time: bool = True) -> str:
+    if not value:
+        return ""
+    when = timezone.localtime(dt.datetime.fromisoformat(value))
+    return when.strftime("%H:%M %d/%m/%Y" if with_time else "%d/%m/%Y")
+
+
+def values_for(payload: Mapping[str, Any]) -> dict[str, str]:
+    """The placeholders of a dossier notice from its outbox payload."""
+    dossier = payload["dossier"]
+    data = payload.get("data") or {}
+    items = data.get("items") if isinstance(data.get("items"), list) else []
+    amount = data.get("amount_vnd")
+    return {
+        "ma_ho_so": dossier["code"],
+        "nguoi_nop": dossier.get("applicant_name", ""),
+        "thu_tuc": dossier.get("procedure_name", ""),
+        "co_quan": dossier.get("agency_name", ""),
+        "ngay_hen": _local(dossier.get("due_at")),
+        "ngay_hen_moi": _local(data.get("new_due_at") or dossier.get("due_at")),
+        "ly_do": payload.get("note", ""),
+        "so_tien": f"{vnd(int(amount))} đồng" if isinstance(amount, int) else "",
+        "giay_to": "; ".join(str(i.get("item", "")) for i in items if isinstance(i, dict)),
+        "ma_ket_qua": dossier.get("result_code", ""),
+        "tra_cuu": f"{settings.MOTCUA_PUBLIC_URL}/tra-cuu/",
+    }
+
+
+def preferences(user_id: int | None) -> dict[str, bool]:
+    if user_id is None:
+        return dict(Preference.DEFAULTS)
+    row = Preference.objects.filter(user_id=user_id).values("email", "sms", "zalo").first()
+    return row or dict(Preference.DEFAULTS)
+
+
+@transaction.atomic
+def set_preferences(user: User, *, email: bool, sms: bool, zalo: bool) -> Preference:
+    pref, _ = Preference.objects.update_or_create(
+        user=user, defaults={"email": email, "sms": sms, "zalo": zalo}
+    )
+    audit.record(
+        "notify.preferences",
+        "user",
+        str(user.pk),
+        actor=user,
+        data={"email": email, "sms": sms, "zalo": zalo},
+    )
+    return pref
+
+
+def _recipient(channel: str, dossier: Mapping[str, Any], user_id: int | None) -> str:
+    if channel == ChannelKind.EMAIL:
+        email = dossier.get("email") or ""
+        if not email and user_id is not None:
+            email = User.objects.filter(pk=user_id).values_list("email", flat=True).first() or ""
+        return email
+    return dossier.get("phone") or ""
+
+
+def compose(template: Template, values: Mapping[str, str]) -> tuple[str, str, int]:
+    """Subject, body and SMS segment count (0 for other channels)."""
+    if template.channel == ChannelKind.SMS:
+        body, parts = templating.render_sms(template.body, values)
+        return "", body, parts
+    subject = " ".join(templating.render(template.subject, values).split())
+    return subject, templating.render(template.body, values), 0
+
+
+def _queue(notice: Notice) -> None:
+    outbox.enqueue(SEND_TOPIC, key=f"send:{notice.key}", payload={"notice": notice.pk})
+
+
+def fan_out(key: str, payload: Mapping[str, Any]) -> list[Notice]:
+    """One dossier step -> one notice per chosen, configured channel with a recipient,
+    each queued for sending. Run again for the same message, it adds nothing."""
+    dossier = payload["dossier"]
+    user_id = dossier.get("applicant_id")
+    chosen = preferences(user_id)
+    templates = {
+        t.channel: t
+        for t in Template.objects.filter(kind=payload["kind"], active=True)
+        if t.channel in chosen
+    }
+    values = values_for(payload)
+    made = []
+    with transaction.atomic():
+        for channel in CHANNELS:
+            template = templates.get(channel)
+            recipient = _recipient(channel, dossier, user_id)
+            if not (chosen.get(channel) and template and recipient and channels.enabled(channel)):
+                continue
+            subject, body, parts = compose(template, values)
+            notice, created = Notice.objects.get_or_create(
+                key=f"{key}:{channel}",
+                defaults={
+                    "kind": payload["kind"],
+                    "channel": channel,
+                    "dossier_code": dossier["code"],
+                    "event_id": payload.get("event_id"),
+                    "user_id_ref": user_id,
+                    "recipient": recipient[:254],
+                    "subject": subject[:300],
+                    "body": body,
+                    "segments": parts,
+                },
+            )
+            if created:
+                _queue(notice)
+                made.append(notice)
+    return made
+
+
+def send(notice_id: int) -> Notice | None:
+    """Hand one notice to its channel's provider. Locked while sending, so a receipt that
+    arrives before the answer waits for it; sent once (a redelivered outbox message finds
+    the notice no longer queued)."""
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().filter(pk=notice_id).first()
+        if notice is None or notice.status != Notice.Status.QUEUED:
+            return notice
+        adapter = channels.adapter(notice.channel)
+        if adapter is None:
+            notice.status = Notice.Status.FAILED
+            notice.error = f"Kênh {notice.get_channel_display()} chưa được cấu hình."
+            notice.save(update_fields=["status", "error"])
+            return notice
+        try:
+            provider_id = adapter.send(notice)
+        except channels.Refused as exc:
+            notice.status = Notice.Status.FAILED
+            notice.error = str(exc)[:2000]
+            notice.save(update_fields=["status", "error"])
+            raise outbox.Undeliverable(str(exc)) from exc
+        except Exception as exc:
+            notice.error = str(exc)[:2000]
+            notice.save(update_fields=["error"])
+            raise
+        notice.status = Notice.Status.SENT
+        notice.provider_message_id = provider_id[:100]
+        notice.sent_at = timezone.now()
+        notice.error = ""
+        notice.save(update_fields=["status", "provider_message_id", "sent_at", "error"])
+        return notice
+
+
+FINAL = {"delivered": Notice.Status.DELIVERED, "failed": Notice.Status.FAILED,
+         "expired": Notice.Status.FAILED}  # fmt: skip
+
+
+def record_receipt(
+    provider: str,
+    receipt_id: str,
+    *,
+    status: str,
+    message_id: str = "",
+    reference: str = "",
+    at: dt.datetime | None = None,
+    error: str = "",
+    raw: dict | None = None,
+) -> str:
+    """Apply a delivery receipt once. Returns "recorded", "duplicate" (this receipt was
+    seen before: nothing changes) or "unmatched" (kept, names no notice of ours). A final
+    state is never overwritten: a late or reordered receipt cannot undo "delivered"."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                receipt = Receipt.objects.create(
+                    provider=provider, receipt_id=receipt_id, status=status, at=at, raw=raw or {}
+                )
+        except IntegrityError:
+            return "duplicate"
+        notices = Notice.objects.select_for_update().filter(channel=provider)
+        notice = None
+        if reference:
+            notice = notices.filter(key=reference).first()
+        if notice is None and message_id:
+            notice = notices.filter(provider_message_id=message_id).first()
+        if notice is None:
+            return "unmatched"
+        receipt.notice = notice
+        receipt.save(update_fields=["notice"])
+        if notice.status in (Notice.Status.QUEUED, Notice.Status.SENT) and status in FINAL:
+            notice.status = FINAL[status]
+            if notice.status == Notice.Status.DELIVERED:
+                notice.delivered_at = at or timezone.now()
+            else:
+                notice.error = error or status
+            if not notice.provider_message_id and message_id:
+                notice.provider_message_id = message_id
+            notice.save()
+        return "recorded"
+
+
+# --- officers' digest of overdue steps -------------------------------------------------
+
+
+def overdue_digest(now: dt.datetime | None = None) -> int:
+    """Tell each officer, once a day, which of their open steps are past due (unassigned
+    steps: the leaders of the step's agency). Returns the number of notices queued; run
+    twice the same day, it queues nothing new."""
+    from motcua.catalog.models import Officer
+    from motcua.dossiers.models import DossierStep
+
+    now = now or timezone.now()
+    if not channels.enabled(ChannelKind.EMAIL):
+        return 0
+    template = Template.objects.filter(
+        kind=Kind.OVERDUE_DIGEST, channel=ChannelKind.EMAIL, active=True
+    ).first()
+    if template is None:
+        return 0
+    rows = (
+        DossierStep.objects.filter(finished_at__isnull=True, due_at__lt=now)
+        .select_related("dossier")
+        .order_by("due_at")
+    )
+    leaders: dict[int, list[int]] = {}
+    per_user: dict[int, list[DossierStep]] = {}
+    for row in rows:
+        if row.assignee_id is not None:
+            per_user.setdefault(row.assignee_id, []).append(row)
+            continue
+        if row.agency_id not in leaders:
+            leaders[row.agency_id] = list(
+                Officer.objects.filter(
+                    agency_id=row.agency_id, role=Officer.Role.LEADER
+                ).values_list("user_id", flat=True)
+            )
+        for user_id in leaders[row.agency_id]:
+            per_user.setdefault(user_id, []).append(row)
+    today = timezone.localdate(now)
+    queued = 0
+    users = User.objects.in_bulk(list(per_user))
+    with transaction.atomic():
+        for user_id, steps in per_user.items():
+            user = users.get(user_id)
+            if user is None or not user.email or not user.is_active:
+                continue
+            lines = [
+                f"- {s.dossier.code}: {s.name} (hạn {_local(s.due_at.isoformat())})" for s in steps
+            ]
+            values = {
+                "can_bo": user.get_full_name() or user.username,
+                "so_buoc": str(len(steps)),
+                "danh_sach": "\n".join(lines),
+                "ngay": today.strftime("%d/%m/%Y"),
+            }
+            subject, body, _ = compose(template, values)
+            notice, created = Notice.objects.get_or_create(
+                key=f"digest:{today.isoformat()}:{user_id}",
+                defaults={
+                    "kind": Kind.OVERDUE_DIGEST,
+                    "channel": ChannelKind.EMAIL,
+                    "user_id_ref": user_id,
+                    "recipient": user.email,
+                    "subject": subject[:300],
+                    "body": body,
+                },
+            )
+            if created:
+                _queue(notice)
+                queued += 1
+    return queued
