@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "motcua.accounts",
     "motcua.signing",
     "motcua.dvcqg",
+    "motcua.serviceindex",
 ]
 
 MIDDLEWARE = [
