@@ -17,7 +17,14 @@ def test_on_time_rate_counts_open_stopped_and_withdrawn():
     # 1 withdrawn in time, 3 open of which 1 past its appointment.
     # On time = 3 + (2 + 1 - 1) + (3 - 1) = 7 -> 70 %.
     c = counts(
-        received=10, finished=4, on_time=3, late=1, stopped=2, withdrawn=1, closed_late=1, open_late=1
+        received=10,
+        finished=4,
+        on_time=3,
+        late=1,
+        stopped=2,
+        withdrawn=1,
+        closed_late=1,
+        open_late=1,
     )
     assert formulas.counted_on_time(c) == 7
     assert formulas.counted_late(c) == 3
