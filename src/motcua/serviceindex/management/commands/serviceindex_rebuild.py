@@ -14,7 +14,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
-            # One rebuild at a time, and no transition moves a counter half-way through.
-            IndexMonthStats.objects.select_for_update().exists()
             rows = rebuild(Dossier, Event, IndexMonthStats)
         self.stdout.write(f"Đã tính lại {rows} dòng (cơ quan, tháng).")
