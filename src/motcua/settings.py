@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "motcua.payments",
     "motcua.postal",
     "motcua.notify",
+    "motcua.serviceindex",
 ]
 
 MIDDLEWARE = [

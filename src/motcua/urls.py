@@ -24,6 +24,7 @@ urlpatterns = [
     path("tai-khoan/thong-bao/", include("motcua.notify.urls")),
     path("tai-khoan/", include("motcua.accounts.urls")),
     path("mot-cua/", include("motcua.desk.urls")),
+    path("chi-so/", include("motcua.serviceindex.urls")),
     path("", include("motcua.portal.urls")),
 ]
 

@@ -19,6 +19,7 @@ QĐ 766/QĐ-TTg (2022), the progress indicator, as applied here:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 from django.db.models import Sum
@@ -38,6 +39,12 @@ OPEN_AFTER_RECEIPT = [
     Status.SUPPLEMENT,
     Status.PAYMENT,
 ]
+
+
+# Other apps' counters, moved in the same transaction: each is called as
+# hook(dossier, action, from_status) after this module's own (serviceindex adds its own in
+# its AppConfig.ready; dossiers imports no app above it).
+TRANSITION_HOOKS: list[Callable[[Dossier, str, str], None]] = []
 
 
 def month_of(moment: dt.datetime) -> dt.date:
@@ -75,6 +82,12 @@ def is_on_time(dossier: Dossier, now: dt.datetime | None = None) -> bool:
 
 
 def on_transition(dossier: Dossier, action: str, from_status: str) -> None:
+    _count(dossier, action, from_status)
+    for hook in TRANSITION_HOOKS:
+        hook(dossier, action, from_status)
+
+
+def _count(dossier: Dossier, action: str, from_status: str) -> None:
     agency = dossier.agency_id
     if from_status != dossier.status:
         if from_status:

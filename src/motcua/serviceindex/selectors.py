@@ -1,0 +1,568 @@
+"""The index read from the summary tables: units, periods, counts, scores, trend, peers,
+the dossiers that cost points and the what-if. No page scans the dossiers table: the only
+dossier queries are on the few still open (through the partial open-dossier indexes) and
+the paged lists of dossiers an officer asked to see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from motcua.catalog.models import AdministrativeUnit, Agency, Component, Procedure, ServiceCentre
+from motcua.dossiers.models import AgencyMonthStats, Channel, Dossier, ReturnMethod, Status
+from motcua.dossiers.stats import OPEN_AFTER_RECEIPT, month_of
+from motcua.serviceindex import formulas
+from motcua.serviceindex.models import GROUP_ORDER, DataFeed, Group, IndexMonthStats, Indicator
+
+PROGRESS_COUNTERS = ["received", "finished", "on_time", "late", "stopped", "withdrawn"]
+PROGRESS_COUNTERS += ["closed_late"]
+INDEX_COUNTERS = [
+    "online",
+    "returned",
+    "returned_online",
+    "payment_due",
+    "paid_online",
+    "rated",
+    "rated_negative",
+    "complained",
+    "feedback",
+    "feedback_on_time",
+]
+COUNTERS = [*PROGRESS_COUNTERS, "open_late", *INDEX_COUNTERS]
+CATALOG_COUNTERS = ["procedures", "procedures_published"]
+
+
+def zero() -> dict[str, int]:
+    return dict.fromkeys(COUNTERS, 0)
+
+
+def add_into(total: dict[str, int], other: dict[str, int]) -> dict[str, int]:
+    for k, v in other.items():
+        total[k] = total.get(k, 0) + v
+    return total
+
+
+# --- periods ------------------------------------------------------------------------------
+
+
+def next_month(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    out, m = [], first
+    while m <= last:
+        out.append(m)
+        m = next_month(m)
+    return out
+
+
+def shift_months(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # thang, quy, nam, tuy-chon
+    first: dt.date  # first days of months, both included
+    last: dt.date
+    label: str
+
+    @property
+    def months(self) -> list[dt.date]:
+        return months_between(self.first, self.last)
+
+    def query(self) -> dict[str, str]:
+        """The GET parameters that give this period back."""
+        if self.kind == "thang":
+            return {"ky": "thang", "nam": str(self.first.year), "thang": str(self.first.month)}
+        if self.kind == "quy":
+            return {"ky": "quy", "nam": str(self.first.year), "quy": str(self.first.month // 3 + 1)}
+        if self.kind == "nam":
+            return {"ky": "nam", "nam": str(self.first.year)}
+        return {"ky": "tuy-chon", "tu": f"{self.first:%Y-%m}", "den": f"{self.last:%Y-%m}"}
+
+
+class PeriodError(ValueError):
+    """A period asked for that does not exist; the message is for the user."""
+
+
+def _int(params, name: str, low: int, high: int, default: int) -> int:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise PeriodError(f"Giá trị “{raw}” không hợp lệ.") from None
+    if not low <= value <= high:
+        raise PeriodError(f"Giá trị “{raw}” nằm ngoài khoảng cho phép ({low}–{high}).")
+    return value
+
+
+def _month(raw: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(raw, "%Y-%m").date()
+    except (TypeError, ValueError):
+        raise PeriodError(f"Tháng “{raw}” không hợp lệ (dạng năm-tháng, ví dụ 2026-03).") from None
+
+
+def parse_period(params, today: dt.date | None = None) -> Period:
+    """The period from GET parameters: ky=thang|quy|nam|tuy-chon with nam, thang, quy, or
+    tu and den (YYYY-MM). Without any: this year so far. Raises PeriodError."""
+    today = today or timezone.localdate()
+    kind = params.get("ky") or "nam"
+    year = _int(params, "nam", 2000, 2100, today.year)
+    if kind == "thang":
+        month = _int(params, "thang", 1, 12, today.month)
+        first = dt.date(year, month, 1)
+        return Period(kind, first, first, f"Tháng {month:02d}/{year}")
+    if kind == "quy":
+        quarter = _int(params, "quy", 1, 4, (today.month - 1) // 3 + 1)
+        first = dt.date(year, 3 * quarter - 2, 1)
+        return Period(kind, first, shift_months(first, 2), f"Quý {quarter}/{year}")
+    if kind == "nam":
+        last = today.replace(day=1) if year == today.year else dt.date(year, 12, 1)
+        return Period(kind, dt.date(year, 1, 1), last, f"Năm {year}")
+    if kind == "tuy-chon":
+        first = _month(params.get("tu", ""))
+        last = _month(params.get("den", ""))
+        if last < first:
+            raise PeriodError("Tháng kết thúc phải sau hoặc trùng tháng bắt đầu.")
+        if len(months_between(first, last)) > 60:
+            raise PeriodError("Khoảng thời gian tối đa là 60 tháng.")
+        return Period(kind, first, last, f"Từ {first:%m/%Y} đến {last:%m/%Y}")
+    raise PeriodError("Loại kỳ không hợp lệ: chọn tháng, quý, năm hoặc tùy chọn.")
+
+
+# --- units --------------------------------------------------------------------------------
+
+KIND_LABELS = {
+    "tinh": "Toàn tỉnh",
+    "co-quan": "Sở, ban, ngành",
+    "xa": "Cấp xã",
+    "trung-tam": "Trung tâm phục vụ hành chính công",
+}
+
+
+@dataclass
+class Unit:
+    kind: str  # tinh, co-quan, xa, trung-tam
+    pk: int
+    name: str
+    agency_ids: list[int]
+    has_commune: bool = False  # commune procedures count for it
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+def province() -> Unit:
+    agencies = list(Agency.objects.values_list("id", "level"))
+    return Unit(
+        "tinh",
+        0,
+        "Toàn tỉnh",
+        [a for a, _ in agencies],
+        has_commune=any(level == Agency.Level.COMMUNE for _, level in agencies),
+    )
+
+
+def units_of_kind(kind: str) -> list[Unit]:
+    """Every unit of a kind: the peers a unit is ranked among."""
+    if kind == "tinh":
+        return [province()]
+    if kind == "co-quan":
+        return [
+            Unit("co-quan", a.pk, a.name, [a.pk], has_commune=a.level == Agency.Level.COMMUNE)
+            for a in Agency.objects.exclude(level=Agency.Level.COMMUNE).only("id", "name", "level")
+        ]
+    if kind == "xa":
+        by_unit: dict[int, list[int]] = defaultdict(list)
+        for pk, unit_id in Agency.objects.filter(level=Agency.Level.COMMUNE).values_list(
+            "id", "unit_id"
+        ):
+            by_unit[unit_id].append(pk)
+        names = dict(AdministrativeUnit.objects.filter(pk__in=by_unit).values_list("id", "name"))
+        return [
+            Unit("xa", u, names[u], ids, has_commune=True)
+            for u, ids in sorted(by_unit.items(), key=lambda kv: names[kv[0]])
+        ]
+    if kind == "trung-tam":
+        centres = ServiceCentre.objects.filter(is_active=True).prefetch_related("agencies")
+        return [
+            Unit(
+                "trung-tam",
+                c.pk,
+                c.name,
+                [a.pk for a in c.agencies.all()],
+                has_commune=any(a.level == Agency.Level.COMMUNE for a in c.agencies.all()),
+            )
+            for c in centres
+        ]
+    return []
+
+
+def get_unit(kind: str, pk: int) -> Unit | None:
+    if kind == "tinh":
+        return province()
+    if kind == "co-quan":
+        a = Agency.objects.filter(pk=pk).only("id", "name", "level").first()
+        if a is None:
+            return None
+        return Unit("co-quan", a.pk, a.name, [a.pk], has_commune=a.level == Agency.Level.COMMUNE)
+    if kind == "xa":
+        name = AdministrativeUnit.objects.filter(pk=pk).values_list("name", flat=True).first()
+        ids = list(
+            Agency.objects.filter(level=Agency.Level.COMMUNE, unit_id=pk).values_list(
+                "id", flat=True
+            )
+        )
+        return Unit("xa", pk, name, ids, has_commune=True) if name and ids else None
+    if kind == "trung-tam":
+        return next((u for u in units_of_kind("trung-tam") if u.pk == pk), None)
+    return None
+
+
+# --- counts -------------------------------------------------------------------------------
+
+
+def late_q(now: dt.datetime) -> Q:
+    """dossiers.stats.is_on_time negated, in SQL, for received dossiers (annotate `due`)."""
+    end_past_due = Q(paused_at__isnull=False, paused_at__gt=F("due")) | Q(
+        paused_at__isnull=True, finished_at__isnull=False, finished_at__gt=F("due")
+    )
+    return (
+        Q(due__isnull=True)
+        | Q(intake_supplement_count__gt=1)
+        | Q(appraisal_supplement_count__gt=1)
+        | end_past_due
+        | Q(paused_at__isnull=True, finished_at__isnull=True, due__lt=now)
+    )
+
+
+def _in_range(qs, first: dt.date, last: dt.date):
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(first, dt.time(), tzinfo=tz)
+    end = dt.datetime.combine(next_month(last), dt.time(), tzinfo=tz)
+    return qs.filter(received_at__gte=start, received_at__lt=end)
+
+
+def with_due(qs):
+    return qs.annotate(due=Coalesce("on_time_due_at", "original_due_at"))
+
+
+def month_counts(
+    agency_ids: Iterable[int] | None,
+    first: dt.date,
+    last: dt.date,
+    now: dt.datetime | None = None,
+) -> dict[tuple[int, dt.date], dict[str, int]]:
+    """Counters per (agency, month of receipt): the two summary tables, and the open
+    dossiers whose appointment has passed (the live part of the progress indicator)."""
+    now = now or timezone.now()
+    ids = None if agency_ids is None else list(agency_ids)
+    out: dict[tuple[int, dt.date], dict[str, int]] = defaultdict(zero)
+
+    def scoped(qs, column="agency_id"):
+        return qs if ids is None else qs.filter(**{f"{column}__in": ids})
+
+    months = Q(month__gte=first, month__lte=last)
+    for model, columns in (
+        (AgencyMonthStats, PROGRESS_COUNTERS),
+        (IndexMonthStats, INDEX_COUNTERS),
+    ):
+        for row in scoped(model.objects.filter(months)).values("agency_id", "month", *columns):
+            add_into(out[(row["agency_id"], row["month"])], {c: row[c] for c in columns})
+    open_late = (
+        scoped(
+            with_due(_in_range(Dossier.objects.filter(status__in=OPEN_AFTER_RECEIPT), first, last))
+        )
+        .filter(late_q(now))
+        .annotate(m=TruncMonth("received_at", output_field=DateField()))
+        .values("agency_id", "m")
+        .annotate(n=Count("id"))
+    )
+    for row in open_late:
+        out[(row["agency_id"], row["m"])]["open_late"] += row["n"]
+    return out
+
+
+@dataclass
+class CatalogCounts:
+    by_agency: dict[int, dict[str, int]]
+    commune: dict[str, int]  # commune-level procedures (every commune carries them out)
+
+    def for_unit(self, unit: Unit) -> dict[str, int]:
+        total = dict.fromkeys(CATALOG_COUNTERS, 0)
+        if unit.kind == "tinh":
+            for counts in self.by_agency.values():
+                add_into(total, counts)
+            return add_into(total, self.commune)
+        for pk in unit.agency_ids:
+            add_into(total, self.by_agency.get(pk, {}))
+        if unit.has_commune:
+            add_into(total, self.commune)
+        return total
+
+
+def catalog_counts() -> CatalogCounts:
+    published = ~Q(legal_basis="") & Q(has_components=True)
+    rows = (
+        Procedure.objects.filter(is_active=True)
+        .annotate(has_components=Exists(Component.objects.filter(procedure=OuterRef("pk"))))
+        .values("agency_id")
+        .annotate(procedures=Count("id"), procedures_published=Count("id", filter=published))
+    )
+    by_agency, commune = {}, dict.fromkeys(CATALOG_COUNTERS, 0)
+    for r in rows:
+        counts = {c: r[c] for c in CATALOG_COUNTERS}
+        if r["agency_id"] is None:
+            add_into(commune, counts)
+        else:
+            by_agency[r["agency_id"]] = counts
+    return CatalogCounts(by_agency, commune)
+
+
+def available_feeds() -> set[str]:
+    return set(DataFeed.objects.values_list("key", flat=True))
+
+
+def active_indicators() -> list[Indicator]:
+    return list(Indicator.objects.filter(is_active=True))
+
+
+# --- scores -------------------------------------------------------------------------------
+
+NO_DATA = "Không có dữ liệu"
+
+
+@dataclass
+class Result:
+    indicator: Indicator
+    rate: float | None
+    points: Decimal | None
+    reason: str = ""  # why there is no number
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.rate is None else round(self.rate * 100, 2)
+
+
+@dataclass
+class GroupScore:
+    group: str
+    label: str
+    max_points: Decimal = Decimal(0)
+    points: Decimal | None = None
+    max_with_data: Decimal = Decimal(0)
+    results: list[Result] = field(default_factory=list)
+
+
+@dataclass
+class Scorecard:
+    results: list[Result]
+    groups: list[GroupScore]
+    counts: dict[str, int]
+
+    @property
+    def points(self) -> Decimal | None:
+        scored = [r.points for r in self.results if r.points is not None]
+        return sum(scored, Decimal(0)) if scored else None
+
+    @property
+    def max_points(self) -> Decimal:
+        return sum((r.indicator.max_points for r in self.results), Decimal(0))
+
+    @property
+    def max_with_data(self) -> Decimal:
+        return sum(
+            (r.indicator.max_points for r in self.results if r.points is not None), Decimal(0)
+        )
+
+    @property
+    def percent(self) -> float | None:
+        """Points earned over the points of the indicators with data: how units with
+        different data compare (rank)."""
+        if self.points is None or not self.max_with_data:
+            return None
+        return round(float(self.points / self.max_with_data) * 100, 2)
+
+    def result(self, code: str) -> Result | None:
+        return next((r for r in self.results if r.indicator.code == code), None)
+
+
+def evaluate(indicator: Indicator, counts: dict[str, int], feeds: set[str]) -> Result:
+    formula = formulas.FORMULAS.get(indicator.formula)
+    if formula is None:
+        return Result(indicator, None, None, "Công thức chưa được hỗ trợ")
+    if formula.feed is not None and formula.feed not in feeds:
+        return Result(indicator, None, None, "Chưa có nguồn dữ liệu")
+    try:
+        rate = formula.function(counts)
+    except KeyError:  # a counter Motcua does not keep yet
+        return Result(indicator, None, None, "Chưa có nguồn dữ liệu")
+    if rate is None:
+        return Result(indicator, None, None, "Không có hồ sơ trong kỳ")
+    return Result(indicator, rate, formulas.points(rate, indicator.max_points, indicator.full_at))
+
+
+def scorecard(counts: dict[str, int], indicators: list[Indicator], feeds: set[str]) -> Scorecard:
+    results = [evaluate(i, counts, feeds) for i in indicators]
+    groups = {g: GroupScore(g, Group(g).label) for g in GROUP_ORDER}
+    for r in results:
+        g = groups[r.indicator.group]
+        g.results.append(r)
+        g.max_points += r.indicator.max_points
+        if r.points is not None:
+            g.points = (g.points or Decimal(0)) + r.points
+            g.max_with_data += r.indicator.max_points
+    return Scorecard(results, [g for g in groups.values() if g.results], counts)
+
+
+@dataclass
+class Context:
+    """What every computation of a page shares: read once per request."""
+
+    indicators: list[Indicator]
+    feeds: set[str]
+    catalog: CatalogCounts
+    now: dt.datetime
+
+    @classmethod
+    def load(cls, now: dt.datetime | None = None) -> Context:
+        return cls(active_indicators(), available_feeds(), catalog_counts(), now or timezone.now())
+
+
+def unit_counts(unit: Unit, period: Period, ctx: Context) -> dict[str, int]:
+    total = zero()
+    ids = None if unit.kind == "tinh" else unit.agency_ids
+    for counts in month_counts(ids, period.first, period.last, ctx.now).values():
+        add_into(total, counts)
+    return add_into(total, ctx.catalog.for_unit(unit))
+
+
+def unit_scorecard(unit: Unit, period: Period, ctx: Context) -> Scorecard:
+    return scorecard(unit_counts(unit, period, ctx), ctx.indicators, ctx.feeds)
+
+
+def trend(
+    unit: Unit, last: dt.date, ctx: Context, months: int = 12
+) -> list[tuple[dt.date, Scorecard]]:
+    """The unit's score month by month, for the `months` months ending with `last`."""
+    first = shift_months(last, -(months - 1))
+    ids = None if unit.kind == "tinh" else unit.agency_ids
+    by_month: dict[dt.date, dict[str, int]] = defaultdict(zero)
+    for (_, month), counts in month_counts(ids, first, last, ctx.now).items():
+        add_into(by_month[month], counts)
+    catalog = ctx.catalog.for_unit(unit)
+    return [
+        (m, scorecard(add_into(dict(by_month[m]), catalog), ctx.indicators, ctx.feeds))
+        for m in months_between(first, last)
+    ]
+
+
+@dataclass
+class Ranked:
+    unit: Unit
+    card: Scorecard
+    rank: int | None
+
+
+def peers(unit: Unit, period: Period, ctx: Context) -> list[Ranked]:
+    """Every unit of the same kind, best first; units with no data at the end, unranked."""
+    units = units_of_kind(unit.kind)
+    by_agency: dict[int, dict[str, int]] = defaultdict(zero)
+    for (agency, _), counts in month_counts(None, period.first, period.last, ctx.now).items():
+        add_into(by_agency[agency], counts)
+    cards = []
+    for u in units:
+        total = zero()
+        for pk in u.agency_ids:
+            add_into(total, by_agency.get(pk, {}))
+        add_into(total, ctx.catalog.for_unit(u))
+        cards.append((u, scorecard(total, ctx.indicators, ctx.feeds)))
+    cards.sort(key=lambda uc: (uc[1].percent is None, -(uc[1].percent or 0), uc[0].name))
+    return [
+        Ranked(u, c, i + 1 if c.percent is not None else None) for i, (u, c) in enumerate(cards)
+    ]
+
+
+# --- the dossiers that cost points, and the what-if ---------------------------------------
+
+LOSS_RULES = {
+    "on_time": "Hồ sơ trễ hạn: giải quyết, dừng, rút sau hẹn hoặc đang xử lý đã quá hạn",
+    "satisfaction": "Hồ sơ trễ hạn (trừ vào mức độ hài lòng)",
+    "online": "Hồ sơ nộp trực tiếp hoặc qua bưu chính",
+    "electronic_result": "Hồ sơ đã trả kết quả nhưng không trả kết quả điện tử",
+}
+
+
+def losing_dossiers(unit: Unit, period: Period, indicator: Indicator, now: dt.datetime):
+    """The dossiers of the unit and period that cost the indicator points (a queryset, to
+    be paged), or None when the indicator is not about single dossiers."""
+    qs = _in_range(Dossier.objects.all(), period.first, period.last)
+    if unit.kind != "tinh":
+        qs = qs.filter(agency_id__in=unit.agency_ids)
+    if indicator.formula in ("on_time", "satisfaction"):
+        qs = with_due(qs).filter(late_q(now))
+    elif indicator.formula == "online":
+        qs = qs.exclude(channel=Channel.ONLINE)
+    elif indicator.formula == "electronic_result":
+        qs = qs.filter(status=Status.RETURNED).exclude(return_method=ReturnMethod.ONLINE)
+    else:
+        return None
+    return qs.select_related("procedure", "agency").order_by("-received_at")
+
+
+@dataclass
+class WhatIf:
+    at_risk: list[Dossier]  # open, counted on time now, appointment within the horizon
+    at_risk_total: int
+    already_late: int  # open and past the appointment: counted late, whatever happens
+    current: Scorecard
+    if_late: Scorecard  # the at-risk ones miss their appointment
+    horizon_days: int
+
+
+def what_if(unit: Unit, period: Period, ctx: Context, horizon_days: int = 7) -> WhatIf:
+    """Open dossiers still counted on time whose appointment falls within `horizon_days`:
+    finished on time, the score stays as it is now; late, it becomes if_late."""
+    counts = unit_counts(unit, period, ctx)
+    qs = with_due(
+        _in_range(Dossier.objects.filter(status__in=OPEN_AFTER_RECEIPT), period.first, period.last)
+    )
+    if unit.kind != "tinh":
+        qs = qs.filter(agency_id__in=unit.agency_ids)
+    soon = qs.exclude(late_q(ctx.now)).filter(due__lte=ctx.now + dt.timedelta(days=horizon_days))
+    at_risk_total = soon.count()
+    worse = dict(counts, open_late=counts["open_late"] + at_risk_total)
+    return WhatIf(
+        at_risk=list(soon.select_related("procedure").order_by("due")[:20]),
+        at_risk_total=at_risk_total,
+        already_late=counts["open_late"],
+        current=scorecard(counts, ctx.indicators, ctx.feeds),
+        if_late=scorecard(worse, ctx.indicators, ctx.feeds),
+        horizon_days=horizon_days,
+    )
+
+
+def current_month() -> dt.date:
+    return month_of(timezone.now())
+
+
+def summed(rows: Iterable[dict[str, int]]) -> dict[str, int]:
+    total = zero()
+    for r in rows:
+        add_into(total, r)
+    return total

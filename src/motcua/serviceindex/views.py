@@ -1,0 +1,199 @@
+"""The index's pages: the province's public scorecard (as the national portal shows it)
+and the leaders' dashboards. Thin: the numbers come from selectors, the charts are drawn
+by static/js/serviceindex.js from the JSON each page carries (json_script: no inline
+script under the CSP), every chart has its table beside it."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from motcua.catalog.models import AdministrativeUnit
+from motcua.serviceindex import policy, selectors
+from motcua.serviceindex.models import Indicator
+
+NOT_ALLOWED = (
+    "Bảng điều hành chỉ số phục vụ dành cho lãnh đạo đơn vị. "
+    "Tài khoản của bạn không có quyền xem bảng này."
+)
+YEARS_BACK = 5
+
+
+def _period(request):
+    """The period asked for, or this year with the reason shown when it was not valid."""
+    try:
+        return selectors.parse_period(request.GET), ""
+    except selectors.PeriodError as exc:
+        return selectors.parse_period({}), str(exc)
+
+
+def _period_form(period):
+    today = selectors.timezone.localdate()
+    return {
+        "years": list(range(today.year, today.year - YEARS_BACK, -1)),
+        "months": list(range(1, 13)),
+        "quarters": [1, 2, 3, 4],
+        "quarter": (period.first.month - 1) // 3 + 1,
+        "period": period,
+        "first_value": f"{period.first:%Y-%m}",
+        "last_value": f"{period.last:%Y-%m}",
+    }
+
+
+def _percent(value):
+    return None if value is None else round(value, 2)
+
+
+def _groups_chart(card):
+    return {
+        "labels": [g.label for g in card.groups],
+        "points": [None if g.points is None else float(g.points) for g in card.groups],
+        "max": [float(g.max_points) for g in card.groups],
+    }
+
+
+def _province_name() -> str:
+    root = AdministrativeUnit.objects.filter(parent=None).values_list("name", flat=True).first()
+    return root or "Toàn tỉnh"
+
+
+def scorecard(request):
+    period, error = _period(request)
+    ctx = selectors.Context.load()
+    card = selectors.unit_scorecard(selectors.province(), period, ctx)
+    return render(
+        request,
+        "serviceindex/public.html",
+        {
+            "card": card,
+            "period_error": error,
+            "province_name": _province_name(),
+            "chart": {"groups": _groups_chart(card)},
+            **_period_form(period),
+        },
+    )
+
+
+@login_required
+def dashboards(request):
+    """The dashboards this user may open; straight to it when there is only one."""
+    if policy.sees_everything(request.user):
+        units = [selectors.province()]
+        for kind in ("co-quan", "xa", "trung-tam"):
+            units += selectors.units_of_kind(kind)
+    else:
+        units = [u for k, pk in policy.own_units(request.user) if (u := selectors.get_unit(k, pk))]
+    if not units:
+        raise PermissionDenied(NOT_ALLOWED)
+    if len(units) == 1:
+        return redirect("serviceindex:dashboard", units[0].kind, units[0].pk)
+    by_kind: dict[str, list] = {}
+    for u in units:
+        by_kind.setdefault(u.kind_label, []).append(u)
+    return render(request, "serviceindex/dashboards.html", {"by_kind": by_kind})
+
+
+def _unit_for(request, kind, pk):
+    if kind not in selectors.KIND_LABELS:
+        raise Http404("Không có đơn vị này.")
+    unit = selectors.get_unit(kind, pk if kind != "tinh" else 0)
+    if unit is None:
+        raise Http404("Không có đơn vị này.")
+    if not policy.may_see(request.user, unit):
+        raise PermissionDenied(NOT_ALLOWED)
+    return unit
+
+
+@login_required
+def dashboard(request, kind, pk):
+    unit = _unit_for(request, kind, pk)
+    period, error = _period(request)
+    ctx = selectors.Context.load()
+    card = selectors.unit_scorecard(unit, period, ctx)
+    trend = selectors.trend(unit, period.last, ctx)
+    ranked = selectors.peers(unit, period, ctx) if unit.kind != "tinh" else []
+    mine = next((r for r in ranked if r.unit.pk == unit.pk), None)
+    chart = {
+        "groups": _groups_chart(card),
+        "trend": {
+            "months": [f"{m:%m/%Y}" for m, _ in trend],
+            "percent": [_percent(c.percent) for _, c in trend],
+            "on_time": [
+                None if c.result("TD1") is None else _percent(c.result("TD1").percent)
+                for _, c in trend
+            ],
+        },
+        "peers": {
+            "names": [r.unit.name for r in ranked if r.rank],
+            "percent": [_percent(r.card.percent) for r in ranked if r.rank],
+            "current": next((i for i, r in enumerate(ranked) if r.unit.pk == unit.pk), -1),
+        },
+    }
+    query = period.query()
+    return render(
+        request,
+        "serviceindex/dashboard.html",
+        {
+            "unit": unit,
+            "card": card,
+            "trend": trend,
+            "ranked": ranked,
+            "mine": mine,
+            "peer_count": sum(1 for r in ranked if r.rank),
+            "chart": chart,
+            "period_error": error,
+            "query": "&".join(f"{k}={v}" for k, v in query.items()),
+            **_period_form(period),
+        },
+    )
+
+
+DETAIL_PAGE = 25
+
+
+@login_required
+def indicator(request, kind, pk, code):
+    unit = _unit_for(request, kind, pk)
+    period, error = _period(request)
+    item = Indicator.objects.filter(code=code, is_active=True).first()
+    if item is None:
+        raise Http404("Không có chỉ tiêu này.")
+    ctx = selectors.Context.load()
+    card = selectors.unit_scorecard(unit, period, ctx)
+    losing = selectors.losing_dossiers(unit, period, item, ctx.now)
+    page = (
+        Paginator(losing, DETAIL_PAGE).get_page(request.GET.get("trang"))
+        if losing is not None
+        else None
+    )
+    what_if = (
+        selectors.what_if(unit, period, ctx)
+        if item.formula in ("on_time", "satisfaction")
+        else None
+    )
+    query = period.query()
+    base = reverse("serviceindex:indicator", args=[unit.kind, unit.pk, item.code])
+    return render(
+        request,
+        "serviceindex/indicator.html",
+        {
+            "unit": unit,
+            "item": item,
+            "result": card.result(item.code),
+            "card": card,
+            "page": page,
+            "rule": selectors.LOSS_RULES.get(item.formula, ""),
+            "what_if": what_if,
+            "what_if_result": what_if.if_late.result(item.code) if what_if else None,
+            "period": period,
+            "period_error": error,
+            "page_base": base + "?" + "&".join(f"{k}={v}" for k, v in query.items()),
+            "dashboard_url": reverse("serviceindex:dashboard", args=[unit.kind, unit.pk])
+            + "?"
+            + "&".join(f"{k}={v}" for k, v in query.items()),
+        },
+    )

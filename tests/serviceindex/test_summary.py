@@ -1,0 +1,174 @@
+"""Each indicator computed through the summary path agrees with the same indicator
+recomputed from the raw dossiers (and the hook calls), for generated data."""
+
+import datetime as dt
+import random
+
+import pytest
+from django.utils import timezone
+
+from motcua.dossiers import services, stats
+from motcua.dossiers.models import Dossier, Event
+from motcua.serviceindex import selectors, tracking
+from motcua.serviceindex.models import IndexMonthStats
+from motcua.serviceindex.rebuild import OWN, rebuild, recount
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _desk(world):
+    return services.submit(
+        procedure=world.proc,
+        applicant=factories.applicant(),
+        actor=world.desk,
+        channel="desk",
+        uploads=factories.uploads_for(world.proc),
+    ).dossier
+
+
+def _late(dossier):
+    past = timezone.now() - dt.timedelta(hours=1)
+    Dossier.objects.filter(pk=dossier.pk).update(on_time_due_at=past, original_due_at=past)
+    dossier.refresh_from_db()
+    return dossier
+
+
+def _finish(world, d, electronic):
+    d = services.assign(d, world.desk, to_agency=world.dept)
+    d = services.approve(d, world.leader)
+    uploads = [services.Upload(factories.pdf())] if electronic else []
+    return services.finish(d, world.specialist, uploads=uploads)
+
+
+def generate(world, n, seed):
+    """n dossiers along random paths; returns the hook calls made (paid, rated, ...)."""
+    rng = random.Random(seed)
+    calls = {"paid": 0, "rated": 0, "negative": 0, "complained": 0}
+    for _ in range(n):
+        d = world.submit_online() if rng.random() < 0.6 else _desk(world)
+        if d.status == "submitted":
+            if rng.random() < 0.1:
+                services.refuse(d, world.desk, "Không thuộc thẩm quyền")
+                continue
+            d = services.receive(d, world.desk)
+        if rng.random() < 0.3:
+            d = _late(d)
+        path = rng.random()
+        if path < 0.15:
+            continue  # left open
+        if path < 0.22:
+            services.stop(d, world.leader, "Không đủ điều kiện")
+            continue
+        if path < 0.27:
+            services.withdraw(d, world.desk, "Người nộp xin rút")
+            continue
+        if rng.random() < 0.3:
+            d = services.assign(d, world.desk, to_agency=world.dept)
+            d = services.request_payment(d, world.desk, 100_000)
+            if rng.random() < 0.5:
+                tracking.record_online_payment(d)
+                calls["paid"] += 1
+            d = services.confirm_payment(d, world.desk)
+            uploads = [services.Upload(factories.pdf())] if d.return_channel == "online" else []
+            d = services.finish(
+                services.approve(d, world.leader), world.specialist, uploads=uploads
+            )
+        else:
+            d = _finish(world, d, electronic=d.return_channel == "online")
+        if rng.random() < 0.7:
+            d = services.return_result(d, world.desk)
+        if rng.random() < 0.5:
+            satisfied = rng.random() < 0.8
+            tracking.record_rating(d, satisfied=satisfied)
+            calls["rated"] += 1
+            calls["negative"] += int(not satisfied)
+        if rng.random() < 0.1:
+            tracking.record_complaint(d)
+            calls["complained"] += 1
+    return calls
+
+
+def naive(calls, now):
+    """The indicators' inputs counted from the dossiers themselves."""
+    received = list(Dossier.objects.filter(received_at__isnull=False))
+    late = [d for d in received if not stats.is_on_time(d, now)]
+    paying = {d.pk for d in received if d.events.filter(action="request_payment").exists()}
+    returned = [d for d in received if d.status == "returned"]
+    return {
+        "on_time": (len(received) - len(late)) / len(received),
+        "online": sum(d.channel == "online" for d in received) / len(received),
+        "electronic_result": sum(d.return_method == "online" for d in returned) / len(returned),
+        "online_payment": calls["paid"] / len(paying),
+        "satisfaction": max(
+            0.0,
+            1
+            - len(late) / len(received)
+            - (calls["negative"] + calls["complained"]) / len(received),
+        ),
+    }
+
+
+def test_each_indicator_from_the_summary_equals_the_raw_count(world):
+    calls = generate(world, 60, seed=12)
+    now = timezone.now()
+    ctx = selectors.Context.load(now)
+    month = stats.month_of(now)
+    period = selectors.Period("thang", month, month, "")
+    card = selectors.unit_scorecard(selectors.province(), period, ctx)
+    expected = naive(calls, now)
+    for r in card.results:
+        if r.indicator.formula in expected:
+            assert r.rate == pytest.approx(expected[r.indicator.formula]), r.indicator.code
+    # The progress indicator agrees with dossiers.stats as well.
+    assert card.result("TD1").rate == pytest.approx(stats.progress_total(month, month).rate)
+    # The agency's own card is the province's (all dossiers are the department's).
+    agency_card = selectors.unit_scorecard(
+        selectors.get_unit("co-quan", world.dept.pk), period, ctx
+    )
+    assert agency_card.result("TT1").rate == card.result("TT1").rate
+
+
+def test_feeds_not_connected_are_no_data_never_zero(world):
+    d = services.receive(world.submit_online(), world.desk)
+    assert d.status == "received"
+    now = timezone.now()
+    ctx = selectors.Context.load(now)
+    month = stats.month_of(now)
+    card = selectors.unit_scorecard(
+        selectors.province(), selectors.Period("thang", month, month, ""), ctx
+    )
+    for code in ("SH1", "SH2", "SH3", "CK2", "TTTT1", "HL1", "HL2"):
+        r = card.result(code)
+        assert (r.rate, r.points) == (None, None), code
+        assert r.reason
+    assert card.result("TD1").rate == 1.0  # received, not yet due: on time
+    assert card.max_with_data < card.max_points
+    # After the first payment the payment feed exists: a number, not "no data".
+    tracking.record_online_payment(d)
+    ctx = selectors.Context.load(now)
+    card = selectors.unit_scorecard(
+        selectors.province(), selectors.Period("thang", month, month, ""), ctx
+    )
+    assert card.result("TTTT1").reason == "Không có hồ sơ trong kỳ"  # none asked to pay
+
+
+def test_rebuild_recounts_what_the_transitions_counted(world):
+    generate(world, 25, seed=3)
+    running = {
+        (s.agency_id, s.month): {c: getattr(s, c) for c in OWN}
+        for s in IndexMonthStats.objects.all()
+    }
+    assert {k: dict(v) for k, v in recount(Dossier, Event).items()} == running
+    # The rebuild writes the same numbers and keeps the hooks' counters.
+    before = list(IndexMonthStats.objects.values_list("paid_online", "rated").order_by("pk"))
+    IndexMonthStats.objects.update(online=0, returned=0)
+    rebuild(Dossier, Event, IndexMonthStats)
+    after = {
+        (s.agency_id, s.month): {c: getattr(s, c) for c in OWN}
+        for s in IndexMonthStats.objects.all()
+    }
+    assert after == running
+    assert (
+        list(IndexMonthStats.objects.values_list("paid_online", "rated").order_by("pk")) == before
+    )

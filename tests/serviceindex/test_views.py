@@ -1,0 +1,112 @@
+"""The scorecard and dashboards: who sees what, periods, the dossiers that cost points."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from motcua.catalog.models import Agency, Officer
+from motcua.dossiers import services
+from motcua.dossiers.models import Dossier
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _late_dossier(world):
+    d = services.receive(world.submit_online(), world.desk)
+    past = timezone.now() - dt.timedelta(hours=1)
+    Dossier.objects.filter(pk=d.pk).update(on_time_due_at=past, original_due_at=past)
+    return d
+
+
+def test_public_scorecard_for_everyone(client, world):
+    _late_dossier(world)
+    services.receive(world.submit_online(), world.desk)
+    page = client.get(reverse("serviceindex:public"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Tiến độ giải quyết" in text and "50,00 %" in text  # 1 of 2 on time
+    assert "Không có dữ liệu" in text  # digitisation: no feed
+    assert 'id="chart-data"' in text and "<script>" not in text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"ky": "thang", "thang": "13"},
+        {"ky": "tuần"},
+        {"ky": "tuy-chon", "tu": "2026-05", "den": "2026-01"},
+        {"ky": "tuy-chon", "tu": "x"},
+        {"nam": "abc"},
+    ],
+)
+def test_bad_periods_explained_in_vietnamese(client, world, params):
+    page = client.get(reverse("serviceindex:public"), params)
+    assert page.status_code == 200
+    assert "Đang hiển thị năm nay" in page.content.decode()
+
+
+def test_periods_month_quarter_year_custom(client, world):
+    for params, label in [
+        ({"ky": "thang", "nam": "2025", "thang": "3"}, "Tháng 03/2025"),
+        ({"ky": "quy", "nam": "2025", "quy": "2"}, "Quý 2/2025"),
+        ({"ky": "nam", "nam": "2024"}, "Năm 2024"),
+        ({"ky": "tuy-chon", "tu": "2025-01", "den": "2025-06"}, "Từ 01/2025 đến 06/2025"),
+    ]:
+        page = client.get(reverse("serviceindex:public"), params)
+        assert label in page.content.decode()
+
+
+def test_leader_sees_own_agency_only(client, world):
+    client.force_login(world.leader)
+    start = client.get(reverse("serviceindex:dashboards"))
+    own = reverse("serviceindex:dashboard", args=["co-quan", world.dept.pk])
+    assert start.status_code == 302 and start.url == own
+    assert client.get(own).status_code == 200
+    other = reverse("serviceindex:dashboard", args=["co-quan", world.other_dept.pk])
+    assert client.get(other).status_code == 403
+    assert client.get(reverse("serviceindex:dashboard", args=["tinh", 0])).status_code == 403
+
+
+def test_desk_officers_and_citizens_have_no_dashboard(client, world):
+    for user in (world.desk, world.specialist, world.citizen):
+        client.force_login(user)
+        assert client.get(reverse("serviceindex:dashboards")).status_code == 403
+    client.logout()
+    assert client.get(reverse("serviceindex:dashboards")).status_code == 302  # to login
+
+
+def test_province_leader_sees_every_unit_and_the_ranking(client, world):
+    province = factories.agency(name="UBND tỉnh Ninh Bình", level=Agency.Level.PROVINCE)
+    leader = factories.officer(province, Officer.Role.LEADER, "province-leader")
+    _late_dossier(world)
+    client.force_login(leader)
+    listing = client.get(reverse("serviceindex:dashboards")).content.decode()
+    assert "Sở Xây dựng" in listing and "Toàn tỉnh" in listing
+    page = client.get(reverse("serviceindex:dashboard", args=["co-quan", world.dept.pk]))
+    text = page.content.decode()
+    assert "xếp hạng 1/1" in text  # the only department with dossiers
+    assert client.get(reverse("serviceindex:dashboard", args=["tinh", 0])).status_code == 200
+    assert client.get(reverse("serviceindex:dashboard", args=["xa", 999])).status_code == 404
+    assert client.get(reverse("serviceindex:dashboard", args=["sao", 1])).status_code == 404
+
+
+def test_indicator_detail_lists_the_late_dossiers_and_the_what_if(client, world):
+    late = _late_dossier(world)
+    soon = services.receive(world.submit_online(), world.desk)
+    client.force_login(world.leader)
+    url = reverse("serviceindex:indicator", args=["co-quan", world.dept.pk, "TD1"])
+    text = client.get(url).content.decode()
+    assert reverse("desk:dossier", args=[late.code]) in text
+    assert soon.code in text  # due within the horizon: in the what-if list
+    # Now: 1 of 2 on time = 10 points of 20; if the one due soon is late: 0.
+    assert "giữ <strong>10,00</strong>" in text
+    assert "còn <strong>0,00</strong>" in text
+    online = client.get(
+        reverse("serviceindex:indicator", args=["co-quan", world.dept.pk, "TT1"])
+    ).content.decode()
+    assert "Không có hồ sơ nào làm mất điểm" in online  # both were filed online
+    missing = reverse("serviceindex:indicator", args=["co-quan", world.dept.pk, "XX9"])
+    assert client.get(missing).status_code == 404
