@@ -27,6 +27,7 @@ from motcua.catalog.models import (
     ServiceCentre,
 )
 from motcua.core import audit
+from motcua.core.collation import sort_key
 from motcua.core.problems import InvalidInput
 
 DEMO_DIR = Path(__file__).parent / "demo"
@@ -43,6 +44,7 @@ def load_administrative_units() -> int:
             name=p.name,
             division_type=p.division_type.value,
             codename=p.codename,
+            sort_key=sort_key(p.name),  # bulk_create skips save()
         )
         for p in Province.iter_all()
         if f"{p.code.value:02d}" not in existing
@@ -55,6 +57,7 @@ def load_administrative_units() -> int:
             name=w.name,
             division_type=w.division_type.value,
             codename=w.codename,
+            sort_key=sort_key(w.name),
             parent_id=by_code[f"{w.province_code.value:02d}"],
         )
         for w in Ward.iter_all()
