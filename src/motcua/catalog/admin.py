@@ -6,10 +6,12 @@ from motcua.catalog.models import (
     Agency,
     Component,
     Field,
+    FormTemplate,
     Officer,
     Procedure,
     ProcessStep,
     ProcessVersion,
+    SearchTerm,
     ServiceCentre,
     WorkingHours,
 )
@@ -43,13 +45,24 @@ class ComponentInline(admin.TabularInline):
     extra = 0
 
 
+class FormTemplateInline(admin.TabularInline):
+    model = FormTemplate
+    extra = 0
+
+
 @admin.register(Procedure)
 class ProcedureAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "level", "online_level", "processing_days", "agency"]
     list_filter = ["level", "online_level", "field"]
     search_fields = ["code", "name", "search_text"]
-    inlines = [ComponentInline]
+    inlines = [ComponentInline, FormTemplateInline]
     raw_id_fields = ["agency"]
+
+
+@admin.register(SearchTerm)
+class SearchTermAdmin(admin.ModelAdmin):
+    list_display = ["term", "expansion"]
+    search_fields = ["term", "expansion"]
 
 
 @admin.register(Officer)

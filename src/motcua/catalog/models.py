@@ -9,10 +9,31 @@ from django.utils.translation import gettext_lazy as _
 
 from motcua.core.calendar import LIMIT_DAYS, LIMIT_HOURS, LIMIT_IN_DAY
 from motcua.core.codes import validate_agency_identifier
+from motcua.core.collation import sort_key
 from motcua.core.text import fold, working_days
 
 
-class AdministrativeUnit(models.Model):
+class VietnameseOrder(models.Model):
+    """A `sort_key` column kept from `name` on every save (motcua.core.collation), so lists
+    are ordered in Vietnamese alphabetical order by the database, paginated or not. Bulk
+    inserts set it themselves; db_default covers raw SQL loaders."""
+
+    sort_key = models.CharField(
+        max_length=2000, editable=False, default="", db_default="", db_index=True
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.sort_key = sort_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "sort_key"}
+        super().save(*args, **kwargs)
+
+
+class AdministrativeUnit(VietnameseOrder):
     """A node of the administrative tree (province, commune/ward/special zone). Since
     07/2025 there are two tiers, but the tree is data, not fixed tiers."""
 
@@ -33,7 +54,7 @@ class AdministrativeUnit(models.Model):
         return self.name
 
 
-class Agency(models.Model):
+class Agency(VietnameseOrder):
     class Level(models.TextChoices):
         PROVINCE = "province", _("Cấp tỉnh")
         DEPARTMENT = "department", _("Sở, ban, ngành")
@@ -67,14 +88,14 @@ class Agency(models.Model):
         return self.name
 
 
-class Field(models.Model):
+class Field(VietnameseOrder):
     """Lĩnh vực: the area a procedure belongs to (Hộ tịch, Xây dựng, ...)."""
 
     code = models.SlugField(max_length=64, unique=True)
     name = models.CharField(_("tên lĩnh vực"), max_length=200)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["sort_key", "name"]
         verbose_name = _("lĩnh vực")
         verbose_name_plural = _("lĩnh vực")
 
@@ -88,7 +109,7 @@ class TimeLimitKind(models.TextChoices):
     IN_DAY = LIMIT_IN_DAY, _("trong ngày")
 
 
-class Procedure(models.Model):
+class Procedure(VietnameseOrder):
     class Level(models.TextChoices):
         PROVINCE = "province", _("Cấp tỉnh")
         COMMUNE = "commune", _("Cấp xã")
@@ -118,6 +139,10 @@ class Procedure(models.Model):
     fee_note = models.CharField(_("ghi chú phí, lệ phí"), max_length=500, blank=True)
     result_type = models.CharField(_("kết quả"), max_length=300)
     legal_basis = models.TextField(_("căn cứ pháp lý"), blank=True)
+    # What the national catalogue publishes for every procedure, shown on its page.
+    steps = models.TextField(_("trình tự thực hiện"), blank=True, help_text=_("Mỗi bước một dòng."))
+    applicants = models.TextField(_("đối tượng thực hiện"), blank=True)
+    conditions = models.TextField(_("yêu cầu, điều kiện"), blank=True)
     agency = models.ForeignKey(
         Agency,
         verbose_name=_("cơ quan thực hiện"),
@@ -155,7 +180,7 @@ class Procedure(models.Model):
     )
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["sort_key", "code"]
         verbose_name = _("thủ tục hành chính")
         verbose_name_plural = _("thủ tục hành chính")
 
@@ -213,6 +238,54 @@ class Component(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class FormTemplate(models.Model):
+    """A form (mẫu đơn, tờ khai) the applicant downloads from the procedure's page; the file
+    is stored by Motcua and served from its own address, not linked elsewhere."""
+
+    procedure = models.ForeignKey(
+        Procedure,
+        verbose_name=_("thủ tục"),
+        on_delete=models.CASCADE,
+        related_name="form_templates",
+    )
+    name = models.CharField(_("tên mẫu"), max_length=300)
+    file = models.FileField(_("tệp mẫu"), upload_to="mau-don/", max_length=300)
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        ordering = ["procedure", "order", "id"]
+        verbose_name = _("mẫu đơn, tờ khai")
+        verbose_name_plural = _("mẫu đơn, tờ khai")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SearchTerm(models.Model):
+    """An abbreviation or everyday name people type ("GPXD", "sổ đỏ") and the words of the
+    catalogue it stands for. Kept as data so administrators add new ones without a release."""
+
+    term = models.CharField(
+        _("từ viết tắt, từ đồng nghĩa"),
+        max_length=100,
+        unique=True,
+        help_text=_("Ví dụ: GPXD, CCCD, sổ đỏ. Không phân biệt chữ hoa, có dấu hay không."),
+    )
+    expansion = models.CharField(
+        _("tìm như"),
+        max_length=300,
+        help_text=_("Cụm từ trong tên thủ tục, ví dụ: giấy phép xây dựng."),
+    )
+
+    class Meta:
+        ordering = ["term"]
+        verbose_name = _("từ khóa tìm kiếm")
+        verbose_name_plural = _("từ khóa tìm kiếm")
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.expansion}"
 
 
 class Officer(models.Model):

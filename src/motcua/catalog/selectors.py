@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import F, Q, QuerySet
 
-from motcua.catalog.models import Agency, Procedure, ProcessVersion, ServiceCentre
+from motcua.catalog.models import Agency, Procedure, ProcessVersion, SearchTerm, ServiceCentre
 from motcua.core.queries import one_or_none
 from motcua.core.text import fold
 
@@ -24,8 +26,13 @@ def search_procedures(
     have no agency of their own because every commune carries them out.
     """
     qs = Procedure.objects.filter(is_active=True).select_related("field", "agency")
-    for word in fold(q or "").split():
-        qs = qs.filter(search_text__icontains=word)
+    match = Q()
+    for variant in query_variants(q):
+        words = Q()
+        for word in variant.split():
+            words &= Q(search_text__icontains=word)
+        match |= words
+    qs = qs.filter(match)
     if level:
         qs = qs.filter(level=level)
     if field:
@@ -35,12 +42,43 @@ def search_procedures(
         if Agency.objects.filter(identifier=agency, level=Agency.Level.COMMUNE).exists():
             match |= Q(agency__isnull=True, level=Procedure.Level.COMMUNE)
         qs = qs.filter(match)
-    return qs.order_by("name", "code")
+    return qs.order_by("sort_key", "code")
+
+
+MAX_VARIANTS = 8  # a query full of abbreviations must not become a huge OR
+
+
+def query_variants(q: str) -> list[str]:
+    """The folded query, and the same query with each abbreviation or synonym it contains
+    (SearchTerm, matched as whole words) replaced by the catalogue words it stands for:
+    "gpxd nha o" also searches "giay phep xay dung nha o". Longer terms first, so
+    "gcn qsdd" is replaced as a whole before "qsdd"."""
+    folded = fold(q or "")
+    variants = [folded]
+    if not folded:
+        return variants
+    terms = sorted(
+        ((fold(t), fold(e)) for t, e in SearchTerm.objects.values_list("term", "expansion")),
+        key=lambda pair: -len(pair[0]),
+    )
+    for term, expansion in terms:
+        if not term:
+            continue
+        pattern = re.compile(rf"(?<!\w){re.escape(term)}(?!\w)")
+        for variant in list(variants):
+            replaced = pattern.sub(expansion, variant)
+            if replaced != variant and replaced not in variants:
+                variants.append(replaced)
+                if len(variants) >= MAX_VARIANTS:
+                    return variants
+    return variants
 
 
 def procedures_with_details() -> QuerySet[Procedure]:
     """Every procedure (inactive ones too: old dossiers still point at them)."""
-    return Procedure.objects.select_related("field", "agency").prefetch_related("components")
+    return Procedure.objects.select_related("field", "agency").prefetch_related(
+        "components", "form_templates"
+    )
 
 
 def procedure_by_code(code: str) -> Procedure | None:
@@ -51,7 +89,7 @@ def active_agencies(level: str | None = None) -> QuerySet[Agency]:
     qs = Agency.objects.filter(is_active=True)
     if level:
         qs = qs.filter(level=level)
-    return qs.order_by("identifier")
+    return qs.order_by("sort_key", "identifier")
 
 
 def agency_by_identifier(identifier: str) -> Agency | None:

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.text import slugify
 from vietnam_provinces import Province, Ward
 
@@ -20,6 +22,7 @@ from motcua.catalog.models import (
     Agency,
     Component,
     Field,
+    FormTemplate,
     Officer,
     Procedure,
     ProcessStep,
@@ -27,6 +30,7 @@ from motcua.catalog.models import (
     ServiceCentre,
 )
 from motcua.core import audit
+from motcua.core.collation import sort_key
 from motcua.core.problems import InvalidInput
 
 DEMO_DIR = Path(__file__).parent / "demo"
@@ -43,6 +47,7 @@ def load_administrative_units() -> int:
             name=p.name,
             division_type=p.division_type.value,
             codename=p.codename,
+            sort_key=sort_key(p.name),  # bulk_create skips save()
         )
         for p in Province.iter_all()
         if f"{p.code.value:02d}" not in existing
@@ -55,6 +60,7 @@ def load_administrative_units() -> int:
             name=w.name,
             division_type=w.division_type.value,
             codename=w.codename,
+            sort_key=sort_key(w.name),
             parent_id=by_code[f"{w.province_code.value:02d}"],
         )
         for w in Ward.iter_all()
@@ -413,3 +419,69 @@ def load_processes(data: dict[str, Any], agencies: dict[str, Agency]) -> int:
 
 def demo_process_data() -> dict[str, Any]:
     return json.loads((DEMO_DIR / PROCESS_FILE).read_text(encoding="utf-8"))
+
+
+# --- what the procedure page shows beyond the catalogue row ---------------------------
+
+DETAILS_FILE = "procedure_details.json"
+_FORM_CSS = (
+    "@page{size:A4;margin:2cm}body{font-family:'Liberation Serif',serif;font-size:13pt}"
+    ".c{text-align:center}.t{font-size:15pt}.n{font-size:11pt}"
+    "p.l{border-bottom:1px dotted #000;padding-top:14pt}.s{text-align:right;padding-top:24pt}"
+)
+
+
+def demo_form_pdf(title: str, lines: list[str]) -> bytes:
+    """A blank form of the demo: the heading, numbered lines to fill in, the signature."""
+    from weasyprint import HTML  # heavy: loaded only when a demo form is made
+
+    items = "".join(f"<p class='l'>{i}. {escape(line)}:</p>" for i, line in enumerate(lines, 1))
+    html = (
+        f"<html lang='vi'><head><meta charset='utf-8'><style>{_FORM_CSS}</style></head><body>"
+        "<p class='c'>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM<br>Độc lập – Tự do – Hạnh phúc</p>"
+        f"<p class='c t'>{escape(title)}</p>"
+        "<p class='c n'>(Mẫu minh họa của bản trình diễn; khi triển khai, thay bằng mẫu ban hành"
+        " kèm văn bản quy phạm pháp luật)</p>"
+        "<p>Kính gửi: ....................................................</p>"
+        f"{items}<p class='s'>........, ngày ..... tháng ..... năm ......<br>Người yêu cầu<br>"
+        "(Ký, ghi rõ họ, chữ đệm, tên)</p></body></html>"
+    )
+    return HTML(string=html).write_pdf()
+
+
+@transaction.atomic
+def load_procedure_details(data: dict[str, Any]) -> int:
+    """Steps, applicants, conditions and downloadable forms of the procedures in `data`
+    (keyed by code; "_default" fills what a procedure leaves empty). Forms already stored
+    are kept, so loading again renders nothing."""
+    default = data.get("_default", {})
+    count = 0
+    for procedure in Procedure.objects.all():
+        row = {**default, **data.get(procedure.code, {})}
+        procedure.steps = row.get("steps", "")
+        procedure.applicants = row.get("applicants", "")
+        procedure.conditions = row.get("conditions", "")
+        procedure.save(update_fields=["steps", "applicants", "conditions"])
+        for order, spec in enumerate(row.get("templates", [])):
+            template = FormTemplate.objects.filter(procedure=procedure, name=spec["name"]).first()
+            if (
+                template is not None
+                and template.file
+                and template.file.storage.exists(template.file.name)
+            ):
+                continue
+            template = template or FormTemplate(procedure=procedure, name=spec["name"])
+            template.order = order
+            template.file.save(
+                spec["file"],
+                ContentFile(demo_form_pdf(spec["title"], spec["lines"])),
+                save=False,
+            )
+            template.save()
+        count += 1
+    audit.record("procedures.details", "procedure", "catalogue", data={"count": count})
+    return count
+
+
+def demo_procedure_details() -> dict[str, Any]:
+    return json.loads((DEMO_DIR / DETAILS_FILE).read_text(encoding="utf-8"))

@@ -29,15 +29,15 @@ def unit_by_code(code: str) -> AdministrativeUnit | None:
 
 
 def provinces() -> QuerySet[AdministrativeUnit]:
-    return AdministrativeUnit.objects.filter(parent=None).order_by("name")
+    return AdministrativeUnit.objects.filter(parent=None).order_by("sort_key", "code")
 
 
 def communes_of(province: AdministrativeUnit | str | None) -> QuerySet[AdministrativeUnit]:
     if province is None:
         return AdministrativeUnit.objects.none()
     if isinstance(province, str):
-        return AdministrativeUnit.objects.filter(parent__code=province).order_by("name")
-    return AdministrativeUnit.objects.filter(parent=province).order_by("name")
+        return AdministrativeUnit.objects.filter(parent__code=province).order_by("sort_key", "code")
+    return AdministrativeUnit.objects.filter(parent=province).order_by("sort_key", "code")
 
 
 def _base() -> QuerySet[Dossier]:

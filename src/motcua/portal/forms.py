@@ -41,7 +41,7 @@ class SearchForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["field"].choices = [("", _("Tất cả lĩnh vực"))] + list(
-            Field.objects.order_by("name").values_list("code", "name")
+            Field.objects.order_by("sort_key", "code").values_list("code", "name")
         )
         self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
 

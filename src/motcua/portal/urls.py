@@ -8,6 +8,7 @@ urlpatterns = [
     path("thu-tuc/", views.catalogue, name="catalogue"),
     path("thu-tuc/<str:code>/", views.procedure_detail, name="procedure_detail"),
     path("thu-tuc/<str:code>/nop-ho-so/", views.submit, name="submit"),
+    path("thu-tuc/<str:code>/mau/<int:pk>/", views.form_template_download, name="form_template"),
     path("tra-cuu/", views.lookup, name="lookup"),
     path("ho-so-cua-toi/", views.my_dossiers, name="my_dossiers"),
     path("ho-so-cua-toi/<str:code>/", views.my_dossier_detail, name="my_dossier_detail"),

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from motcua.accounts import selectors as account_selectors
-from motcua.catalog.models import Procedure
-from motcua.catalog.selectors import search_procedures
+from motcua.catalog.models import FormTemplate, Procedure
+from motcua.catalog.selectors import procedure_by_code, search_procedures
 from motcua.core import ratelimit
 from motcua.core.forms import ACCEPT_TEXT, max_size_text
 from motcua.core.middleware import refusal
@@ -96,12 +96,29 @@ def catalogue(request):
 
 
 def procedure_detail(request, code: str):
-    procedure = get_object_or_404(Procedure.objects.select_related("field", "agency"), code=code)
+    procedure = procedure_by_code(code)
+    if procedure is None:
+        raise Http404
     return render(
         request,
         "portal/procedure_detail.html",
-        {"procedure": _decorate(procedure), "components": procedure.components.all()},
+        {
+            "procedure": _decorate(procedure),
+            "components": procedure.components.all(),
+            "steps": [line.strip() for line in procedure.steps.splitlines() if line.strip()],
+            "templates": procedure.form_templates.all(),
+        },
     )
+
+
+def form_template_download(request, code: str, pk: int):
+    """A blank form of the procedure, served by Motcua itself (no third-party link)."""
+    template = get_object_or_404(FormTemplate, pk=pk, procedure__code=code)
+    try:
+        handle = template.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=template.file.name.rsplit("/", 1)[-1])
 
 
 # --- online submission ----------------------------------------------------------------

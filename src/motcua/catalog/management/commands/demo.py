@@ -46,6 +46,7 @@ class Command(BaseCommand):
             units = services.load_administrative_units()
             agencies = services.load_demo_province(DEMO_PROVINCE, DEMO_SUFFIX)
             count = services.load_procedures(services.demo_procedure_rows(), agencies)
+            services.load_procedure_details(services.demo_procedure_details())
             services.load_demo_centres(agencies)
             processes = services.load_processes(services.demo_process_data(), agencies)
             for username, key, role, name, title in STAFF:
