@@ -43,7 +43,14 @@ def test_motcua_simulate_serves_on_the_given_port():
                 assert process.poll() is None, process.stdout.read().decode()
                 assert time.monotonic() < deadline
                 time.sleep(0.05)
-        assert set(answer.json()["systems"]) == {"dvcqg", "vneid", "payment", "postal", "sms", "zalo"}
+        assert set(answer.json()["systems"]) == {
+            "dvcqg",
+            "vneid",
+            "payment",
+            "postal",
+            "sms",
+            "zalo",
+        }
         assert answer.json()["url"] == f"http://127.0.0.1:{port}"
     finally:
         process.terminate()

@@ -20,5 +20,7 @@ def register_schedules(**kwargs) -> None:
     from motcua.core import jobs
 
     jobs.schedule_daily(
-        "motcua.notify.jobs.overdue_digest", name="notify-digest", at=settings.MOTCUA_NOTIFY_DIGEST_AT
+        "motcua.notify.jobs.overdue_digest",
+        name="notify-digest",
+        at=settings.MOTCUA_NOTIFY_DIGEST_AT,
     )
