@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "motcua.accounts",
     "motcua.signing",
     "motcua.dvcqg",
+    "motcua.feedback",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,11 @@ MOTCUA_DVCQG_TIMEOUT = float(os.environ.get("MOTCUA_DVCQG_TIMEOUT", 10))
 MOTCUA_DVCQG_PULL_MINUTES = int(os.environ.get("MOTCUA_DVCQG_PULL_MINUTES", 5))
 MOTCUA_DVCQG_PUSH_SECRET = os.environ.get("MOTCUA_DVCQG_PUSH_SECRET", "")
 MOTCUA_DVCQG_PULL_PAGE = int(os.environ.get("MOTCUA_DVCQG_PULL_PAGE", 50))
+# Catalogue sync (motcua.dvcqg.catalogue) and citizens' ratings and questions
+# (motcua.dvcqg.feedback): how often the worker pulls them (0: no schedule; the
+# `motcua dvcqg catalogue` / `motcua dvcqg feedback` commands still work).
+MOTCUA_DVCQG_CATALOGUE_MINUTES = int(os.environ.get("MOTCUA_DVCQG_CATALOGUE_MINUTES", 1440))
+MOTCUA_DVCQG_FEEDBACK_MINUTES = int(os.environ.get("MOTCUA_DVCQG_FEEDBACK_MINUTES", 60))
 
 # --- Throttling and request limits ------------------------------------------------------
 # Rate-limit counters (motcua.core.ratelimit): in Redis when MOTCUA_REDIS_URL is set, else
