@@ -199,11 +199,9 @@ class NationalProcedureVersionAdmin(admin.ModelAdmin):
         "name",
         "version",
         "effective_from",
-        "effective_until",
         "state",
         "procedure",
         "changes",
-        "received_at",
     ]
     list_filter = ["state"]
     search_fields = ["national_code", "name", "procedure__code"]
@@ -229,6 +227,15 @@ class NationalProcedureVersionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # versions come from the national portal only
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Every field is read only: decisions are the list's actions, not a save.
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_delete_permission(self, request, obj=None):
         return False  # the stored copy is the record of what the portal published
