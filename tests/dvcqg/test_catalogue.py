@@ -215,3 +215,23 @@ def test_command_and_admin(mapped, portal, client, capsys):
     assert "Chỉ áp dụng được thay đổi đang chờ duyệt" in again.content.decode()
     versions_url = reverse("admin:catalog_procedureversion_change", args=[row.applied_version_id])
     assert "Bản vẽ thiết kế" in client.get(versions_url).content.decode()
+
+
+def test_the_worker_pulls_catalogue_and_feedback_on_a_schedule(mapped, settings, portal):
+    from django_q.models import Schedule
+
+    from motcua.core.apps import register_schedules
+    from motcua.dvcqg import feedback
+
+    register_schedules()
+    daily = Schedule.objects.get(name="dvcqg-catalogue")
+    assert daily.func == "motcua.dvcqg.catalogue.scheduled_catalogue" and daily.minutes == 1440
+    hourly = Schedule.objects.get(name="dvcqg-feedback")
+    assert hourly.func == "motcua.dvcqg.feedback.scheduled_feedback" and hourly.minutes == 60
+    # What the jobs run: the pulls, with the configured portal.
+    assert "thay đổi chờ duyệt" in catalogue.scheduled_catalogue()
+    assert NationalProcedureVersion.objects.filter(state=State.PENDING).exists()
+    assert "đánh giá mới" in feedback.scheduled_feedback()
+    settings.MOTCUA_DVCQG_URL = ""
+    assert "chưa được cấu hình" in catalogue.scheduled_catalogue()
+    assert "chưa được cấu hình" in feedback.scheduled_feedback()
