@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "motcua.postal",
     "motcua.notify",
     "motcua.serviceindex",
+    "motcua.feedback",
 ]
 
 MIDDLEWARE = [
@@ -255,6 +256,11 @@ MOTCUA_NOTIFY_ZALO_APP_ID = os.environ.get("MOTCUA_NOTIFY_ZALO_APP_ID", "")
 MOTCUA_NOTIFY_ZALO_SECRET = os.environ.get("MOTCUA_NOTIFY_ZALO_SECRET", "")
 # Local time of the officers' daily digest of overdue steps.
 MOTCUA_NOTIFY_DIGEST_AT = os.environ.get("MOTCUA_NOTIFY_DIGEST_AT", "07:00")
+# Catalogue sync (motcua.dvcqg.catalogue) and citizens' ratings and questions
+# (motcua.dvcqg.feedback): how often the worker pulls them (0: no schedule; the
+# `motcua dvcqg catalogue` / `motcua dvcqg feedback` commands still work).
+MOTCUA_DVCQG_CATALOGUE_MINUTES = int(os.environ.get("MOTCUA_DVCQG_CATALOGUE_MINUTES", 1440))
+MOTCUA_DVCQG_FEEDBACK_MINUTES = int(os.environ.get("MOTCUA_DVCQG_FEEDBACK_MINUTES", 60))
 
 # --- Throttling and request limits ------------------------------------------------------
 # Rate-limit counters (motcua.core.ratelimit): in Redis when MOTCUA_REDIS_URL is set, else

@@ -1,4 +1,7 @@
+import json
+
 from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
 
 from motcua.catalog import services
 from motcua.catalog.models import (
@@ -7,8 +10,10 @@ from motcua.catalog.models import (
     Component,
     Field,
     FormTemplate,
+    NationalProcedureVersion,
     Officer,
     Procedure,
+    ProcedureVersion,
     ProcessStep,
     ProcessVersion,
     SearchTerm,
@@ -150,3 +155,173 @@ class ProcessVersionAdmin(admin.ModelAdmin):
                 Procedure.objects.get(pk=procedure_id), actor=request.user
             )
             self.message_user(request, f"Đã tạo {draft}.", messages.SUCCESS)
+
+
+@admin.register(ProcedureVersion)
+class ProcedureVersionAdmin(admin.ModelAdmin):
+    """Versions are made by the catalogue sync (accepting a national change): read only."""
+
+    list_display = ["procedure", "number", "source", "national_version", "effective_from"]
+    list_filter = ["source"]
+    search_fields = ["procedure__code", "procedure__name"]
+    list_select_related = ["procedure"]
+    readonly_fields = [
+        "procedure",
+        "number",
+        "source",
+        "national_version",
+        "effective_from",
+        "created_at",
+        "created_by",
+        "content",
+    ]
+    exclude = ["snapshot"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="nội dung thủ tục")
+    def content(self, obj):
+        return format_html(
+            "<table>{}</table>",
+            format_html_join(
+                "",
+                "<tr><th>{}</th><td style='white-space: pre-line'>{}</td></tr>",
+                (
+                    (label, services.display_value(field, obj.snapshot.get(field)))
+                    for field, label in services.SYNC_FIELDS.items()
+                    if field in obj.snapshot
+                ),
+            ),
+        )
+
+
+@admin.register(NationalProcedureVersion)
+class NationalProcedureVersionAdmin(admin.ModelAdmin):
+    """The national catalogue as pulled: each version stored once; pending changes show
+    what they would change and wait for "Áp dụng" or "Từ chối"."""
+
+    list_display = [
+        "national_code",
+        "name",
+        "version",
+        "effective_from",
+        "state",
+        "procedure",
+        "changes",
+    ]
+    list_filter = ["state"]
+    search_fields = ["national_code", "name", "procedure__code"]
+    list_select_related = ["procedure"]
+    actions = ["accept", "reject"]
+    readonly_fields = [
+        "national_code",
+        "version",
+        "name",
+        "effective_from",
+        "effective_until",
+        "state",
+        "procedure",
+        "changes_table",
+        "received_at",
+        "decided_at",
+        "decided_by",
+        "decision_note",
+        "applied_version",
+        "raw_record",
+    ]
+    exclude = ["data", "raw", "diff"]
+
+    def has_add_permission(self, request):
+        return False  # versions come from the national portal only
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Every field is read only: decisions are the list's actions, not a save.
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the stored copy is the record of what the portal published
+
+    @admin.display(description="số thay đổi")
+    def changes(self, obj):
+        return len(obj.diff) if obj.diff else "—"
+
+    @admin.display(description="thay đổi so với thủ tục của tỉnh")
+    def changes_table(self, obj):
+        if not obj.diff:
+            return "Không có thay đổi."
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th><td style='white-space: pre-line'>{}</td>"
+            "<td style='white-space: pre-line'>{}</td></tr>",
+            (
+                (
+                    change["label"],
+                    services.display_value(change["field"], change["local"]),
+                    services.display_value(change["field"], change["national"]),
+                )
+                for change in obj.diff
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>Trường</th><th>Danh mục của tỉnh</th>"
+            "<th>Cổng DVC quốc gia</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+    @admin.display(description="bản ghi gốc")
+    def raw_record(self, obj):
+        return format_html(
+            "<pre>{}</pre>", json.dumps(obj.raw, ensure_ascii=False, indent=2)[:20000]
+        )
+
+    @admin.action(description="Áp dụng thay đổi vào thủ tục của tỉnh", permissions=["change"])
+    def accept(self, request, queryset):
+        for row in queryset:
+            try:
+                version = services.accept_national_version(row, actor=request.user)
+            except InvalidInput as exc:
+                self.message_user(request, f"{row}: {exc.message}", messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                f"Đã áp dụng {row} cho thủ tục {version.procedure.code}: {version.label}.",
+                messages.SUCCESS,
+            )
+            process = version.procedure.process_versions.filter(
+                state=ProcessVersion.State.PUBLISHED
+            ).first()
+            problems = services.process_problems(process) if process else []
+            if problems:
+                self.message_user(
+                    request,
+                    f"Quy trình nội bộ của {version.procedure.code} cần sửa theo thay đổi: "
+                    + " ".join(problems),
+                    messages.WARNING,
+                )
+
+    @admin.action(description="Từ chối (giữ thủ tục của tỉnh như hiện tại)", permissions=["change"])
+    def reject(self, request, queryset):
+        count = 0
+        for row in queryset:
+            try:
+                services.reject_national_version(
+                    row, actor=request.user, note="Quản trị viên từ chối"
+                )
+            except InvalidInput as exc:
+                self.message_user(request, f"{row}: {exc.message}", messages.ERROR)
+                continue
+            count += 1
+        if count:
+            self.message_user(request, f"Đã từ chối {count} thay đổi.", messages.SUCCESS)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from motcua.core.calendar import LIMIT_DAYS, LIMIT_HOURS, LIMIT_IN_DAY
@@ -177,6 +178,17 @@ class Procedure(VietnameseOrder):
         blank=True,
         validators=[MinValueValidator(1)],
         help_text=_("Chỉ dùng khi thời hạn tính theo giờ làm việc."),
+    )
+    # The version dossiers are filed under now (ProcedureVersion); set by the catalogue
+    # services, never edited by hand.
+    current_version = models.ForeignKey(
+        "ProcedureVersion",
+        verbose_name=_("phiên bản đang áp dụng"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -531,3 +543,136 @@ class ProcessStep(models.Model):
     @property
     def budget_minutes(self) -> int:
         return int((self.budget_hours * 60).to_integral_value())
+
+
+class ProcedureVersion(models.Model):
+    """One version of a procedure as the province applied it: a snapshot of what dossiers
+    filed under it were bound to (name, time limit, fees, legal basis, result, components),
+    from an effective date. Version 1 is the procedure as it stood before any national
+    change was accepted; each accepted national version adds the next number. A dossier
+    keeps the version current when it was filed (Dossier.procedure_version)."""
+
+    class Source(models.TextChoices):
+        LOCAL = "local", _("Danh mục của tỉnh")
+        NATIONAL = "national", _("Cổng Dịch vụ công quốc gia")
+
+    procedure = models.ForeignKey(
+        Procedure, verbose_name=_("thủ tục"), on_delete=models.PROTECT, related_name="versions"
+    )
+    number = models.PositiveSmallIntegerField(_("phiên bản"))
+    source = models.CharField(_("nguồn"), max_length=10, choices=Source.choices)
+    national_version = models.PositiveIntegerField(
+        _("phiên bản trên Cổng quốc gia"), null=True, blank=True
+    )
+    effective_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
+    snapshot = models.JSONField(_("nội dung thủ tục"), default=dict)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        "auth.User",
+        verbose_name=_("người áp dụng"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["procedure", "-number"]
+        verbose_name = _("phiên bản thủ tục")
+        verbose_name_plural = _("phiên bản thủ tục")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["procedure", "number"], name="catalog_procversion_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.procedure.code} – {self.label}"
+
+    @property
+    def label(self) -> str:
+        """As the desk page prints it: "phiên bản 2 (…), hiệu lực từ 01/07/2025"."""
+        text = f"phiên bản {self.number}"
+        if self.national_version:
+            text += f" (Cổng DVC quốc gia phiên bản {self.national_version})"
+        if self.effective_from:
+            text += f", hiệu lực từ {self.effective_from:%d/%m/%Y}"
+        return text
+
+
+class NationalProcedureVersion(models.Model):
+    """A stored copy of one version of a procedure of the national catalogue (MaTTHC +
+    PhienBan), pulled by motcua.dvcqg.catalogue, and what the province did with it. The
+    version in force (or coming into force) of a procedure the province has, and that
+    differs from it, waits as a pending change with its field-by-field diff until an
+    administrator accepts it (catalog.services.accept_national_version) or rejects it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Chờ duyệt")
+        ACCEPTED = "accepted", _("Đã áp dụng")
+        REJECTED = "rejected", _("Đã từ chối")
+        SAME = "same", _("Trùng với danh mục của tỉnh")
+        SUPERSEDED = "superseded", _("Đã có phiên bản mới hơn")
+        HISTORICAL = "historical", _("Đã hết hiệu lực")
+        UNMAPPED = "unmapped", _("Tỉnh chưa có thủ tục này")
+
+    national_code = models.CharField(_("mã thủ tục quốc gia"), max_length=64)
+    version = models.PositiveIntegerField(_("phiên bản"))
+    name = models.CharField(_("tên thủ tục"), max_length=1000)
+    effective_from = models.DateField(_("hiệu lực từ"))
+    effective_until = models.DateField(_("hết hiệu lực từ"), null=True, blank=True)
+    # The comparable fields in the catalogue's own terms (see catalog.services.SYNC_FIELDS);
+    # `raw` is the record exactly as the portal sent it.
+    data = models.JSONField(_("nội dung"), default=dict)
+    raw = models.JSONField(_("bản ghi gốc"), default=dict)
+    procedure = models.ForeignKey(
+        Procedure,
+        verbose_name=_("thủ tục của tỉnh"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="national_versions",
+    )
+    state = models.CharField(_("tình trạng"), max_length=12, choices=State.choices)
+    # [{"field", "label", "local", "national"}], computed against the local procedure when
+    # the version arrived (and again when it is decided).
+    diff = models.JSONField(_("thay đổi"), default=list)
+    received_at = models.DateTimeField(_("nhận lúc"), default=timezone.now)
+    decided_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "auth.User",
+        verbose_name=_("người duyệt"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decision_note = models.CharField(_("ghi chú"), max_length=500, blank=True)
+    applied_version = models.ForeignKey(
+        ProcedureVersion,
+        verbose_name=_("phiên bản đã tạo"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["national_code", "-version"]
+        verbose_name = _("thủ tục trên Cổng DVC quốc gia")
+        verbose_name_plural = _("thủ tục trên Cổng DVC quốc gia (đồng bộ danh mục)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["national_code", "version"], name="catalog_national_code_version"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["national_code"],
+                condition=models.Q(state="pending"),
+                name="catalog_national_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.national_code} phiên bản {self.version}"

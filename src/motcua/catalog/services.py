@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,15 +24,19 @@ from motcua.catalog.models import (
     Component,
     Field,
     FormTemplate,
+    NationalProcedureVersion,
     Officer,
     Procedure,
+    ProcedureVersion,
     ProcessStep,
     ProcessVersion,
     ServiceCentre,
+    TimeLimitKind,
 )
 from motcua.core import audit
 from motcua.core.collation import sort_key
 from motcua.core.problems import InvalidInput
+from motcua.core.text import clean_text
 
 DEMO_DIR = Path(__file__).parent / "demo"
 
@@ -485,3 +490,334 @@ def load_procedure_details(data: dict[str, Any]) -> int:
 
 def demo_procedure_details() -> dict[str, Any]:
     return json.loads((DEMO_DIR / DETAILS_FILE).read_text(encoding="utf-8"))
+
+
+# --- versions and the national catalogue -------------------------------------------------
+
+# The fields a national catalogue version can change, with their labels in the diff. The
+# catalogue sync (motcua.dvcqg.catalogue) hands a version's `data` in these terms; a key it
+# leaves out (the portal did not send it) is neither compared nor applied.
+SYNC_FIELDS: dict[str, str] = {
+    "name": "Tên thủ tục",
+    "processing_days": "Thời hạn giải quyết (ngày làm việc)",
+    "time_limit_kind": "Thời hạn tính theo",
+    "fee_vnd": "Phí (đồng)",
+    "charge_vnd": "Lệ phí (đồng)",
+    "fee_note": "Ghi chú phí, lệ phí",
+    "legal_basis": "Căn cứ pháp lý",
+    "result_type": "Kết quả thực hiện",
+    "components": "Thành phần hồ sơ",
+}
+NationalState = NationalProcedureVersion.State
+
+
+def _days(value: Any) -> str:
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def procedure_snapshot(procedure: Procedure) -> dict[str, Any]:
+    """The procedure's comparable fields as a version keeps them."""
+    return {
+        "name": procedure.name,
+        "processing_days": _days(procedure.processing_days),
+        "time_limit_kind": procedure.time_limit_kind,
+        "fee_vnd": procedure.fee_vnd,
+        "charge_vnd": procedure.charge_vnd,
+        "fee_note": procedure.fee_note,
+        "legal_basis": procedure.legal_basis,
+        "result_type": procedure.result_type,
+        "components": [
+            {"name": c.name, "copies": c.copies, "required": c.required}
+            for c in procedure.components.all()
+        ],
+    }
+
+
+def _normalised(field: str, value: Any) -> Any:
+    if field == "processing_days":
+        return _days(value)
+    if field == "components":
+        return [
+            {
+                "name": str(c["name"]).strip(),
+                "copies": int(c["copies"]),
+                "required": bool(c["required"]),
+            }
+            for c in value
+        ]
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+_REQUIRED = {True: "bắt buộc", False: "không bắt buộc"}
+
+
+def display_value(field: str, value: Any) -> str:
+    """A diff value as an administrator reads it."""
+    if value is None:
+        return "—"
+    if field == "components":
+        return (
+            "\n".join(
+                f"{c['name']} ({c['copies']} bản, {_REQUIRED[bool(c['required'])]})" for c in value
+            )
+            or "—"
+        )
+    if field == "time_limit_kind":
+        return str(TimeLimitKind(value).label) if value in TimeLimitKind.values else str(value)
+    if field == "processing_days":
+        return str(value).replace(".", ",")
+    if field in ("fee_vnd", "charge_vnd"):
+        return f"{int(value):,}".replace(",", ".")
+    return str(value) or "—"
+
+
+def diff_procedure(procedure: Procedure, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """What applying `data` would change in the procedure, field by field."""
+    local = procedure_snapshot(procedure)
+    changes = []
+    for field, label in SYNC_FIELDS.items():
+        if field not in data:
+            continue
+        mine, theirs = _normalised(field, local[field]), _normalised(field, data[field])
+        if mine != theirs:
+            changes.append({"field": field, "label": label, "local": mine, "national": theirs})
+    return changes
+
+
+def _local_procedure(national_code: str) -> Procedure | None:
+    """By national code; a procedure without one by its own code (as the intake maps)."""
+    return (
+        Procedure.objects.filter(national_code=national_code).first()
+        or Procedure.objects.filter(national_code="", code=national_code).first()
+    )
+
+
+def current_version_id(procedure: Procedure) -> int:
+    """The id of the version dossiers are filed under now (one indexed read: the dossier
+    creation path calls this). A procedure that never had one gets version 1, a snapshot
+    of how it stands (the baseline a national change is compared with later). Safe when
+    two first dossiers race: the unique number decides."""
+    version_id = (
+        Procedure.objects.filter(pk=procedure.pk)
+        .values_list("current_version_id", flat=True)
+        .first()
+    )
+    if version_id is not None:
+        return version_id
+    with transaction.atomic():
+        version, created = ProcedureVersion.objects.get_or_create(
+            procedure=procedure,
+            number=1,
+            defaults={
+                "source": ProcedureVersion.Source.LOCAL,
+                "snapshot": procedure_snapshot(procedure),
+            },
+        )
+        Procedure.objects.filter(pk=procedure.pk, current_version__isnull=True).update(
+            current_version=version
+        )
+        if created:
+            audit.record(
+                "procedure.version",
+                "procedure",
+                procedure.code,
+                data={"version": 1, "source": ProcedureVersion.Source.LOCAL},
+            )
+    return Procedure.objects.filter(pk=procedure.pk).values_list("current_version_id", flat=True)[0]
+
+
+def current_version(procedure: Procedure) -> ProcedureVersion:
+    return ProcedureVersion.objects.get(pk=current_version_id(procedure))
+
+
+@transaction.atomic
+def record_national_version(
+    *,
+    national_code: str,
+    version: int,
+    name: str,
+    effective_from: dt.date,
+    effective_until: dt.date | None,
+    data: dict[str, Any],
+    raw: dict[str, Any],
+    today: dt.date | None = None,
+) -> tuple[NationalProcedureVersion, bool]:
+    """Store a version of the national catalogue once (national code + version) and decide
+    what it is for the province: a pending change (with its diff) when it is the latest
+    version, not yet expired, of a procedure the province has and it differs; otherwise
+    same / historical / unmapped. Seen again, it creates nothing; only its end date and, for
+    a version not yet mapped or pending, its mapping and diff are brought up to date.
+    Returns (row, created)."""
+    today = today or timezone.localdate()
+    row = (
+        NationalProcedureVersion.objects.select_for_update()
+        .filter(national_code=national_code, version=version)
+        .first()
+    )
+    created = row is None
+    if created:
+        row = NationalProcedureVersion(
+            national_code=national_code,
+            version=version,
+            name=name[:1000],
+            effective_from=effective_from,
+            data=data,
+            raw=raw,
+        )
+    row.effective_until = effective_until
+    if created or row.state in (NationalState.UNMAPPED, NationalState.PENDING, NationalState.SAME):
+        _evaluate(row, today)
+    row.save()
+    if created:
+        audit.record(
+            "catalogue.national_version",
+            "procedure",
+            national_code,
+            data={
+                "version": version,
+                "state": row.state,
+                "changes": [c["field"] for c in row.diff],
+            },
+        )
+        if row.state == NationalState.PENDING:
+            # Only the newest version waits for a decision.
+            NationalProcedureVersion.objects.filter(
+                national_code=national_code, state=NationalState.PENDING, version__lt=version
+            ).update(state=NationalState.SUPERSEDED)
+    return row, created
+
+
+def _evaluate(row: NationalProcedureVersion, today: dt.date) -> None:
+    procedure = _local_procedure(row.national_code)
+    row.procedure = procedure
+    newer = NationalProcedureVersion.objects.filter(
+        national_code=row.national_code, version__gt=row.version
+    ).exclude(pk=row.pk)
+    if procedure is None:
+        row.state, row.diff = NationalState.UNMAPPED, []
+    elif (row.effective_until and row.effective_until <= today) or newer.exists():
+        row.state, row.diff = NationalState.HISTORICAL, []
+    else:
+        row.diff = diff_procedure(procedure, row.data)
+        row.state = NationalState.PENDING if row.diff else NationalState.SAME
+
+
+@transaction.atomic
+def accept_national_version(
+    row: NationalProcedureVersion, actor: User | None = None, note: str = ""
+) -> ProcedureVersion:
+    """Apply a pending national version to the local procedure: its fields and components
+    change, a new ProcedureVersion becomes current (dossiers already filed keep theirs)."""
+    row = NationalProcedureVersion.objects.select_for_update().get(pk=row.pk)
+    if row.state != NationalState.PENDING or row.procedure_id is None:
+        raise InvalidInput("Chỉ áp dụng được thay đổi đang chờ duyệt.", code="not_pending")
+    if row.effective_from > timezone.localdate():
+        raise InvalidInput(
+            f"Phiên bản này có hiệu lực từ {row.effective_from:%d/%m/%Y}; "
+            "chỉ áp dụng được từ ngày đó.",
+            code="not_yet_effective",
+        )
+    procedure = Procedure.objects.select_for_update().get(pk=row.procedure_id)
+    before = current_version(procedure)  # the old state is kept as a version first
+    changes = diff_procedure(procedure, row.data)
+    _apply(procedure, row.data)
+    number = (
+        procedure.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    ) + 1
+    version = ProcedureVersion.objects.create(
+        procedure=procedure,
+        number=number,
+        source=ProcedureVersion.Source.NATIONAL,
+        national_version=row.version,
+        effective_from=row.effective_from,
+        snapshot=procedure_snapshot(procedure),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    Procedure.objects.filter(pk=procedure.pk).update(current_version=version)
+    row.state = NationalState.ACCEPTED
+    row.diff = changes
+    row.applied_version = version
+    row.decided_at = timezone.now()
+    row.decided_by = actor if getattr(actor, "pk", None) else None
+    row.decision_note = text_note(note)
+    row.save()
+    audit.record(
+        "catalogue.accept",
+        "procedure",
+        procedure.code,
+        actor=actor,
+        data={
+            "national_code": row.national_code,
+            "national_version": row.version,
+            "version": number,
+            "previous_version": before.number,
+            "changes": [c["field"] for c in changes],
+        },
+    )
+    return version
+
+
+@transaction.atomic
+def reject_national_version(
+    row: NationalProcedureVersion, actor: User | None = None, note: str = ""
+) -> NationalProcedureVersion:
+    """Keep the local procedure as it is; the national version stays stored as rejected."""
+    row = NationalProcedureVersion.objects.select_for_update().get(pk=row.pk)
+    if row.state != NationalState.PENDING:
+        raise InvalidInput("Chỉ từ chối được thay đổi đang chờ duyệt.", code="not_pending")
+    row.state = NationalState.REJECTED
+    row.decided_at = timezone.now()
+    row.decided_by = actor if getattr(actor, "pk", None) else None
+    row.decision_note = text_note(note)
+    row.save()
+    audit.record(
+        "catalogue.reject",
+        "procedure",
+        row.procedure.code if row.procedure else row.national_code,
+        actor=actor,
+        data={
+            "national_code": row.national_code,
+            "national_version": row.version,
+            "note": row.decision_note,
+        },
+    )
+    return row
+
+
+def text_note(note: str) -> str:
+    return clean_text(note or "")[:500]
+
+
+def _apply(procedure: Procedure, data: dict[str, Any]) -> None:
+    for field in ("name", "fee_note", "legal_basis", "result_type", "time_limit_kind"):
+        if field in data:
+            setattr(procedure, field, _normalised(field, data[field])[: _max_length(field)])
+    for field in ("fee_vnd", "charge_vnd"):
+        if field in data:
+            setattr(procedure, field, int(data[field]))
+    if "processing_days" in data and Decimal(_days(data["processing_days"])) > 0:
+        procedure.processing_days = Decimal(_days(data["processing_days"]))
+    procedure.full_clean(exclude=["search_text", "current_version"])
+    procedure.save()
+    if "components" not in data:
+        return
+    # Matched by name: a component kept keeps its rows (attachments point at it); one the
+    # national version dropped goes (attachments keep their file, their link is cleared).
+    wanted = _normalised("components", data["components"])
+    existing = {c.name.casefold(): c for c in procedure.components.all()}
+    keep = []
+    for order, item in enumerate(wanted):
+        component = existing.pop(item["name"].casefold(), None) or Component(procedure=procedure)
+        component.name = item["name"][:500]
+        component.copies = item["copies"]
+        component.required = item["required"]
+        component.order = order
+        component.save()
+        keep.append(component.pk)
+    procedure.components.exclude(pk__in=keep).delete()
+
+
+def _max_length(field: str) -> int:
+    return Procedure._meta.get_field(field).max_length or 100_000

@@ -38,6 +38,20 @@ def register_schedules(**kwargs) -> None:
         jobs.schedule_every(
             "motcua.dvcqg.intake.scheduled_pull", settings.MOTCUA_DVCQG_PULL_MINUTES, "dvcqg-pull"
         )
+    if settings.MOTCUA_DVCQG_CATALOGUE_MINUTES > 0:
+        # The national procedure catalogue: new versions wait for an administrator.
+        jobs.schedule_every(
+            "motcua.dvcqg.catalogue.scheduled_catalogue",
+            settings.MOTCUA_DVCQG_CATALOGUE_MINUTES,
+            "dvcqg-catalogue",
+        )
+    if settings.MOTCUA_DVCQG_FEEDBACK_MINUTES > 0:
+        # Citizens' ratings and questions from the national portal, onto their dossiers.
+        jobs.schedule_every(
+            "motcua.dvcqg.feedback.scheduled_feedback",
+            settings.MOTCUA_DVCQG_FEEDBACK_MINUTES,
+            "dvcqg-feedback",
+        )
     anchors.schedule()
     from motcua.dvcqg import reconcile
 

@@ -367,6 +367,8 @@ def form_context(
         "dossier": dossier,
         "issuer": issuer,
         "procedure": dossier.procedure,
+        # The version the dossier was filed under (catalogue sync), not today's.
+        "procedure_version": dossier.procedure_version,
         "qr_src": svg_data_uri(qr_svg(payload)),
         "qr_payload": payload,
         "date_line": format_date_line(issuer.place, day),

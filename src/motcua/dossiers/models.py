@@ -202,6 +202,18 @@ class Dossier(models.Model):
     )
     # Distribution column (Citus-ready schema); one value per province, not a filter.
     province_code = models.CharField(max_length=8)
+    # The version of the procedure (catalogue sync) current when the dossier was filed: it
+    # keeps it when an administrator later accepts a new national version. Empty for
+    # dossiers filed before versions existed.
+    procedure_version = models.ForeignKey(
+        "catalog.ProcedureVersion",
+        verbose_name=_("phiên bản thủ tục"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # never looked up by version
+    )
     # The portal's MaHoSo for a dossier filed on the National Public Service Portal (empty
     # otherwise): unique, so the same national dossier can never become two.
     national_id = models.CharField(

@@ -22,6 +22,7 @@ from django_fsm import TransitionNotAllowed
 
 from motcua.accounts import selectors as account_selectors
 from motcua.accounts.models import CitizenIdentity
+from motcua.catalog import services as catalog_versions
 from motcua.catalog.hours import calendar_for
 from motcua.catalog.models import AdministrativeUnit, Agency, Officer, Procedure, ProcessStep
 from motcua.catalog.selectors import centre_for, current_process
@@ -726,6 +727,7 @@ def _create(
         return_address=return_choice.address,
         return_unit=return_choice.unit,
         national_id=national_id,
+        procedure_version_id=catalog_versions.current_version_id(procedure),
     )
     if idempotency:
         owner, key, fingerprint = idempotency

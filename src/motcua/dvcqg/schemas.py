@@ -331,6 +331,10 @@ THU_TUC = _object(
         },
         "CanCuPhapLy": _TEXT,
         "KetQuaThucHien": _TEXT,
+        # The decision that announced this version (quyết định công bố) and the online
+        # service level (1 toàn trình, 2 một phần); kept with the stored copy.
+        "QuyetDinhCongBo": _TEXT,
+        "MucDoDVC": {"type": "integer", "enum": [1, 2]},
     },
     strict=False,
 )
@@ -343,20 +347,37 @@ DANH_GIA = _object(
         "SoThuTu": {"type": "integer", "minimum": 1},
         "MaHoSo": _CODE,
         "DiemDanhGia": {"type": "integer", "minimum": 1, "maximum": 5},
+        # Per criterion (motcua.feedback.models.RATING_CRITERIA): 0 không đạt, 1 đạt, 2 tốt.
+        "ChiTietDanhGia": {
+            "type": "array",
+            "maxItems": 50,
+            "items": _object(
+                ["MaTieuChi", "Diem"],
+                {"MaTieuChi": _CODE, "Diem": {"type": "integer", "minimum": 0, "maximum": 2}},
+                strict=False,
+            ),
+        },
         "NoiDung": _TEXT,
         "NgayDanhGia": _DATETIME,
     },
     strict=False,
 )
 
-# A citizen's question about a dossier (phản ánh, kiến nghị).
+# LoaiPhanAnh: what a citizen's message is.
+LOAI_PHAN_ANH: dict[int, str] = {1: "Phản ánh", 2: "Kiến nghị", 3: "Hỏi đáp"}
+
+# A citizen's question, report or proposal (hỏi đáp, phản ánh, kiến nghị), about a dossier
+# (MaHoSo) or not.
 HOI_DAP = _object(
-    ["MaCauHoi", "SoThuTu", "MaHoSo", "NoiDung", "NgayHoi"],
+    ["MaCauHoi", "SoThuTu", "NoiDung", "NgayHoi"],
     {
         "MaCauHoi": _CODE,
         "SoThuTu": {"type": "integer", "minimum": 1},
         "MaHoSo": _CODE,
+        "LoaiPhanAnh": {"type": "integer", "enum": sorted(LOAI_PHAN_ANH)},  # absent: 3
         "NguoiHoi": {"type": "string", "maxLength": 255},
+        "SoDienThoai": {"type": "string", "maxLength": 20},
+        "Email": {"type": "string", "maxLength": 254},
         "NoiDung": {"type": "string", "minLength": 1, "maxLength": 4000},
         "NgayHoi": _DATETIME,
     },

@@ -151,8 +151,11 @@ class Dvcqg(System):
             self.add_procedure_version(dict(revision))
         feed = [self.add_dossier(_demo_dossier(i, spec)) for i, spec in enumerate(DEMO_FEED)]
         self.add_rating({"MaHoSo": feed[0]["MaHoSo"], "DiemDanhGia": 5,
+                         "ChiTietDanhGia": [{"MaTieuChi": str(i), "Diem": 2}
+                                            for i in range(1, 9)],
                          "NoiDung": "Cán bộ hướng dẫn tận tình"})  # fmt: skip
         self.add_question({"MaHoSo": feed[1]["MaHoSo"], "NguoiHoi": "Trần Thị Bích",
+                           "LoaiPhanAnh": 3, "SoDienThoai": "0987654321",
                            "NoiDung": "Hồ sơ của tôi cần bổ sung bản vẽ nào?"})  # fmt: skip
 
     def state(self) -> dict[str, Any]:
