@@ -26,7 +26,8 @@ PORTAL_UNITS = [
 _STYLE = (
     "body{font-family:sans-serif;max-width:46rem;margin:1rem auto;padding:0 1rem;color:#1a1a1a}"
     "header{background:#a50e0e;color:#fff;padding:.6rem 1rem;margin:0 -1rem 1rem}"
-    "label{display:block;margin:.6rem 0 .2rem}select,input,textarea{width:100%;padding:.3rem}"
+    "*{box-sizing:border-box}label{display:block;margin:.6rem 0 .2rem}"
+    "select,input,textarea{width:100%;padding:.3rem}"
     "button,.button{margin-top:.8rem;padding:.5rem 1rem;background:#a50e0e;color:#fff;"
     "border:0;text-decoration:none;display:inline-block}table{border-collapse:collapse;"
     "width:100%}td,th{border:1px solid #999;padding:.3rem;text-align:left}"
