@@ -23,9 +23,11 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from motcua.core import audit, jobs, outbox
@@ -180,9 +182,11 @@ def national_digests(
     return out
 
 
-def national_rows(client: DvcqgClient, day: str) -> dict[str, str]:
-    """The portal's dossiers filed on `day`: MaHoSo -> line."""
-    out: dict[str, str] = {}
+def national_rows(client: DvcqgClient, day: str) -> dict[str, dict[str, Any]]:
+    """The portal's dossiers filed on `day`: MaHoSo -> record. Only the records that differ
+    from Motcua's are checked against the schema (by `_compare`): a full check of every
+    record costs more than the rest of the comparison."""
+    out: dict[str, dict[str, Any]] = {}
     after = ""
     while True:
         answer = client.get(DAY_ROWS, ngay=day, sau=after, so_luong=PAGE)
@@ -190,10 +194,9 @@ def national_rows(client: DvcqgClient, day: str) -> dict[str, str]:
         if not isinstance(items, list):
             raise PortalAnswerInvalid(f"{DAY_ROWS}: data is not a list")
         for item in items:
-            errors = schemas.validate("HoSoDoiSoat", item)
-            if errors:
-                raise PortalAnswerInvalid(f"{DAY_ROWS}: {'; '.join(errors[:3])}")
-            out[item["MaHoSo"]] = schemas.doi_soat_line(item)
+            if not isinstance(item, dict) or not isinstance(item.get("MaHoSo"), str):
+                raise PortalAnswerInvalid(f"{DAY_ROWS}: a record without MaHoSo")
+            out[item["MaHoSo"]] = item
         following = answer.get("sau")
         if not answer.get("con_nua") or not items or not isinstance(following, str):
             return out
@@ -302,19 +305,19 @@ def _compare(
     report.save()
     for day in differing:
         here = local_rows(day) if day in local else {}
-        there = national_rows(client, day) if day in national else {}
+        records = national_rows(client, day) if day in national else {}
+        there = {code: schemas.doi_soat_line(r) for code, r in records.items()}
         date = schemas.parse_date(day)
-        found = [
-            _Difference(
-                date,
-                code,
-                here[code][0] if code in here else None,
-                here[code][1] if code in here else None,
-                there.get(code),
-            )
-            for code in sorted(set(here) | set(there))
-            if (here[code][1] if code in here else None) != there.get(code)
-        ]
+        found = []
+        for code in sorted(set(here) | set(there)):
+            local_line = here[code][1] if code in here else None
+            if local_line == there.get(code):
+                continue
+            errors = schemas.validate("HoSoDoiSoat", records[code]) if code in records else []
+            if errors:
+                raise PortalAnswerInvalid(f"{DAY_ROWS} {code}: {'; '.join(errors[:3])}")
+            dossier_id = here[code][0] if code in here else None
+            found.append(_Difference(date, code, dossier_id, local_line, there.get(code)))
         _settle(report, found, requeue)
 
 
@@ -330,6 +333,15 @@ def _settle(report: ReconciliationRun, found: list[_Difference], requeue: bool) 
         ).values_list("ordering_key", "status"):
             if status == OutboxMessage.Status.FAILED or key not in waiting:
                 waiting[key] = status
+        ids = [d.dossier_id for d in batch if d.dossier_id]
+        dossiers = Dossier.objects.select_related("procedure__field", "agency").in_bulk(ids)
+        last_events = Event.objects.in_bulk(
+            Event.objects.filter(dossier_id__in=ids)
+            .values("dossier_id")
+            .annotate(last=Max("id"))
+            .values_list("last", flat=True)
+        )
+        events = {e.dossier_id: e for e in last_events.values()}
         with transaction.atomic():
             rows = []
             for difference in batch:
@@ -341,7 +353,11 @@ def _settle(report: ReconciliationRun, found: list[_Difference], requeue: bool) 
                 elif key in waiting:
                     rows.append(difference.row(report, Outcome.IN_FLIGHT))
                 else:
-                    message = _resend(report, difference.dossier_id)
+                    message = _resend(
+                        report,
+                        dossiers.get(difference.dossier_id),
+                        events.get(difference.dossier_id),
+                    )
                     outcome = Outcome.REQUEUED if message else Outcome.REPORTED
                     rows.append(difference.row(report, outcome, message.key if message else ""))
             ReconciliationRow.objects.bulk_create(rows)
@@ -350,12 +366,11 @@ def _settle(report: ReconciliationRun, found: list[_Difference], requeue: bool) 
             report.save(update_fields=["differing", "requeued"])
 
 
-def _resend(report: ReconciliationRun, dossier_id: int) -> OutboxMessage | None:
-    """The dossier's full record as it is now, queued behind its other messages."""
-    dossier = (
-        Dossier.objects.select_related("procedure__field", "agency").filter(pk=dossier_id).first()
-    )
-    event = Event.objects.filter(dossier_id=dossier_id).order_by("-id").first()
+def _resend(
+    report: ReconciliationRun, dossier: Dossier | None, event: Event | None
+) -> OutboxMessage | None:
+    """The dossier's full record as it is now (its last step), queued behind its other
+    messages."""
     if dossier is None or event is None:
         return None
     payload = sync.snapshot(dossier, event)

@@ -9,6 +9,7 @@ needs a bearer token from POST /dvcqg/oauth/token (client credentials).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -19,6 +20,7 @@ from typing import Any
 
 from motcua.dvcqg import schemas
 from motcua.simulators.base import System, register
+from motcua.simulators.dvcqg_portal import CitizenPages
 from motcua.simulators.http import (
     HttpError,
     Request,
@@ -123,7 +125,7 @@ DEMO_FEED = [
 
 
 @register
-class Dvcqg(System):
+class Dvcqg(CitizenPages, System):
     name = "dvcqg"
     title = "Cổng Dịch vụ công quốc gia (giả lập)"
     SETTINGS = {
@@ -140,6 +142,8 @@ class Dvcqg(System):
         self.acknowledged: set[str] = set()
         self.synced: dict[str, dict[str, Any]] = {}  # MaHoSo -> {"record", "history"}
         self.by_day: dict[str, set[str]] = {}  # yyyyMMdd of NgayNopHoSo -> MaHoSo (đối soát)
+        self.logins: dict[str, str] = {}  # citizen page: OIDC state -> PKCE verifier
+        self.sessions: dict[str, dict[str, Any]] = {}  # citizen page: cookie -> VNeID claims
         self.replies: dict[tuple[str, str], dict[str, Any]] = {}  # idempotency
         self.procedures: list[dict[str, Any]] = []
         self.ratings: list[dict[str, Any]] = []
@@ -190,6 +194,16 @@ class Dvcqg(System):
 
     def control_routes(self) -> list[Route]:
         c = "/_control/dvcqg"
+        web = "/dvcqg/cong"
+        # The citizen-facing pages (log in with VNeID, file, follow a dossier): control
+        # routes, so that a fault rule on "dvcqg" breaks the services, not the citizen.
+        portal = [
+            Route("GET", web, self.w_home, "dvcqg.c"),
+            Route("GET", f"{web}/dang-nhap", self.w_login, "dvcqg.c"),
+            Route("GET", f"{web}/dang-nhap/xong", self.w_login_done, "dvcqg.c"),
+            Route("POST", f"{web}/nop-ho-so", self.w_file, "dvcqg.c"),
+            Route("GET", web + "/ho-so/{ma}", self.w_dossier, "dvcqg.c"),
+        ]
         return [
             Route("POST", f"{c}/dossiers", self.c_add_dossier, "dvcqg.c"),
             Route("GET", f"{c}/synced", self.c_synced_all, "dvcqg.c"),
@@ -198,6 +212,7 @@ class Dvcqg(System):
             Route("POST", f"{c}/ratings", self.c_add_rating, "dvcqg.c"),
             Route("POST", f"{c}/questions", self.c_add_question, "dvcqg.c"),
             Route("POST", f"{c}/settings", self.c_settings, "dvcqg.c"),
+            *portal,
         ]
 
     # authentication ----------------------------------------------------------------------------
@@ -429,7 +444,7 @@ class Dvcqg(System):
                 "TrangThaiHoSo": status,
                 "service": service,
                 "ThoiDiemXuLy": moment,
-                "NoiDungXuLy": record.get("NoiDungXuLy"),
+                "NoiDungXuLy": record.get("NoiDungXuLy") or record.get("GhiChu"),
                 "received_at": dt.datetime.now(dt.UTC).isoformat(),
             }
         )
@@ -673,7 +688,6 @@ def _object(request: Request) -> dict[str, Any]:
 
 
 def _content(item: dict[str, Any]) -> bytes:
-    import base64
     import binascii
 
     if "NoiDungBase64" in item:
