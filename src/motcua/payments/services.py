@@ -441,6 +441,8 @@ def _apply(state: platform.OrderState, *, digest, body, source, remote) -> Handl
 def _paid(payment: Payment, state: platform.OrderState, done) -> Handled:
     if payment.status == Payment.Status.PAID:
         return done(Outcome.DUPLICATE, "đơn hàng đã được ghi nhận thanh toán")
+    if payment.status == Payment.Status.DISPUTED:
+        return done(Outcome.IGNORED, "đơn hàng đang chờ đối soát")
     if state.amount_vnd != payment.amount_vnd:
         if payment.status in REOPENABLE:
             payment.status = Payment.Status.DISPUTED
@@ -646,6 +648,11 @@ def reconcile(day: dt.date | None = None) -> ReconcileReport:
                     )
                 )
             elif payment.status != Payment.Status.PAID:
+                # Already listed (wrong amount, paid after close): that item stands.
+                listed = list(ReconciliationItem.objects.filter(payment=payment, resolved_at=None))
+                if listed:
+                    found += listed
+                    continue
                 found.append(
                     _flag(
                         Kind.MISSING_HERE,
