@@ -729,3 +729,19 @@ def resolve(item: ReconciliationItem, actor, resolution: str) -> ReconciliationI
             data={"kind": item.kind, "resolution": item.resolution},
         )
     return item
+
+
+def check_one(payment: Payment) -> Payment:
+    """Ask the platform about one pending order now (the citizen is back on the return
+    page before the notification): a platform that does not answer changes nothing."""
+    if payment.status != Payment.Status.PENDING or not platform.enabled():
+        return payment
+    try:
+        state = platform.get_platform().query(payment.order_id)
+    except platform.PlatformError as exc:
+        log.info("payment return: platform not answering: %s", exc)
+        return payment
+    if state.status not in (platform.UNKNOWN, platform.PENDING):
+        apply_state(state, source=PaymentNotification.Source.QUERY)
+    payment.refresh_from_db()
+    return payment
