@@ -25,6 +25,7 @@ urlpatterns = [
     path("tai-khoan/", include("motcua.accounts.urls")),
     path("mot-cua/", include("motcua.desk.urls")),
     path("chi-so/", include("motcua.serviceindex.urls")),
+    path("thanh-toan/", include("motcua.payments.urls")),
     path("", include("motcua.portal.urls")),
 ]
 

@@ -279,8 +279,13 @@ def test_full_processing_through_the_desk_pages(client, world):
             "note": "",
         },
     )
-    act(world.specialist, "request_payment", {"amount_vnd": "500000", "note": "Lệ phí cấp phép"})
-    act(world.desk, "confirm_payment", {"note": ""})
+    world.proc.charge_vnd = 500_000  # the amount comes from the procedure, not the form
+    world.proc.save()
+    # A typed amount is ignored.
+    act(world.specialist, "request_payment", {"amount_vnd": "1", "note": "Lệ phí cấp phép"})
+    assert dossier.events.get(action="request_payment").data["amount_vnd"] == 500_000
+    act(world.desk, "confirm_payment", {"method": "cash", "receipt_number": "0000123", "note": ""})
+    assert dossier.payments.get(method="cash").receipt_number == "0000123"
     act(world.leader, "approve", {"note": "Đồng ý"})
     act(world.specialist, "finish", {"files": factories.pdf("giay-phep.pdf"), "note": ""})
     act(world.desk, "return_result", {"method": "online", "note": ""})

@@ -21,6 +21,7 @@ from motcua.core.forms import (
     PhoneField,
     TextField,
 )
+from motcua.core.text import vnd
 from motcua.dossiers import services
 from motcua.dossiers.forms import RecipientFields, ReturnChoiceFields
 from motcua.dossiers.models import Channel, DossierStep, ReturnMethod
@@ -186,23 +187,39 @@ class AssignForm(ActionForm):
 
 
 class PaymentForm(ActionForm):
-    amount_vnd = forms.IntegerField(
-        label=_("Số tiền (đồng)"),
-        min_value=1,
-        error_messages={
-            "required": _("Vui lòng nhập số tiền."),
-            "invalid": _("Số tiền phải là số nguyên (đồng)."),
-            "min_value": _("Số tiền phải lớn hơn 0."),
-        },
-    )
+    """The amount is the procedure's (its fee rows for this dossier): shown, not typed."""
+
+    amount_vnd = forms.IntegerField(label=_("Số tiền phải nộp (đồng)"), required=False)
     note = _note()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.dossier is not None and not self.is_bound:
-            total = self.dossier.procedure.total_fee_vnd
-            if total:
-                self.initial.setdefault("amount_vnd", total)
+        from motcua.payments import fees
+
+        field = self.fields["amount_vnd"]
+        field.disabled = True  # posted values are ignored: the fee rows decide
+        if self.dossier is not None:
+            lines = fees.fee_lines(self.dossier)
+            field.initial = sum(line["amount_vnd"] for line in lines)
+            field.help_text = "; ".join(
+                f"{line['name']}: {vnd(line['amount_vnd'])} đồng" for line in lines
+            ) or _("Thủ tục không thu phí, lệ phí đối với hồ sơ này.")
+
+
+class CounterPaymentForm(ActionForm):
+    """Fees paid at the desk (cash, card): recorded like an online payment."""
+
+    method = forms.ChoiceField(
+        label=_("Hình thức nộp"),
+        choices=[("cash", _("Tiền mặt tại quầy")), ("card", _("Thẻ tại quầy"))],
+        initial="cash",
+    )
+    receipt_number = TextField(
+        label=_("Số biên lai thu phí, lệ phí"),
+        max_length=64,
+        error_messages={"required": _("Vui lòng nhập số biên lai thu phí, lệ phí.")},
+    )
+    note = _note()
 
 
 class FinishForm(ActionForm):

@@ -42,6 +42,8 @@ from motcua.dossiers.models import (
     DossierAccess,
     Status,
 )
+from motcua.payments import selectors as payment_selectors
+from motcua.payments import services as payment_services
 from motcua.signing import selectors as signing_selectors
 
 PAGE_SIZE = 50
@@ -282,18 +284,30 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Yêu cầu thực hiện nghĩa vụ tài chính"),
             gettext_lazy("Gửi yêu cầu"),
             forms.PaymentForm,
-            lambda u, d, f: services.request_payment(
-                d, u, f.cleaned_data["amount_vnd"], note=f.cleaned_data["note"]
-            ),
+            lambda u, d, f: payment_services.request_payment(d, u, note=f.cleaned_data["note"]),
             gettext_lazy("Đã yêu cầu thực hiện nghĩa vụ tài chính cho hồ sơ %(code)s."),
+            hint=gettext_lazy(
+                "Số tiền theo các khoản phí, lệ phí của thủ tục. Thời gian chờ người nộp "
+                "thanh toán không tính vào thời hạn giải quyết."
+            ),
         ),
         Action(
             "confirm_payment",
-            gettext_lazy("Xác nhận hoàn thành nghĩa vụ tài chính"),
-            gettext_lazy("Xác nhận đã nộp"),
-            forms.NoteForm,
-            lambda u, d, f: services.confirm_payment(d, u, note=f.cleaned_data["note"]),
-            gettext_lazy("Đã xác nhận nghĩa vụ tài chính của hồ sơ %(code)s."),
+            gettext_lazy("Thu phí, lệ phí tại quầy"),
+            gettext_lazy("Ghi nhận đã nộp"),
+            forms.CounterPaymentForm,
+            lambda u, d, f: payment_services.record_counter_payment(
+                d,
+                u,
+                f.cleaned_data["method"],
+                f.cleaned_data["receipt_number"],
+                note=f.cleaned_data["note"],
+            ),
+            gettext_lazy("Đã ghi nhận nghĩa vụ tài chính của hồ sơ %(code)s."),
+            hint=gettext_lazy(
+                "Khi người nộp trả tiền mặt hoặc thẻ tại quầy; thanh toán trực tuyến được "
+                "ghi nhận tự động khi nền tảng thanh toán báo kết quả."
+            ),
         ),
         Action(
             "approve",
@@ -504,6 +518,7 @@ def _render_dossier(request, dossier: Dossier, *, bound=None, error: str = "", s
             "process": _process(dossier),
             "events": events,
             "recipient": returns[-1].data["recipient"] if returns else None,
+            "payments": payment_selectors.payments_of(dossier),
             "max_size": max_size_text(),
             "receipt_available": dossier.received_at is not None,
             # Issue 8: a deadline in a year whose holidays nobody confirmed may still move.

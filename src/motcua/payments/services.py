@@ -441,6 +441,8 @@ def _apply(state: platform.OrderState, *, digest, body, source, remote) -> Handl
 def _paid(payment: Payment, state: platform.OrderState, done) -> Handled:
     if payment.status == Payment.Status.PAID:
         return done(Outcome.DUPLICATE, "đơn hàng đã được ghi nhận thanh toán")
+    if payment.status == Payment.Status.DISPUTED:
+        return done(Outcome.IGNORED, "đơn hàng đang chờ đối soát")
     if state.amount_vnd != payment.amount_vnd:
         if payment.status in REOPENABLE:
             payment.status = Payment.Status.DISPUTED
@@ -646,6 +648,11 @@ def reconcile(day: dt.date | None = None) -> ReconcileReport:
                     )
                 )
             elif payment.status != Payment.Status.PAID:
+                # Already listed (wrong amount, paid after close): that item stands.
+                listed = list(ReconciliationItem.objects.filter(payment=payment, resolved_at=None))
+                if listed:
+                    found += listed
+                    continue
                 found.append(
                     _flag(
                         Kind.MISSING_HERE,
@@ -722,3 +729,19 @@ def resolve(item: ReconciliationItem, actor, resolution: str) -> ReconciliationI
             data={"kind": item.kind, "resolution": item.resolution},
         )
     return item
+
+
+def check_one(payment: Payment) -> Payment:
+    """Ask the platform about one pending order now (the citizen is back on the return
+    page before the notification): a platform that does not answer changes nothing."""
+    if payment.status != Payment.Status.PENDING or not platform.enabled():
+        return payment
+    try:
+        state = platform.get_platform().query(payment.order_id)
+    except platform.PlatformError as exc:
+        log.info("payment return: platform not answering: %s", exc)
+        return payment
+    if state.status not in (platform.UNKNOWN, platform.PENDING):
+        apply_state(state, source=PaymentNotification.Source.QUERY)
+    payment.refresh_from_db()
+    return payment

@@ -37,6 +37,7 @@ from motcua.dossiers.models import (
     Event,
     Status,
 )
+from motcua.payments import selectors as payment_selectors
 from motcua.portal import forms
 from motcua.signing import selectors as signing_selectors
 
@@ -340,6 +341,7 @@ def _my_dossier_page(
                 (reverse(f"my_{notice.name}_notice", args=[dossier.code]), label)
                 for notice, label in documents.available_notices(dossier, applicant=True)
             ],
+            "payment": payment_selectors.for_applicant(dossier),
             # Only the owner reaches this page (_own_dossier): who opened their dossier.
             "accesses": selectors.accesses_of(dossier),
         },
