@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/<str:version>/", include("motcua.api_urls")),
     path("tai-khoan/", include("motcua.accounts.urls")),
     path("mot-cua/", include("motcua.desk.urls")),
+    path("buu-chinh/", include("motcua.postal.urls")),
     path("", include("motcua.portal.urls")),
 ]
 

@@ -42,6 +42,7 @@ from motcua.dossiers.models import (
     DossierAccess,
     Status,
 )
+from motcua.postal import selectors as postal_selectors
 from motcua.signing import selectors as signing_selectors
 
 PAGE_SIZE = 50
@@ -506,6 +507,7 @@ def _render_dossier(request, dossier: Dossier, *, bound=None, error: str = "", s
             "recipient": returns[-1].data["recipient"] if returns else None,
             "max_size": max_size_text(),
             "receipt_available": dossier.received_at is not None,
+            "postal": postal_selectors.desk_panel(request.user, dossier),
             # Issue 8: a deadline in a year whose holidays nobody confirmed may still move.
             "calendar_warning": None
             if dossier.status in CLOSED
