@@ -5,11 +5,14 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from motcua.catalog.serializers import problem_responses
+from motcua.core.problems import IllegalTransition
+from motcua.dossiers import policy, selectors
+from motcua.dossiers.models import Channel
 from motcua.postal import services
 
 
@@ -70,4 +73,59 @@ class QuoteView(APIView):
         )
 
 
-urlpatterns = [path("postal/quote/", QuoteView.as_view(), name="postal-quote")]
+class InboundBody(serializers.Serializer):
+    dossier = serializers.CharField(max_length=64, help_text="Mã hồ sơ nộp qua bưu chính.")
+    tracking_number = serializers.CharField(max_length=60, help_text="Mã vận đơn bưu gửi.")
+
+
+InboundAnswer = inline_serializer(
+    "PostalInbound",
+    {
+        "dossier": serializers.CharField(),
+        "reference": serializers.CharField(),
+        "tracking_number": serializers.CharField(),
+        "handed_over_at": serializers.DateTimeField(),
+    },
+)
+
+
+class InboundView(APIView):
+    """A desk officer records the parcel a paper dossier came in (its tracking number)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["postal"],
+        operation_id="postal_inbound",
+        summary="Gắn bưu gửi (mã vận đơn) với hồ sơ giấy nộp qua bưu chính",
+        request=InboundBody,
+        responses={201: InboundAnswer, **problem_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, **kwargs):
+        body = InboundBody(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        dossier = selectors.dossier_for(request.user, data["dossier"])
+        policy.require(request.user, dossier, "receive")
+        if dossier.channel != Channel.POST:
+            raise IllegalTransition(
+                f"Hồ sơ {dossier.code} không nộp qua bưu chính.", action="postal_inbound"
+            )
+        order = services.attach_inbound(dossier, data["tracking_number"], request.user)
+        return Response(
+            {
+                "dossier": dossier.code,
+                "reference": order.reference,
+                "tracking_number": order.tracking_number,
+                "handed_over_at": serializers.DateTimeField().to_representation(
+                    order.handed_over_at
+                ),
+            },
+            status=201,
+        )
+
+
+urlpatterns = [
+    path("postal/quote/", QuoteView.as_view(), name="postal-quote"),
+    path("postal/inbound/", InboundView.as_view(), name="postal-inbound"),
+]
