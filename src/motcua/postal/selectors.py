@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from motcua.core.text import vnd
 from motcua.dossiers.models import Dossier, Status
 from motcua.postal.models import PostalEvent, PostalOrder
 
@@ -19,6 +20,7 @@ def orders_of(dossier: Dossier) -> list[PostalOrder]:
         events.setdefault(event.order_id, []).append(event)
     for order in orders:
         order.event_list = events.get(order.pk, [])
+        order.fee_text = vnd(order.fee_vnd)
     return orders
 
 
