@@ -61,7 +61,7 @@ def test_postal_flow(browser, live_server, world, units, operator, pdf_files, tm
         connections.close_all()
 
 
-def _flow(browser, world, live_server, operator, pdf_files, shots):
+def _flow(browser, world, live_server, operator, pdf_files, shots):  # noqa: F811
     proc = world.proc
 
     # --- citizen: chooses the post, with an address from the administrative units --------
