@@ -273,6 +273,28 @@ def test_a_paper_dossier_sent_by_post_keeps_its_parcel(world, units):
     assert order.direction == PostalOrder.Direction.INBOUND
     assert order.tracking_number == "EB123456789VN"
     assert order.handed_over_at == dossier.submitted_at
+    assert services.attach_inbound(dossier, "EB123456789VN", world.desk) == order  # again
+    other = dossier_services.submit(
+        procedure=world.proc,
+        applicant=factories.applicant(),
+        actor=world.desk,
+        channel="post",
+        handed_over_at=handed,
+    ).dossier
     with pytest.raises(InvalidInput) as err:
-        services.attach_inbound(dossier, "EB123456789VN", world.desk)
+        services.attach_inbound(other, "EB123456789VN", world.desk)
     assert err.value.code == "tracking_number_taken"
+
+
+def test_migrate_schedules_the_polling(db, settings):
+    from django_q.models import Schedule
+
+    from motcua.postal import apps
+
+    job = Schedule.objects.get(name="postal-poll")
+    assert job.func == "motcua.postal.services.scheduled_poll" and job.minutes == 15
+    settings.MOTCUA_POSTAL_URL = ""
+    assert services.scheduled_poll() == "MOTCUA_POSTAL_URL not set"
+    settings.MOTCUA_POSTAL_POLL_MINUTES = 5
+    apps.register_schedules()
+    assert Schedule.objects.get(name="postal-poll").minutes == 5

@@ -393,6 +393,13 @@ def poll(limit: int = 500) -> PollReport:
     return report
 
 
+def scheduled_poll() -> str:
+    """The worker's schedule: nothing to do while no operator is configured."""
+    if not settings.MOTCUA_POSTAL_URL:
+        return "MOTCUA_POSTAL_URL not set"
+    return poll().summary()
+
+
 # --- inbound: paper dossiers sent in by post --------------------------------------------
 
 
