@@ -56,10 +56,11 @@ migrate: install
 demo: migrate
 	$(BIN)/motcua demo
 
-# Beside the server, the national-systems simulator (DVCQG, VNeID) on SIM_PORT, so that
+# Beside the server, the national-systems simulator (DVCQG, VNeID, postal operator) on SIM_PORT, so that
 # "Đăng nhập bằng VNeID" and `motcua dvcqg pull` work in the demo; it stops with the server.
 run: demo
-	@$(BIN)/motcua simulate --bind $(HOST):$(SIM_PORT) --quiet & sim=$$!; \
+	@MOTCUA_SIM_POSTAL_WEBHOOK_URL=$${MOTCUA_SIM_POSTAL_WEBHOOK_URL:-http://$(HOST):$(PORT)/api/v1/postal/events/} \
+	$(BIN)/motcua simulate --bind $(HOST):$(SIM_PORT) --quiet & sim=$$!; \
 	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
 	MOTCUA_DEBUG=$${MOTCUA_DEBUG:-1} \
 	MOTCUA_VNEID_ISSUER=$${MOTCUA_VNEID_ISSUER:-http://$(HOST):$(SIM_PORT)/vneid} \
@@ -68,6 +69,9 @@ run: demo
 	MOTCUA_DVCQG_URL=$${MOTCUA_DVCQG_URL:-http://$(HOST):$(SIM_PORT)/dvcqg} \
 	MOTCUA_DVCQG_CLIENT_ID=$${MOTCUA_DVCQG_CLIENT_ID:-motcua} \
 	MOTCUA_DVCQG_CLIENT_SECRET=$${MOTCUA_DVCQG_CLIENT_SECRET:-motcua-dvcqg-secret} \
+	MOTCUA_POSTAL_URL=$${MOTCUA_POSTAL_URL:-http://$(HOST):$(SIM_PORT)/postal} \
+	MOTCUA_POSTAL_API_KEY=$${MOTCUA_POSTAL_API_KEY:-motcua-postal-key} \
+	MOTCUA_POSTAL_WEBHOOK_SECRET=$${MOTCUA_POSTAL_WEBHOOK_SECRET:-motcua-postal-webhook-secret} \
 	$(BIN)/motcua runserver $(HOST):$(PORT)
 
 test: install
