@@ -56,10 +56,11 @@ migrate: install
 demo: migrate
 	$(BIN)/motcua demo
 
-# Beside the server, the national-systems simulator (DVCQG, VNeID) on SIM_PORT, so that
+# Beside the server, the national-systems simulator (DVCQG, VNeID, postal operator) on SIM_PORT, so that
 # "Đăng nhập bằng VNeID" and `motcua dvcqg pull` work in the demo; it stops with the server.
 run: demo
-	@$(BIN)/motcua simulate --bind $(HOST):$(SIM_PORT) --quiet & sim=$$!; \
+	@MOTCUA_SIM_POSTAL_WEBHOOK_URL=$${MOTCUA_SIM_POSTAL_WEBHOOK_URL:-http://$(HOST):$(PORT)/api/v1/postal/events/} \
+	$(BIN)/motcua simulate --bind $(HOST):$(SIM_PORT) --quiet & sim=$$!; \
 	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
 	MOTCUA_DEBUG=$${MOTCUA_DEBUG:-1} \
 	MOTCUA_VNEID_ISSUER=$${MOTCUA_VNEID_ISSUER:-http://$(HOST):$(SIM_PORT)/vneid} \
@@ -72,6 +73,9 @@ run: demo
 	MOTCUA_PAYGOV_URL=$${MOTCUA_PAYGOV_URL:-http://$(HOST):$(SIM_PORT)/payment} \
 	MOTCUA_PAYGOV_MERCHANT_CODE=$${MOTCUA_PAYGOV_MERCHANT_CODE:-MOTCUA37} \
 	MOTCUA_PAYGOV_SECRET=$${MOTCUA_PAYGOV_SECRET:-motcua-paygov-secret} \
+	MOTCUA_POSTAL_URL=$${MOTCUA_POSTAL_URL:-http://$(HOST):$(SIM_PORT)/postal} \
+	MOTCUA_POSTAL_API_KEY=$${MOTCUA_POSTAL_API_KEY:-motcua-postal-key} \
+	MOTCUA_POSTAL_WEBHOOK_SECRET=$${MOTCUA_POSTAL_WEBHOOK_SECRET:-motcua-postal-webhook-secret} \
 	$(BIN)/motcua runserver $(HOST):$(PORT)
 
 test: install

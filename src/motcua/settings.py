@@ -224,6 +224,8 @@ MOTCUA_POSTAL_CUSTOMER_CODE = os.environ.get("MOTCUA_POSTAL_CUSTOMER_CODE", "")
 MOTCUA_POSTAL_API_KEY = os.environ.get("MOTCUA_POSTAL_API_KEY", "")
 MOTCUA_POSTAL_WEBHOOK_SECRET = os.environ.get("MOTCUA_POSTAL_WEBHOOK_SECRET", "")
 MOTCUA_POSTAL_TIMEOUT = float(os.environ.get("MOTCUA_POSTAL_TIMEOUT", 10))
+# The worker asks the operator about parcels on their way every N minutes (0: never).
+MOTCUA_POSTAL_POLL_MINUTES = int(os.environ.get("MOTCUA_POSTAL_POLL_MINUTES", 15))
 
 # Notices to applicants and officers (motcua.notify). Each channel's adapter is a dotted
 # path, so a province plugs in its contracted provider; a channel without its URL (SMS,

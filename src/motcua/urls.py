@@ -26,6 +26,7 @@ urlpatterns = [
     path("mot-cua/", include("motcua.desk.urls")),
     path("chi-so/", include("motcua.serviceindex.urls")),
     path("thanh-toan/", include("motcua.payments.urls")),
+    path("buu-chinh/", include("motcua.postal.urls")),
     path("", include("motcua.portal.urls")),
 ]
 

@@ -273,6 +273,53 @@ def test_a_paper_dossier_sent_by_post_keeps_its_parcel(world, units):
     assert order.direction == PostalOrder.Direction.INBOUND
     assert order.tracking_number == "EB123456789VN"
     assert order.handed_over_at == dossier.submitted_at
+    assert services.attach_inbound(dossier, "EB123456789VN", world.desk) == order  # again
+    other = dossier_services.submit(
+        procedure=world.proc,
+        applicant=factories.applicant(),
+        actor=world.desk,
+        channel="post",
+        handed_over_at=handed,
+    ).dossier
     with pytest.raises(InvalidInput) as err:
-        services.attach_inbound(dossier, "EB123456789VN", world.desk)
+        services.attach_inbound(other, "EB123456789VN", world.desk)
     assert err.value.code == "tracking_number_taken"
+
+
+def test_migrate_schedules_the_polling(db, settings):
+    from django_q.models import Schedule
+
+    from motcua.postal import apps
+
+    job = Schedule.objects.get(name="postal-poll")
+    assert job.func == "motcua.postal.services.scheduled_poll" and job.minutes == 15
+    settings.MOTCUA_POSTAL_URL = ""
+    assert services.scheduled_poll() == "MOTCUA_POSTAL_URL not set"
+    settings.MOTCUA_POSTAL_POLL_MINUTES = 5
+    apps.register_schedules()
+    assert Schedule.objects.get(name="postal-poll").minutes == 5
+
+
+def test_the_postal_steps_reach_the_national_portal(world, units, postal, client, settings):
+    """Dispatch, return to sender and delivery are steps of the dossier like any other:
+    each is synced to DVCQG, and the portal's schemas accept them."""
+    settings.MOTCUA_DVCQG_URL = f"{postal.url}/dvcqg"
+    settings.MOTCUA_DVCQG_CLIENT_ID = "motcua"
+    settings.MOTCUA_DVCQG_CLIENT_SECRET = "motcua-dvcqg-secret"
+    order = _sent(world, units, postal)
+    for status in ("returned", None, "delivered"):
+        if status is None:  # sent again after the return to sender
+            order = services.create_outbound_order(order.dossier, world.desk)
+            deliver()
+            order.refresh_from_db()
+            continue
+        [sent] = emit(postal, order.tracking_number, status)["sent"]
+        assert post_signed(client, sent).status_code == 200
+    deliver()
+    assert not OutboxMessage.objects.exclude(status=OutboxMessage.Status.DELIVERED).exists()
+    steps = postal.http.get(
+        "/_control/received", params={"dossier": order.dossier.code, "system": "dvcqg"}
+    ).json()["items"]
+    assert all(s["valid"] is not False for s in steps)
+    assert any("chuyển hoàn" in str(s["body"]) for s in steps)
+    assert steps[-1]["body"]["data"][0]["TrangThaiHoSo"] == 10

@@ -40,3 +40,43 @@ def test_operator_down_is_503_with_a_vietnamese_detail(client, units, postal, se
     assert "Chưa lấy được cước phí" in problem["detail"]
     settings.MOTCUA_POSTAL_URL = ""
     _problem(client.get(URL, {"return_unit": "14308"}), 503, "postal_unavailable")
+
+
+def test_the_desk_sends_by_post_and_follows_the_parcel_through_the_api(world, units, postal):
+    from tests.dossiers.test_api import client_for
+    from tests.postal.conftest import deliver, done_by_post, emit
+
+    dossier = done_by_post(world, units)
+    desk = client_for(world.desk)
+    _problem(desk.post("/api/v1/postal/orders/", {}, format="json"), 400, "invalid")
+    response = desk.post("/api/v1/postal/orders/", {"dossier": dossier.code}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "pending" and response.json()["tracking_number"] is None
+    _problem(
+        desk.post("/api/v1/postal/orders/", {"dossier": dossier.code}, format="json"),
+        409,
+        "illegal_transition",
+    )
+    deliver()
+    [order] = desk.get("/api/v1/postal/orders/", {"dossier": dossier.code}).json()
+    emit(postal, order["tracking_number"], "picked_up")
+    from motcua.postal import services
+
+    services.poll()
+    [order] = desk.get("/api/v1/postal/orders/", {"dossier": dossier.code}).json()
+    assert order["status"] == "picked_up"
+    assert [e["kind"] for e in order["events"]] == ["picked_up"]
+    assert order["fee_vnd"] == 22000
+    # Not the citizen's to send, nor another agency's to see.
+    _problem(
+        client_for(world.citizen).post(
+            "/api/v1/postal/orders/", {"dossier": dossier.code}, format="json"
+        ),
+        403,
+        "forbidden",
+    )
+    _problem(
+        client_for(world.other_desk).get("/api/v1/postal/orders/", {"dossier": dossier.code}),
+        404,
+        None,
+    )

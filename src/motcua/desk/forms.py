@@ -22,9 +22,11 @@ from motcua.core.forms import (
     TextField,
 )
 from motcua.core.text import vnd
+from motcua.core.problems import DomainError
 from motcua.dossiers import services
 from motcua.dossiers.forms import RecipientFields, ReturnChoiceFields
 from motcua.dossiers.models import Channel, DossierStep, ReturnMethod
+from motcua.postal import services as postal_services
 
 
 def _note():
@@ -373,6 +375,10 @@ class DeskSubmissionForm(ReturnChoiceFields):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         error_messages={"invalid": _("Ngày giờ không hợp lệ.")},
     )
+    # The parcel the dossier came in (kept as an inbound postal order with the dossier).
+    postal_tracking_number = TextField(
+        label=_("Mã vận đơn bưu gửi (bưu chính)"), max_length=40, required=False
+    )
     name = TextField(label=_("Họ và tên người nộp"), max_length=200, error_messages=REQUIRED)
     id_number = IdNumberField(label=_("Số định danh cá nhân"), error_messages=REQUIRED)
     phone = PhoneField(label=_("Số điện thoại"), required=False)
@@ -410,6 +416,15 @@ class DeskSubmissionForm(ReturnChoiceFields):
             self.add_error(
                 "handed_over_at", _("Hồ sơ qua bưu chính cần thời điểm ký biên bản bàn giao.")
             )
+        if data.get("channel") != Channel.POST:
+            data["postal_tracking_number"] = ""
+        elif data.get("postal_tracking_number"):
+            try:
+                data["postal_tracking_number"] = postal_services.free_tracking_number(
+                    data["postal_tracking_number"]
+                )
+            except DomainError as exc:
+                self.add_error("postal_tracking_number", exc.message)
         return data
 
     def clean_idempotency_key(self) -> str:

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -44,6 +45,8 @@ from motcua.dossiers.models import (
 )
 from motcua.payments import selectors as payment_selectors
 from motcua.payments import services as payment_services
+from motcua.postal import selectors as postal_selectors
+from motcua.postal import services as postal_services
 from motcua.signing import selectors as signing_selectors
 
 PAGE_SIZE = 50
@@ -165,20 +168,12 @@ def intake(request):
         )
         if form.is_valid():
             channel = form.cleaned_data["channel"]
+            tracking = form.cleaned_data.get("postal_tracking_number", "")
             try:
-                result = services.submit(
-                    procedure=procedure,
-                    applicant=form.applicant(),
-                    actor=request.user,
-                    channel=channel,
-                    uploads=form.uploads(),
-                    subject=form.cleaned_data["subject"],
-                    idempotency_key=form.cleaned_data["idempotency_key"] or None,
-                    handed_over_at=form.cleaned_data["handed_over_at"]
-                    if channel == Channel.POST
-                    else None,
-                    return_choice=form.return_choice(),
-                )
+                with transaction.atomic():  # the dossier and the parcel it came in, or neither
+                    result = _submit_paper(request, procedure, form, channel)
+                    if tracking:
+                        postal_services.attach_inbound(result.dossier, tracking, request.user)
             except DomainError as exc:
                 form.add_error(None, exc.message)
                 status = exc.status_code
@@ -205,6 +200,20 @@ def intake(request):
             "max_size": max_size_text(),
         },
         status=status,
+    )
+
+
+def _submit_paper(request, procedure, form, channel):
+    return services.submit(
+        procedure=procedure,
+        applicant=form.applicant(),
+        actor=request.user,
+        channel=channel,
+        uploads=form.uploads(),
+        subject=form.cleaned_data["subject"],
+        idempotency_key=form.cleaned_data["idempotency_key"] or None,
+        handed_over_at=form.cleaned_data["handed_over_at"] if channel == Channel.POST else None,
+        return_choice=form.return_choice(),
     )
 
 
@@ -521,6 +530,7 @@ def _render_dossier(request, dossier: Dossier, *, bound=None, error: str = "", s
             "payments": payment_selectors.payments_of(dossier),
             "max_size": max_size_text(),
             "receipt_available": dossier.received_at is not None,
+            "postal": postal_selectors.desk_panel(request.user, dossier),
             # Issue 8: a deadline in a year whose holidays nobody confirmed may still move.
             "calendar_warning": None
             if dossier.status in CLOSED

@@ -6,6 +6,8 @@ the dossier); applicants only on their own dossiers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
 from django_fsm import can_proceed
@@ -136,6 +138,27 @@ def require(user: User | AnonymousUser | None, dossier: Dossier, action: str) ->
         raise NotAllowed(f"Bạn không có quyền thực hiện thao tác này với hồ sơ {dossier.code}.")
 
 
+# Rules from apps above this one (the postal app: a parcel on its way) that stop the desk
+# from returning by hand or changing the channel; each returns a reason, or "" when free.
+ReturnGuard = Callable[[Dossier], str]
+_return_guards: list[ReturnGuard] = []
+GUARDED_ACTIONS = ("return_result", "change_return_channel")
+
+
+def register_return_guard(guard: ReturnGuard) -> None:
+    if guard not in _return_guards:
+        _return_guards.append(guard)
+
+
+def return_blocked(dossier: Dossier) -> str:
+    """Why the desk may not return the result or change the channel now ("" if it may)."""
+    for guard in _return_guards:
+        reason = guard(dossier)
+        if reason:
+            return reason
+    return ""
+
+
 def state_allows(dossier: Dossier, action: str) -> bool:
     """The dossier's state allows the action now: the lifecycle graph, plus the once-only
     rules (one supplement request per stage, one apology) that the services enforce."""
@@ -152,6 +175,8 @@ def state_allows(dossier: Dossier, action: str) -> bool:
             Status.RECEIVED,
             Status.PROCESSING,
         )
+    if action in GUARDED_ACTIONS and dossier.status not in CLOSED and return_blocked(dossier):
+        return False
     if action == "change_return_channel":  # not a transition: the status stays
         return dossier.status not in CLOSED
     if action == "request_supplement":

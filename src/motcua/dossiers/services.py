@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -1215,22 +1215,13 @@ def finish(
     return dossier
 
 
-# Rules from apps above this one (the postal app: a parcel on its way) that stop the desk
-# from returning by hand or changing the channel; each returns a reason, or "" when free.
-ReturnGuard = Callable[[Dossier], str]
-_return_guards: list[ReturnGuard] = []
-
-
-def register_return_guard(guard: ReturnGuard) -> None:
-    if guard not in _return_guards:
-        _return_guards.append(guard)
+register_return_guard = policy.register_return_guard
 
 
 def _check_return_guards(dossier: Dossier, action: str) -> None:
-    for guard in _return_guards:
-        reason = guard(dossier)
-        if reason:
-            raise IllegalTransition(reason, from_status=dossier.status, action=action)
+    reason = policy.return_blocked(dossier)
+    if reason:
+        raise IllegalTransition(reason, from_status=dossier.status, action=action)
 
 
 @transaction.atomic

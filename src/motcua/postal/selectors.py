@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from motcua.dossiers.models import Dossier
+from motcua.core.text import vnd
+from motcua.dossiers.models import Dossier, Status
 from motcua.postal.models import PostalEvent, PostalOrder
 
 
@@ -19,6 +20,7 @@ def orders_of(dossier: Dossier) -> list[PostalOrder]:
         events.setdefault(event.order_id, []).append(event)
     for order in orders:
         order.event_list = events.get(order.pk, [])
+        order.fee_text = vnd(order.fee_vnd)
     return orders
 
 
@@ -36,7 +38,10 @@ def travelling(dossier: Dossier) -> PostalOrder | None:
 
 def parcel_travelling_message(dossier: Dossier) -> str:
     """The return guard (see dossiers.services.register_return_guard): a parcel on its
-    way is returned by the operator's delivery event, not by hand."""
+    way is returned by the operator's delivery event, not by hand. Only a dossier whose
+    result is issued can have one: no query for the others (queues, lists)."""
+    if dossier.status != Status.DONE:
+        return ""
     order = travelling(dossier)
     if order is None:
         return ""
@@ -61,3 +66,29 @@ def open_orders() -> QuerySet[PostalOrder]:
 
 def unmatched_events() -> QuerySet[PostalEvent]:
     return PostalEvent.objects.filter(outcome=PostalEvent.Outcome.UNMATCHED).order_by("-id")
+
+
+def desk_panel(user, dossier: Dossier) -> dict | None:
+    """What the desk's dossier page shows about the post: the orders with their events,
+    whether the officer may send the result now, and the latest return to sender."""
+    from motcua.dossiers import policy
+    from motcua.dossiers.models import ReturnMethod
+
+    orders = orders_of(dossier)
+    if not orders and dossier.return_channel != ReturnMethod.POST:
+        return None
+    outbound = [o for o in orders if o.direction == PostalOrder.Direction.OUTBOUND]
+    latest = outbound[-1] if outbound else None
+    return {
+        "orders": orders,
+        "can_send": dossier.status == Status.DONE
+        and dossier.return_channel == ReturnMethod.POST
+        and not any(o.travelling for o in outbound)
+        and policy.allowed(user, dossier, "return_result"),
+        "returned": latest
+        if latest is not None and latest.status == PostalOrder.Status.RETURNED
+        else None,
+        "refused": latest
+        if latest is not None and latest.status == PostalOrder.Status.REFUSED
+        else None,
+    }

@@ -393,7 +393,34 @@ def poll(limit: int = 500) -> PollReport:
     return report
 
 
+def scheduled_poll() -> str:
+    """The worker's schedule: nothing to do while no operator is configured."""
+    if not settings.MOTCUA_POSTAL_URL:
+        return "MOTCUA_POSTAL_URL not set"
+    return poll().summary()
+
+
 # --- inbound: paper dossiers sent in by post --------------------------------------------
+
+
+def normalise_tracking_number(value: str) -> str:
+    tracking = "".join(text.clean_text(value or "").split()).upper()
+    if not tracking or len(tracking) > 40 or not tracking.isalnum() or not tracking.isascii():
+        raise InvalidInput(
+            "Mã vận đơn không hợp lệ (chỉ gồm chữ cái và chữ số, tối đa 40 ký tự).",
+            code="invalid_tracking_number",
+        )
+    return tracking
+
+
+def free_tracking_number(value: str) -> str:
+    """The tracking number normalised, refused when another order already has it."""
+    tracking = normalise_tracking_number(value)
+    if PostalOrder.objects.filter(tracking_number=tracking).exists():
+        raise InvalidInput(
+            f"Mã vận đơn {tracking} đã gắn với một hồ sơ khác.", code="tracking_number_taken"
+        )
+    return tracking
 
 
 @transaction.atomic
@@ -401,14 +428,15 @@ def attach_inbound(
     dossier: Dossier, tracking_number: str, actor, handed_over_at: dt.datetime | None = None
 ) -> PostalOrder:
     """The parcel in which the applicant sent a paper dossier: its tracking number kept
-    with the dossier (the handover time is the dossier's legal submission time)."""
-    tracking = text.clean_text(tracking_number or "").replace(" ", "").upper()
-    if not tracking or len(tracking) > 40:
-        raise InvalidInput("Mã vận đơn không hợp lệ.", code="invalid_tracking_number")
-    if PostalOrder.objects.filter(tracking_number=tracking).exists():
-        raise InvalidInput(
-            f"Mã vận đơn {tracking} đã gắn với một hồ sơ khác.", code="tracking_number_taken"
-        )
+    with the dossier (the handover time is the dossier's legal submission time). The same
+    parcel attached again to the same dossier (a repeated request) is the same order."""
+    tracking = normalise_tracking_number(tracking_number)
+    same = PostalOrder.objects.filter(
+        dossier=dossier, direction=PostalOrder.Direction.INBOUND, tracking_number=tracking
+    ).first()
+    if same is not None:
+        return same
+    free_tracking_number(tracking)
     count = PostalOrder.objects.filter(dossier=dossier).count()
     order = PostalOrder.objects.create(
         dossier=dossier,

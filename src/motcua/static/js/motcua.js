@@ -60,4 +60,21 @@
     form.addEventListener("change", apply);
     apply();
   });
+
+  // Postal return: the operator's fee for the commune chosen (a fragment of the server).
+  document.querySelectorAll("[data-quote-url]").forEach(function (box) {
+    var form = box.closest("form");
+    var select = form && form.querySelector('select[name$="' + box.dataset.quoteFrom + '"]');
+    if (!select) { return; }
+    function update() {
+      if (!select.value) { return; }
+      var url = box.dataset.quoteUrl + "?return_unit=" + encodeURIComponent(select.value);
+      fetch(url, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (html) { if (html) { box.innerHTML = html; } })
+        .catch(function () {});
+    }
+    select.addEventListener("change", update);
+    update();
+  });
 })();
