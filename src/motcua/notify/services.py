@@ -147,23 +147,28 @@ def send(notice_id: int) -> Notice | None:
             notice.error = f"Kênh {notice.get_channel_display()} chưa được cấu hình."
             notice.save(update_fields=["status", "error"])
             return notice
+        failure: Exception | None = None
         try:
             provider_id = adapter.send(notice)
         except channels.Refused as exc:
             notice.status = Notice.Status.FAILED
             notice.error = str(exc)[:2000]
             notice.save(update_fields=["status", "error"])
-            raise outbox.Undeliverable(str(exc)) from exc
-        except Exception as exc:
+            failure = outbox.Undeliverable(str(exc))
+        except Exception as exc:  # noqa: BLE001 - kept on the notice, then retried
             notice.error = str(exc)[:2000]
             notice.save(update_fields=["error"])
-            raise
-        notice.status = Notice.Status.SENT
-        notice.provider_message_id = provider_id[:100]
-        notice.sent_at = timezone.now()
-        notice.error = ""
-        notice.save(update_fields=["status", "provider_message_id", "sent_at", "error"])
-        return notice
+            failure = exc
+        else:
+            notice.status = Notice.Status.SENT
+            notice.provider_message_id = provider_id[:100]
+            notice.sent_at = timezone.now()
+            notice.error = ""
+            notice.save(update_fields=["status", "provider_message_id", "sent_at", "error"])
+    # Raised outside the block, so what the notice says about the failure is kept.
+    if failure is not None:
+        raise failure
+    return notice
 
 
 FINAL = {"delivered": Notice.Status.DELIVERED, "failed": Notice.Status.FAILED,
