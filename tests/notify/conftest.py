@@ -59,7 +59,6 @@ class SmtpServer:
             self.mailbox,
             hostname="127.0.0.1",
             port=self.port,
-            server_kwargs={"decode_data": False},
             server_hostname="smtp.test",
         )
         self.controller.start()
@@ -105,8 +104,11 @@ def gateways(settings, simulator):
 
 
 def drain(rounds: int = 40) -> None:
-    """Run the worker until nothing is pending, retries made due at once."""
-    pending = OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING)
+    """Run the worker until no notice message is pending, retries made due at once (the
+    status messages to the national portal wait: no portal here)."""
+    pending = OutboxMessage.objects.filter(
+        status=OutboxMessage.Status.PENDING, topic__startswith="notify."
+    )
     for _ in range(rounds):
         pending.update(next_attempt_at=timezone.now())
         outbox.deliver_pending()

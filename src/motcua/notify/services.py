@@ -105,31 +105,37 @@ def fan_out(key: str, payload: Mapping[str, Any]) -> list[Notice]:
         if t.channel in chosen
     }
     values = values_for(payload)
-    made = []
-    with transaction.atomic():
-        for channel in CHANNELS:
-            template = templates.get(channel)
-            recipient = _recipient(channel, dossier, user_id)
-            if not (chosen.get(channel) and template and recipient and channels.enabled(channel)):
-                continue
-            subject, body, parts = compose(template, values)
-            notice, created = Notice.objects.get_or_create(
+    wanted = []
+    for channel in CHANNELS:
+        template = templates.get(channel)
+        recipient = _recipient(channel, dossier, user_id)
+        if not (chosen.get(channel) and template and recipient and channels.enabled(channel)):
+            continue
+        subject, body, parts = compose(template, values)
+        wanted.append(
+            Notice(
                 key=f"{key}:{channel}",
-                defaults={
-                    "kind": payload["kind"],
-                    "channel": channel,
-                    "dossier_code": dossier["code"],
-                    "event_id": payload.get("event_id"),
-                    "user_id_ref": user_id,
-                    "recipient": recipient[:254],
-                    "subject": subject[:300],
-                    "body": body,
-                    "segments": parts,
-                },
+                kind=payload["kind"],
+                channel=channel,
+                dossier_code=dossier["code"],
+                event_id=payload.get("event_id"),
+                user_id_ref=user_id,
+                recipient=recipient[:254],
+                subject=subject[:300],
+                body=body,
+                segments=parts,
             )
-            if created:
-                _queue(notice)
-                made.append(notice)
+        )
+    if not wanted:
+        return []
+    with transaction.atomic():
+        # One query for what an earlier run of this message made, one insert for the rest.
+        done = set(Notice.objects.filter(key__in=[n.key for n in wanted]).values_list("key"))
+        made = Notice.objects.bulk_create([n for n in wanted if (n.key,) not in done])
+        if made and made[0].pk is None:  # backends that return no ids (not ours): read them
+            made = list(Notice.objects.filter(key__in=[n.key for n in made]))
+        for notice in made:
+            _queue(notice)
     return made
 
 
@@ -147,23 +153,28 @@ def send(notice_id: int) -> Notice | None:
             notice.error = f"Kênh {notice.get_channel_display()} chưa được cấu hình."
             notice.save(update_fields=["status", "error"])
             return notice
+        failure: Exception | None = None
         try:
             provider_id = adapter.send(notice)
         except channels.Refused as exc:
             notice.status = Notice.Status.FAILED
             notice.error = str(exc)[:2000]
             notice.save(update_fields=["status", "error"])
-            raise outbox.Undeliverable(str(exc)) from exc
-        except Exception as exc:
+            failure = outbox.Undeliverable(str(exc))
+        except Exception as exc:  # noqa: BLE001 - kept on the notice, then retried
             notice.error = str(exc)[:2000]
             notice.save(update_fields=["error"])
-            raise
-        notice.status = Notice.Status.SENT
-        notice.provider_message_id = provider_id[:100]
-        notice.sent_at = timezone.now()
-        notice.error = ""
-        notice.save(update_fields=["status", "provider_message_id", "sent_at", "error"])
-        return notice
+            failure = exc
+        else:
+            notice.status = Notice.Status.SENT
+            notice.provider_message_id = provider_id[:100]
+            notice.sent_at = timezone.now()
+            notice.error = ""
+            notice.save(update_fields=["status", "provider_message_id", "sent_at", "error"])
+    # Raised outside the block, so what the notice says about the failure is kept.
+    if failure is not None:
+        raise failure
+    return notice
 
 
 FINAL = {"delivered": Notice.Status.DELIVERED, "failed": Notice.Status.FAILED,
