@@ -49,7 +49,7 @@
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
         xAxis: { type: "value", min: 0, max: 100, name: "%" },
         yAxis: { type: "category", data: d.names, inverse: true, axisLabel: { width: 140, overflow: "truncate" } },
-        series: [{ name: "Tỷ lệ đạt", type: "bar", data: data }]
+        series: [{ name: "Tỷ lệ đạt", type: "bar", data: data, barMaxWidth: 28 }]
       };
     }
   };
