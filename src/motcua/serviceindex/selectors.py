@@ -467,7 +467,12 @@ def trend(
         add_into(by_month[month], counts)
     catalog = ctx.catalog.for_unit(unit)
     return [
-        (m, scorecard(add_into(dict(by_month[m]), catalog), ctx.indicators, ctx.feeds))
+        (
+            m,
+            scorecard(add_into(dict(by_month[m]), catalog), ctx.indicators, ctx.feeds)
+            if by_month[m]["received"]
+            else None,
+        )
         for m in months_between(first, last)
     ]
 

@@ -56,6 +56,13 @@ def _groups_chart(card):
     }
 
 
+def _on_time_percent(card):
+    """The progress indicator's rate in a month's card (whatever its code), or None."""
+    if card is None:
+        return None
+    return next((r.percent for r in card.results if r.indicator.formula == "on_time"), None)
+
+
 def _province_name() -> str:
     root = AdministrativeUnit.objects.filter(parent=None).values_list("name", flat=True).first()
     return root or "Toàn tỉnh"
@@ -121,11 +128,8 @@ def dashboard(request, kind, pk):
         "groups": _groups_chart(card),
         "trend": {
             "months": [f"{m:%m/%Y}" for m, _ in trend],
-            "percent": [_percent(c.percent) for _, c in trend],
-            "on_time": [
-                None if c.result("TD1") is None else _percent(c.result("TD1").percent)
-                for _, c in trend
-            ],
+            "percent": [_percent(c.percent) if c else None for _, c in trend],
+            "on_time": [_on_time_percent(c) for _, c in trend],
         },
         "peers": {
             "names": [r.unit.name for r in ranked if r.rank],

@@ -49,7 +49,7 @@
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
         xAxis: { type: "value", min: 0, max: 100, name: "%" },
         yAxis: { type: "category", data: d.names, inverse: true, axisLabel: { width: 140, overflow: "truncate" } },
-        series: [{ name: "Tỷ lệ đạt", type: "bar", data: data }]
+        series: [{ name: "Tỷ lệ đạt", type: "bar", data: data, barMaxWidth: 28 }]
       };
     }
   };
@@ -60,8 +60,14 @@
       var data = read(el.getAttribute("data-source"));
       var make = OPTIONS[el.getAttribute("data-chart")];
       if (!data || !make) return;
+      if (el.getAttribute("data-chart") === "peers") {
+        // One bar per unit: the chart grows with the number of peers (CSSOM, not markup).
+        var n = (data.peers || data).names.length;
+        el.style.height = Math.max(160, 26 * n + 60) + "px";
+      }
       var chart = window.echarts.getInstanceByDom(el) || window.echarts.init(el, null, { renderer: "svg" });
       chart.setOption(make(data[el.getAttribute("data-chart")] || data), true);
+      chart.resize();
     });
   }
 
