@@ -43,6 +43,7 @@ LIST_FIELDS = [
     "current_assignee__last_name",
     "current_assignee__username",
 ]
+MAX_STEP_IDS = 5000
 _CODE_RE = re.compile(r"[0-9A-Z.]+-\d{6}-\d{4}")
 _DIGITS_RE = re.compile(r"\+?[\d .\-()]{6,}")
 
@@ -93,6 +94,24 @@ def search_q(query: str) -> Q | None:
     return Q(applicant_name_folded__contains=folded) if folded else None
 
 
+def _visible_q(user: User) -> Q:
+    """policy.visible_q with the step agencies' dossiers as a list of ids, not a subquery:
+    PostgreSQL then combines the three indexes (received by, held by, primary key) in a
+    BitmapOr instead of filtering every open dossier of the province through a hashed
+    subplan (1.3 s -> milliseconds on the 1 M set)."""
+    officer = getattr(user, "officer", None)
+    if officer is None:
+        return dossier_selectors.policy.visible_q(user)
+    steps = DossierStep.objects.filter(agency_id=officer.agency_id).values_list(
+        "dossier_id", flat=True
+    )
+    via_steps = list(steps.distinct()[: MAX_STEP_IDS + 1])
+    q = Q(agency_id=officer.agency_id) | Q(current_agency_id=officer.agency_id)
+    if len(via_steps) > MAX_STEP_IDS:  # a long history: the subquery after all
+        return q | Q(pk__in=steps)
+    return q | Q(pk__in=via_steps) if via_steps else q
+
+
 def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
@@ -109,7 +128,7 @@ def desk_list(user: User, criteria: Criteria, now: dt.datetime | None = None) ->
     a status reaches closed ones too (an officer finds a returned dossier by its code)."""
     now = now or timezone.now()
     qs = (
-        dossier_selectors.visible_dossiers(user)
+        Dossier.objects.filter(_visible_q(user))
         .select_related(None)
         .select_related("procedure", "current_agency", "current_assignee")
     )
