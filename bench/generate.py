@@ -68,6 +68,7 @@ from bench.common import (
     connect,
     log,
 )
+from motcua.core.text import fold
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PROVINCE = "37"
@@ -414,7 +415,8 @@ DOSSIER_COLS = (
     "applicant_email, applicant_address, subject, submitted_at, intake_due_at, received_at, "
     "clock_started_at, due_at, original_due_at, paused_at, paused_minutes, supplement_count, "
     "apologised_at, finished_at, returned_at, result_code, return_method, province_code, "
-    "agency_id, applicant_id, current_agency_id, current_assignee_id, procedure_id"
+    "agency_id, applicant_id, current_agency_id, current_assignee_id, procedure_id, "
+    "applicant_name_folded"
 )
 EVENT_COLS = (
     "id, dossier_id, action, from_status, to_status, national_status, actor_id, actor_name, "
@@ -464,6 +466,7 @@ def generate_days(plan: Plan, worker: int, workers: int, out) -> None:
     n_cit = len(citizens)
     names = [f"{s} {m} {g}".encode() for s in SURNAMES for m in MIDDLE for g in GIVEN]
     n_names = len(names)
+    folded_names = [fold(n.decode()).encode() for n in names]  # Dossier.applicant_name_folded
     addresses = [f"{k} {s}, Tỉnh Bench".encode() for s in STREETS for k in range(1, 60)]
     n_addr = len(addresses)
     subjects = {p: subject.encode() for p, subject in plan.proc_subject.items()}
@@ -676,13 +679,13 @@ def generate_days(plan: Plan, worker: int, workers: int, out) -> None:
             id_number = 10**11 + int(rand() * 9 * 10**11)
             append_d(
                 b"%d\t%s\t%s\t%s\t%s\t%d\t09%08d\t\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d"
-                b"\t\\N\t%s\t%s\t%s\t%s\t%s%s%s%s\t%d\n"
+                b"\t\\N\t%s\t%s\t%s\t%s\t%s%s%s%s\t%d\t%s\n"
                 % (
                     did,
                     code,
                     channel,
                     status,
-                    names[int(rand() * n_names)],
+                    names[(name_i := int(rand() * n_names))],
                     id_number,
                     int(rand() * 10**8),
                     addresses[int(rand() * n_addr)],
@@ -705,6 +708,7 @@ def generate_days(plan: Plan, worker: int, workers: int, out) -> None:
                     holder_t,
                     assignee,
                     proc,
+                    folded_names[name_i],
                 )
             )
             eid = did * EVENT_ID_STRIDE

@@ -11,7 +11,8 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
-from motcua.catalog.models import Agency
+from motcua.catalog.models import Agency, Field, ProcessStep
+from motcua.core.dates import VnDateField, VnDateTimeField
 from motcua.core.forms import (
     ACCEPT,
     FILE_MESSAGES,
@@ -21,11 +22,12 @@ from motcua.core.forms import (
     PhoneField,
     TextField,
 )
-from motcua.core.text import vnd
 from motcua.core.problems import DomainError
+from motcua.core.text import vnd
+from motcua.desk.selectors import Criteria
 from motcua.dossiers import services
 from motcua.dossiers.forms import RecipientFields, ReturnChoiceFields
-from motcua.dossiers.models import Channel, DossierStep, ReturnMethod
+from motcua.dossiers.models import Channel, DossierStep, ReturnMethod, Status
 from motcua.postal import services as postal_services
 
 
@@ -274,13 +276,9 @@ class ChangeReturnChannelForm(ReturnChoiceFields, ActionForm):
 
 
 class ApologiseForm(ActionForm):
-    new_due_at = forms.DateTimeField(
+    new_due_at = VnDateTimeField(
         label=_("Ngày hẹn trả mới"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        error_messages={
-            "required": _("Vui lòng chọn ngày hẹn mới."),
-            "invalid": _("Ngày giờ không hợp lệ."),
-        },
+        error_messages={"required": _("Vui lòng nhập ngày hẹn mới.")},
     )
     reason = _reason(_("Lý do chậm trễ"))
 
@@ -368,12 +366,13 @@ class DeskSubmissionForm(ReturnChoiceFields):
         initial=Channel.DESK,
         widget=forms.RadioSelect,
     )
-    handed_over_at = forms.DateTimeField(
+    handed_over_at = VnDateTimeField(
         label=_("Thời điểm ký biên bản bàn giao (bưu chính)"),
         required=False,
-        help_text=_("Hồ sơ qua bưu chính: thời điểm nộp là lúc ký biên bản bàn giao."),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        error_messages={"invalid": _("Ngày giờ không hợp lệ.")},
+        help_text=_(
+            "Hồ sơ qua bưu chính: thời điểm nộp là lúc ký biên bản bàn giao. "
+            "Ngày/tháng/năm giờ:phút, ví dụ 05/09/2026 14:30."
+        ),
     )
     # The parcel the dossier came in (kept as an inbound postal order with the dossier).
     postal_tracking_number = TextField(
@@ -453,3 +452,104 @@ class DeskSubmissionForm(ReturnChoiceFields):
             for c in self.components
             if self.cleaned_data.get(f"component_{c.pk}")
         ]
+
+
+# --- the queue's search box and filters ------------------------------------------------
+
+
+class DossierFilterForm(forms.Form):
+    """GET parameters of the queue (Vietnamese names: they show in the address bar and in
+    saved filters). Every field is optional; a bad value is reported, not a 500."""
+
+    q = forms.CharField(
+        label=_("Tìm hồ sơ"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "Mã hồ sơ, họ tên người nộp (có thể gõ không dấu), số định danh hoặc số điện thoại."
+        ),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    thu_tuc = forms.CharField(label=_("Mã thủ tục"), required=False, max_length=32)
+    linh_vuc = forms.ModelChoiceField(
+        label=_("Lĩnh vực"), queryset=Field.objects.none(), required=False, empty_label=_("Tất cả")
+    )
+    kenh = forms.ChoiceField(label=_("Kênh nộp"), required=False)
+    trang_thai = forms.ChoiceField(label=_("Trạng thái"), required=False)
+    buoc = forms.ChoiceField(label=_("Bước đang xử lý"), required=False)
+    can_bo = forms.TypedChoiceField(
+        label=_("Cán bộ xử lý"), required=False, coerce=int, empty_value=None
+    )
+    nhan_tu = VnDateField(label=_("Tiếp nhận từ ngày"), required=False, help_text="")
+    nhan_den = VnDateField(label=_("Tiếp nhận đến ngày"), required=False, help_text="")
+    han_tu = VnDateField(label=_("Hạn trả từ ngày"), required=False, help_text="")
+    han_den = VnDateField(label=_("Hạn trả đến ngày"), required=False, help_text="")
+    sap_den_han = forms.IntegerField(
+        label=_("Đến hạn trong (ngày làm việc)"),
+        required=False,
+        min_value=0,
+        max_value=60,
+        error_messages={
+            "invalid": _("Nhập số ngày làm việc (0 đến 60)."),
+            "min_value": _("Nhập số ngày làm việc (0 đến 60)."),
+            "max_value": _("Nhập số ngày làm việc (0 đến 60)."),
+        },
+    )
+    qua_han = forms.BooleanField(label=_("Quá hạn"), required=False)
+    cua_toi = forms.BooleanField(label=_("Giao cho tôi"), required=False)
+
+    # Filled in by the "more filters" part of the page; the rest stays in the top bar.
+    DETAIL_FIELDS = ("thu_tuc", "linh_vuc", "kenh", "trang_thai", "buoc", "can_bo")
+    DATE_FIELDS = ("nhan_tu", "nhan_den", "han_tu", "han_den", "sap_den_han")
+
+    def __init__(self, *args, assignees=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("Tất cả"))]
+        self.fields["linh_vuc"].queryset = Field.objects.order_by("name")
+        self.fields["kenh"].choices = everything + list(Channel.choices)
+        self.fields["trang_thai"].choices = everything + list(Status.choices)
+        self.fields["buoc"].choices = everything + list(ProcessStep.Kind.choices)
+        self.fields["can_bo"].choices = everything + [
+            (u.pk, u.get_full_name() or u.username) for u in assignees
+        ]
+
+    def clean_thu_tuc(self):
+        return " ".join(self.cleaned_data["thu_tuc"].split())
+
+    def clean(self):
+        data = super().clean()
+        for start, end in (("nhan_tu", "nhan_den"), ("han_tu", "han_den")):
+            if data.get(start) and data.get(end) and data[end] < data[start]:
+                self.add_error(end, _("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu."))
+        return data
+
+    def criteria(self) -> Criteria:
+        d = self.cleaned_data
+        return Criteria(
+            q=d.get("q") or "",
+            procedure=d.get("thu_tuc") or "",
+            field=d["linh_vuc"].pk if d.get("linh_vuc") else None,
+            channel=d.get("kenh") or "",
+            status=d.get("trang_thai") or "",
+            step_kind=d.get("buoc") or "",
+            assignee=d.get("can_bo"),
+            received_from=d.get("nhan_tu"),
+            received_to=d.get("nhan_den"),
+            due_from=d.get("han_tu"),
+            due_to=d.get("han_den"),
+            due_within=d.get("sap_den_han"),
+            overdue=bool(d.get("qua_han")),
+            mine=bool(d.get("cua_toi")),
+        )
+
+    def filled(self) -> bool:
+        return any(v not in (None, "", False) for v in self.cleaned_data.values())
+
+
+class SavedFilterForm(forms.Form):
+    name = TextField(
+        label=_("Tên bộ lọc"),
+        max_length=100,
+        error_messages={"required": _("Vui lòng đặt tên cho bộ lọc.")},
+    )
+    query = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.catalog.models import Officer
+from motcua.core.dates import VnDateField
 from motcua.core.problems import InvalidInput
 from motcua.desk.views import officer_required
 from motcua.dossiers import documents, services
@@ -29,12 +30,8 @@ def _book_key(book: documents.RegisterBook) -> str:
 
 class RegisterForm(forms.Form):
     book = forms.ChoiceField(label=gettext_lazy("Đơn vị"))
-    start = forms.DateField(
-        label=gettext_lazy("Từ ngày"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=gettext_lazy("Đến ngày"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = VnDateField(label=gettext_lazy("Từ ngày"))
+    end = VnDateField(label=gettext_lazy("Đến ngày"))
     format = forms.ChoiceField(
         label=gettext_lazy("Định dạng"), choices=FORMATS, widget=forms.RadioSelect
     )

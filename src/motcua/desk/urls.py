@@ -9,6 +9,8 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("tiep-nhan-moi/", views.intake, name="intake"),
     path("so-theo-doi/", register.register, name="register"),
+    path("bo-loc/", views.save_filter, name="save_filter"),
+    path("bo-loc/<int:pk>/xoa/", views.delete_filter, name="delete_filter"),
     path("ho-so/<str:code>/", views.dossier_page, name="dossier"),
     path("ho-so/<str:code>/phieu-tiep-nhan.pdf", views.receipt, name="receipt"),
     path(

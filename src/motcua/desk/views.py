@@ -31,7 +31,9 @@ from motcua.core.calendar import MINUTES_PER_DAY, deadline_warning
 from motcua.core.forms import max_size_text
 from motcua.core.problems import DomainError, InvalidInput
 from motcua.core.text import vnd, working_days
-from motcua.desk import forms
+from motcua.desk import export, forms
+from motcua.desk import selectors as desk_selectors
+from motcua.desk import services as desk_services
 from motcua.dossiers import documents, policy, selectors, services
 from motcua.dossiers.models import (
     CLOSED,
@@ -60,6 +62,7 @@ PERSONAL_FIELDS = [
     "return_address",
 ]
 QUEUE_PERSONAL_FIELDS = ["applicant_name"]  # what the queue's rows show
+EXPORT_PERSONAL_FIELDS = ["applicant_name", "applicant_id_number", "applicant_phone"]
 QUEUE_STATUSES = [*OPEN_BEFORE_RESULT, Status.DONE]
 
 
@@ -85,20 +88,23 @@ def officer_required(view):
 # --- queue ----------------------------------------------------------------------------
 
 
+EXPORT_MAX_ROWS = 20_000  # one .xlsx download; narrow the filters for more
+
+
 @officer_required
 def queue(request):
+    """The officer's list: tabs by status, the search box and filters, saved filters; the
+    same list prints (print CSS) and downloads as .xlsx (?xuat=xlsx)."""
     now = timezone.now()
+    form = forms.DossierFilterForm(
+        request.GET or None, assignees=desk_selectors.assignees_of(request.user)
+    )
+    valid = form.is_valid() if form.is_bound else True
+    criteria = form.criteria() if form.is_bound and valid else desk_selectors.Criteria()
+    qs = desk_selectors.desk_list(request.user, criteria, now) if valid else Dossier.objects.none()
+    if valid and request.GET.get("xuat") == "xlsx":
+        return _export(request, qs)
     counts = selectors.queue_counts(request.user, QUEUE_STATUSES, now)
-    status = request.GET.get("trang_thai", "")
-    if status not in QUEUE_STATUSES:
-        status = ""
-    overdue = request.GET.get("qua_han") == "1"
-    mine = request.GET.get("cua_toi") == "1"
-    qs = selectors.desk_queue(request.user, status=status or None)
-    if overdue:
-        qs = qs.filter(selectors.overdue_q(now))
-    if mine:
-        qs = qs.filter(current_assignee=request.user)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("trang"))
     for dossier in page:
         dossier.row_due = dossier.due_at or dossier.intake_due_at
@@ -114,23 +120,86 @@ def queue(request):
     )
     params = request.GET.copy()
     params.pop("trang", None)
+    params.pop("xuat", None)
+    query = params.urlencode()
+    plain_tab = not form.is_bound or set(request.GET) <= {"trang"}
+    status = criteria.status
+    tab_only = {k for k in request.GET if request.GET.get(k)} <= {"trang", "trang_thai"}
     return render(
         request,
         "desk/queue.html",
         {
+            "form": form,
             "page": page,
-            "status": status,
-            "overdue": overdue,
-            "mine": mine,
-            "query": params.urlencode(),
+            "status": status if tab_only else "",
+            "overdue": criteria.overdue and set(request.GET) <= {"trang", "qua_han"},
+            "mine": criteria.mine and set(request.GET) <= {"trang", "cua_toi"},
+            "all_tab": plain_tab,
+            "filtered": form.is_bound and valid and form.filled(),
+            "query": query,
             "status_counts": [(s, Status(s).label, counts.get(s, 0)) for s in QUEUE_STATUSES],
             "total": sum(counts[s] for s in QUEUE_STATUSES),
             "overdue_count": counts["overdue"],
             "mine_count": counts["mine"],
+            "saved_filters": desk_selectors.saved_filters(request.user),
+            "save_form": forms.SavedFilterForm(initial={"query": query}),
+            "printed_at": now,
             # The leader's in-app notice of late steps (no personal data: code and step).
             "attention": list(selectors.overdue_steps(request.user)[:20]),
         },
+        status=200 if valid else 400,
     )
+
+
+def _export(request, qs):
+    rows = list(qs[: EXPORT_MAX_ROWS + 1])
+    if len(rows) > EXPORT_MAX_ROWS:
+        messages.error(
+            request,
+            _("Danh sách có hơn %(n)s hồ sơ: vui lòng lọc hẹp hơn trước khi xuất Excel.")
+            % {"n": f"{EXPORT_MAX_ROWS:,}".replace(",", ".")},
+        )
+        params = request.GET.copy()
+        params.pop("xuat", None)
+        return redirect(f"{reverse('desk:queue')}?{params.urlencode()}")
+    services.record_reads(
+        request.user,
+        rows,
+        via=DossierAccess.Via.LIST,
+        fields=EXPORT_PERSONAL_FIELDS,
+        page="desk.queue.xlsx",
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return documents.xlsx_response(export.dossier_list_xlsx(rows), f"danh-sach-ho-so-{stamp}.xlsx")
+
+
+@officer_required
+@require_POST
+def save_filter(request):
+    form = forms.SavedFilterForm(request.POST)
+    if form.is_valid():
+        try:
+            desk_services.save_filter(
+                request.user, form.cleaned_data["name"], form.cleaned_data["query"]
+            )
+        except desk_services.TooManyFilters as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, _("Đã lưu bộ lọc “%(name)s”.") % {"name": form.cleaned_data["name"]}
+            )
+    else:
+        messages.error(request, _("Chưa lưu được bộ lọc: vui lòng đặt tên cho bộ lọc."))
+    query = desk_services.clean_query(request.POST.get("query", ""))
+    return redirect(f"{reverse('desk:queue')}?{query}" if query else reverse("desk:queue"))
+
+
+@officer_required
+@require_POST
+def delete_filter(request, pk: int):
+    if desk_services.delete_filter(request.user, pk):
+        messages.success(request, _("Đã xóa bộ lọc."))
+    return redirect("desk:queue")
 
 
 # --- desk intake ----------------------------------------------------------------------

@@ -48,6 +48,12 @@
     apply();
   });
 
+  // "In danh sách": the browser's print dialog (the page has print CSS).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) { window.print(); }
+  });
+
   // Desk intake: the handover time matters only for postal dossiers.
   document.querySelectorAll("[data-show-when]").forEach(function (block) {
     var rule = block.dataset.showWhen.split("=");
