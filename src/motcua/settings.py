@@ -382,6 +382,31 @@ MOTCUA_VNEID_CLIENT_SECRET = os.environ.get("MOTCUA_VNEID_CLIENT_SECRET", "")
 MOTCUA_VNEID_REDIRECT_URI = os.environ.get("MOTCUA_VNEID_REDIRECT_URI", "")
 MOTCUA_VNEID_TIMEOUT_SECONDS = float(os.environ.get("MOTCUA_VNEID_TIMEOUT_SECONDS", 10))
 MOTCUA_LOCAL_CITIZEN_LOGIN = env_bool("MOTCUA_LOCAL_CITIZEN_LOGIN", True)
+# Citizens' own accounts until VNeID is the front door: sign-up with e-mail confirmation and
+# password reset by e-mail. Off: those pages answer 404 (VNeID and officers' accounts only).
+MOTCUA_LOCAL_SIGNUP = env_bool("MOTCUA_LOCAL_SIGNUP", True)
+# Sign-ups and reset e-mails per client address per hour (no mailbox flooding).
+MOTCUA_SIGNUP_LIMIT = int(os.environ.get("MOTCUA_SIGNUP_LIMIT", 10))
+
+# E-mail (sign-up confirmation, password reset) through Django's mail backend: SMTP when
+# MOTCUA_EMAIL_HOST is set; otherwise printed on the console under DEBUG (make run).
+EMAIL_HOST = os.environ.get("MOTCUA_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("MOTCUA_EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("MOTCUA_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("MOTCUA_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("MOTCUA_EMAIL_STARTTLS", False)
+EMAIL_USE_SSL = env_bool("MOTCUA_EMAIL_SSL", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("MOTCUA_EMAIL_FROM", "Motcua <no-reply@localhost>")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_HOST = "localhost"
+    EMAIL_BACKEND = (
+        "django.core.mail.backends.console.EmailBackend"
+        if DEBUG
+        else "django.core.mail.backends.smtp.EmailBackend"
+    )
 
 # Content-Security-Policy (django-csp 4): no inline script or style anywhere; data: images
 # only for Swagger UI's icons.

@@ -11,6 +11,29 @@ urlpatterns = [
     path("dang-nhap/vneid/", account_views.vneid_start, name="vneid_login"),
     path("dang-nhap/vneid/ket-qua/", account_views.vneid_callback, name="vneid_callback"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("dang-ky/", account_views.signup, name="signup"),
+    path("dang-ky/da-gui/", account_views.signup_sent, name="signup_sent"),
+    path(
+        "dang-ky/xac-nhan/<str:uidb64>/<str:token>/",
+        account_views.signup_confirm,
+        name="signup_confirm",
+    ),
+    path("quen-mat-khau/", account_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "quen-mat-khau/da-gui/",
+        account_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "quen-mat-khau/<uidb64>/<token>/",
+        account_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "quen-mat-khau/xong/",
+        account_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
     # The split view serves its start-up script as a file: no inline script under the CSP.
     path(
