@@ -38,6 +38,7 @@ from motcua.dossiers.models import (
     Status,
 )
 from motcua.portal import forms
+from motcua.portal import selectors as portal_selectors
 from motcua.signing import selectors as signing_selectors
 
 PAGE_SIZE = 20
@@ -67,12 +68,14 @@ def _query_without_page(request) -> str:
 
 
 def home(request):
+    figures = portal_selectors.home_figures()
     return render(
         request,
         "portal/home.html",
         {
-            "form": forms.SearchForm(),
-            "procedure_count": Procedure.objects.filter(is_active=True).count(),
+            "procedure_count": figures["procedures"],
+            "figures": figures,
+            "announcements": portal_selectors.current_announcements(),
             "levels": Procedure.Level.choices,
         },
     )
