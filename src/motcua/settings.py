@@ -51,9 +51,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
-    "axes",  # login throttling (see motcua.core.logins)
+    "motcua.accounts.thirdparty.AxesConfig",  # axes: login throttling (see motcua.core.logins)
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "motcua.accounts.thirdparty.OtpTotpConfig",  # django_otp.plugins.otp_totp
     "csp",
     "motcua.core",
     "motcua.catalog",
@@ -301,6 +301,7 @@ Q_CLUSTER = {
     "timeout": 60,
     "retry": 120,
     "catch_up": False,
+    "label": "Tác vụ nền",  # the admin's name for django-q's app
 }
 
 # Audit anchors: the chain's head, signed (Ed25519), exported outside the database on a

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
 
 from motcua.accounts import twofactor
 from motcua.accounts.models import CitizenIdentity
@@ -227,3 +228,31 @@ def confirm_email(user: User) -> bool:
         if updated:
             audit.record("email_confirmed", "auth.User", user.pk, actor=user, data={})
         return bool(updated)
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+def issue_token(user, actor=None) -> Token:
+    """A new API key for `user`, replacing the one they had (rotation): the old key stops
+    working in the same transaction."""
+    with transaction.atomic():
+        replaced = Token.objects.filter(user=user).delete()[0]
+        token = Token.objects.create(user=user)
+        audit.record(
+            "api_token_rotated" if replaced else "api_token_issued",
+            "auth.User",
+            user.pk,
+            actor=actor or user,
+            data={"suffix": token.key[-4:]},
+        )
+        return token
+
+
+def revoke_token(user, actor=None) -> bool:
+    """The user's API key stops working (by themselves, or by an administrator)."""
+    with transaction.atomic():
+        deleted = Token.objects.filter(user=user).delete()[0]
+        if deleted:
+            audit.record("api_token_revoked", "auth.User", user.pk, actor=actor or user, data={})
+        return bool(deleted)

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from joserfc.errors import JoseError
+from rest_framework.authtoken.models import Token
 
 from motcua.accounts import forms, selectors, services, twofactor, vneid
 from motcua.accounts.tokens import activation_token
@@ -436,3 +437,33 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     def dispatch(self, request, *args, **kwargs):
         _signup_enabled()
         return super().dispatch(request, *args, **kwargs)
+
+
+# --- API tokens on the user's own page ---------------------------------------------------
+
+
+@login_required
+def api_tokens(request):
+    """Create, rotate or revoke one's own API key. The key is shown once, in the answer to
+    the POST that made it (never in a redirect, a message cookie or a later page)."""
+    new_key = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "issue":
+            new_key = services.issue_token(request.user).key
+        elif action == "revoke":
+            if services.revoke_token(request.user):
+                messages.success(request, "Đã thu hồi mã truy cập API: mã cũ không còn dùng được.")
+            return redirect("accounts:api_tokens")
+        else:
+            messages.error(request, "Thao tác không hợp lệ.")
+            return redirect("accounts:api_tokens")
+    token = Token.objects.filter(user=request.user).first()
+    response = render(
+        request,
+        "accounts/api_tokens.html",
+        {"token": token, "new_key": new_key, "suffix": token.key[-4:] if token else ""},
+    )
+    if new_key:
+        response["Cache-Control"] = "no-store"
+    return response
