@@ -329,14 +329,32 @@ MOTCUA_SIGNING_TRUST_ROOTS = [
 ]
 MOTCUA_SIGNING_TRUST_DEMO_CA = env_bool("MOTCUA_SIGNING_TRUST_DEMO_CA", DEBUG)
 
+# One handler, on the root logger. Django's own default config gives the "django" logger a
+# console handler of its own under DEBUG, and the record then also reached the root's: every
+# line printed twice. Its loggers are emptied here and propagate to the root instead.
+# MOTCUA_LOG_JSON (default: on when DEBUG is off): one JSON object per line.
+MOTCUA_LOG_JSON = env_bool("MOTCUA_LOG_JSON", not DEBUG)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "motcua.core.logformat.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if MOTCUA_LOG_JSON else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("MOTCUA_LOG_LEVEL", "INFO")},
-    # django-axes logs every successful login at INFO; failures (WARNING) are kept, and
-    # each one is also in the audit chain.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        # django-axes logs every successful login at INFO; failures (WARNING) are kept,
+        # and each one is also in the audit chain.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # --- Production security -----------------------------------------------------------
