@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from motcua.accounts import views as account_views
@@ -47,6 +49,11 @@ urlpatterns = [
     path("tai-khoan/", include("motcua.accounts.urls")),
     path("mot-cua/", include("motcua.desk.urls")),
     path("", include("motcua.portal.urls")),
+    # Browsers ask for /favicon.ico whatever the page links.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.ico", permanent=True),
+    ),
 ]
 
 # Bodies Django refuses while parsing a form (too big, too many fields or files): 413/400

@@ -61,3 +61,17 @@ def test_no_finished_dossier_is_no_data_not_100_percent(client):
     cache.clear()
     assert selectors.home_figures()["on_time_percent"] is None
     assert "Chưa có số liệu" in client.get(reverse("home")).content.decode()
+
+
+def test_favicon_and_titles(client):
+    from django.contrib.staticfiles import finders
+
+    html = client.get(reverse("home")).content.decode()
+    assert 'rel="icon"' in html and "img/favicon.svg" in html and "img/favicon.ico" in html
+    assert "<title>Trang chủ – Motcua</title>" in html
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("/img/favicon.ico")
+    assert finders.find("img/favicon.ico") and finders.find("img/favicon.svg")
+    with open(finders.find("img/favicon.ico"), "rb") as f:
+        assert f.read(4) == b"\x00\x00\x01\x00"  # an ICO header
