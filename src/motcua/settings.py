@@ -51,9 +51,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
-    "axes",  # login throttling (see motcua.core.logins)
+    "motcua.accounts.thirdparty.AxesConfig",  # axes: login throttling (see motcua.core.logins)
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "motcua.accounts.thirdparty.OtpTotpConfig",  # django_otp.plugins.otp_totp
     "csp",
     "motcua.core",
     "motcua.catalog",
@@ -375,6 +375,7 @@ Q_CLUSTER = {
     "timeout": 60,
     "retry": 120,
     "catch_up": False,
+    "label": "Tác vụ nền",  # the admin's name for django-q's app
 }
 
 # Audit anchors: the chain's head, signed (Ed25519), exported outside the database on a
@@ -402,14 +403,32 @@ MOTCUA_SIGNING_TRUST_ROOTS = [
 ]
 MOTCUA_SIGNING_TRUST_DEMO_CA = env_bool("MOTCUA_SIGNING_TRUST_DEMO_CA", DEBUG)
 
+# One handler, on the root logger. Django's own default config gives the "django" logger a
+# console handler of its own under DEBUG, and the record then also reached the root's: every
+# line printed twice. Its loggers are emptied here and propagate to the root instead.
+# MOTCUA_LOG_JSON (default: on when DEBUG is off): one JSON object per line.
+MOTCUA_LOG_JSON = env_bool("MOTCUA_LOG_JSON", not DEBUG)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "motcua.core.logformat.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if MOTCUA_LOG_JSON else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("MOTCUA_LOG_LEVEL", "INFO")},
-    # django-axes logs every successful login at INFO; failures (WARNING) are kept, and
-    # each one is also in the audit chain.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        # django-axes logs every successful login at INFO; failures (WARNING) are kept,
+        # and each one is also in the audit chain.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # --- Production security -----------------------------------------------------------
@@ -456,6 +475,31 @@ MOTCUA_VNEID_CLIENT_SECRET = os.environ.get("MOTCUA_VNEID_CLIENT_SECRET", "")
 MOTCUA_VNEID_REDIRECT_URI = os.environ.get("MOTCUA_VNEID_REDIRECT_URI", "")
 MOTCUA_VNEID_TIMEOUT_SECONDS = float(os.environ.get("MOTCUA_VNEID_TIMEOUT_SECONDS", 10))
 MOTCUA_LOCAL_CITIZEN_LOGIN = env_bool("MOTCUA_LOCAL_CITIZEN_LOGIN", True)
+# Citizens' own accounts until VNeID is the front door: sign-up with e-mail confirmation and
+# password reset by e-mail. Off: those pages answer 404 (VNeID and officers' accounts only).
+MOTCUA_LOCAL_SIGNUP = env_bool("MOTCUA_LOCAL_SIGNUP", True)
+# Sign-ups and reset e-mails per client address per hour (no mailbox flooding).
+MOTCUA_SIGNUP_LIMIT = int(os.environ.get("MOTCUA_SIGNUP_LIMIT", 10))
+
+# E-mail (sign-up confirmation, password reset) through Django's mail backend: SMTP when
+# MOTCUA_EMAIL_HOST is set; otherwise printed on the console under DEBUG (make run).
+EMAIL_HOST = os.environ.get("MOTCUA_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("MOTCUA_EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("MOTCUA_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("MOTCUA_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("MOTCUA_EMAIL_STARTTLS", False)
+EMAIL_USE_SSL = env_bool("MOTCUA_EMAIL_SSL", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("MOTCUA_EMAIL_FROM", "Motcua <no-reply@localhost>")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_HOST = "localhost"
+    EMAIL_BACKEND = (
+        "django.core.mail.backends.console.EmailBackend"
+        if DEBUG
+        else "django.core.mail.backends.smtp.EmailBackend"
+    )
 
 # Content-Security-Policy (django-csp 4): no inline script or style anywhere; data: images
 # only for Swagger UI's icons.

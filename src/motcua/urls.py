@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from motcua.accounts import views as account_views
@@ -11,6 +13,29 @@ urlpatterns = [
     path("dang-nhap/vneid/", account_views.vneid_start, name="vneid_login"),
     path("dang-nhap/vneid/ket-qua/", account_views.vneid_callback, name="vneid_callback"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("dang-ky/", account_views.signup, name="signup"),
+    path("dang-ky/da-gui/", account_views.signup_sent, name="signup_sent"),
+    path(
+        "dang-ky/xac-nhan/<str:uidb64>/<str:token>/",
+        account_views.signup_confirm,
+        name="signup_confirm",
+    ),
+    path("quen-mat-khau/", account_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "quen-mat-khau/da-gui/",
+        account_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "quen-mat-khau/<uidb64>/<token>/",
+        account_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "quen-mat-khau/xong/",
+        account_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
     # The split view serves its start-up script as a file: no inline script under the CSP.
     path(
@@ -28,6 +53,11 @@ urlpatterns = [
     path("thanh-toan/", include("motcua.payments.urls")),
     path("buu-chinh/", include("motcua.postal.urls")),
     path("", include("motcua.portal.urls")),
+    # Browsers ask for /favicon.ico whatever the page links.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.ico", permanent=True),
+    ),
 ]
 
 # Bodies Django refuses while parsing a form (too big, too many fields or files): 413/400

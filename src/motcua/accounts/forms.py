@@ -4,7 +4,12 @@ import re
 import unicodedata
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
+from django.contrib.auth.forms import SetPasswordForm as DjangoSetPasswordForm
+from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import User
 
 from motcua.core.forms import IdNumberField, TextField
 
@@ -75,3 +80,88 @@ class IdentityForm(forms.Form):
         error_messages={"required": "Vui lòng nhập số định danh cá nhân."},
         help_text="Của chính bạn; sau khi gắn không tự sửa được.",
     )
+
+
+EMAIL_IN_USE = (
+    "Địa chỉ thư điện tử này đã được dùng cho một tài khoản khác. Nếu đó là tài khoản của "
+    "bạn, hãy đăng nhập hoặc dùng chức năng “Quên mật khẩu”."
+)
+
+
+class SignUpForm(UserCreationForm):
+    """A citizen's own account (until VNeID is the front door): login name, name, e-mail
+    (confirmed by a link before the account works), password twice."""
+
+    full_name = TextField(
+        label="Họ và tên", max_length=150, error_messages={"required": "Vui lòng nhập họ và tên."}
+    )
+    email = forms.EmailField(
+        label="Thư điện tử",
+        max_length=254,
+        help_text="Hệ thống gửi liên kết xác nhận đến địa chỉ này.",
+        error_messages={
+            "required": "Vui lòng nhập địa chỉ thư điện tử.",
+            "invalid": "Địa chỉ thư điện tử không hợp lệ.",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    error_messages = {"password_mismatch": "Hai mật khẩu không khớp nhau."}
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "full_name", "email")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.label = "Tên đăng nhập"
+        username.help_text = "Chữ cái không dấu, chữ số và các ký tự @ . + - _ (tối đa 150 ký tự)."
+        username.error_messages.update(
+            {
+                "required": "Vui lòng nhập tên đăng nhập.",
+                "unique": "Tên đăng nhập này đã có người dùng. Vui lòng chọn tên khác.",
+            }
+        )
+        self.fields["password1"].label = "Mật khẩu"
+        self.fields["password1"].help_text = " ".join(
+            password_validation.password_validators_help_texts()
+        )
+        self.fields["password2"].label = "Nhập lại mật khẩu"
+        self.fields["password2"].help_text = ""
+        for name in ("password1", "password2"):
+            self.fields[name].error_messages["required"] = "Vui lòng nhập mật khẩu."
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(
+                "Tên đăng nhập này đã có người dùng. Vui lòng chọn tên khác.", code="unique"
+            )
+        return username
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"]).strip()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(EMAIL_IN_USE, code="email_in_use")
+        return email
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    email = forms.EmailField(
+        label="Thư điện tử của tài khoản",
+        max_length=254,
+        error_messages={
+            "required": "Vui lòng nhập địa chỉ thư điện tử.",
+            "invalid": "Địa chỉ thư điện tử không hợp lệ.",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class SetPasswordForm(DjangoSetPasswordForm):
+    error_messages = {"password_mismatch": "Hai mật khẩu mới không khớp nhau."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = "Mật khẩu mới"
+        self.fields["new_password2"].label = "Nhập lại mật khẩu mới"

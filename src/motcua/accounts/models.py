@@ -15,7 +15,10 @@ class CitizenIdentity(models.Model):
         DECLARED = "declared", _("Tự khai báo")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="citizen_identity"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="citizen_identity",
+        verbose_name=_("tài khoản"),
     )
     id_number = models.CharField(_("số định danh cá nhân"), max_length=12)
     full_name = models.CharField(_("họ và tên"), max_length=200)
@@ -23,7 +26,7 @@ class CitizenIdentity(models.Model):
     phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
     source = models.CharField(_("nguồn"), max_length=8, choices=Source.choices)
     # VNeID's stable subject for this citizen ("sub" claim); empty for declared identities.
-    subject = models.CharField(max_length=255, blank=True)
+    subject = models.CharField(max_length=255, blank=True, verbose_name=_("mã định danh tại VNeID"))
     bound_at = models.DateTimeField(_("thời điểm gắn"), default=timezone.now)
     last_login_at = models.DateTimeField(_("đăng nhập VNeID lần cuối"), null=True, blank=True)
 

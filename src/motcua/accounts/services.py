@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
 
 from motcua.accounts import twofactor
 from motcua.accounts.models import CitizenIdentity
@@ -191,3 +192,67 @@ def declare_identity(user, *, id_number: str, full_name: str) -> CitizenIdentity
         )
         audit.record("identity_declared", "auth.User", user.pk, actor=user)
     return identity
+
+
+# --- citizens' own accounts (until VNeID is the front door) ----------------------------
+
+
+def sign_up(*, username: str, full_name: str, email: str, password: str) -> User:
+    """A citizen account that cannot log in until its e-mail address is confirmed."""
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=email).exists():
+            raise InvalidInput("Địa chỉ thư điện tử này đã được dùng cho một tài khoản khác.")
+        # As everywhere in Motcua: given name last, so get_full_name() reads naturally.
+        first, _, last = full_name.rpartition(" ")
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    username=username,
+                    email=email,
+                    password=password,
+                    first_name=first[:150],
+                    last_name=last[:150],
+                    is_active=False,
+                )
+        except IntegrityError:
+            raise InvalidInput("Tên đăng nhập này đã có người dùng.") from None
+        audit.record("signup", "auth.User", user.pk, actor=user, data={"email": email})
+        return user
+
+
+def confirm_email(user: User) -> bool:
+    """The holder of the mailbox opened the link: the account works from now on. False when
+    it was already confirmed."""
+    with transaction.atomic():
+        updated = User.objects.filter(pk=user.pk, is_active=False).update(is_active=True)
+        if updated:
+            audit.record("email_confirmed", "auth.User", user.pk, actor=user, data={})
+        return bool(updated)
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+def issue_token(user, actor=None) -> Token:
+    """A new API key for `user`, replacing the one they had (rotation): the old key stops
+    working in the same transaction."""
+    with transaction.atomic():
+        replaced = Token.objects.filter(user=user).delete()[0]
+        token = Token.objects.create(user=user)
+        audit.record(
+            "api_token_rotated" if replaced else "api_token_issued",
+            "auth.User",
+            user.pk,
+            actor=actor or user,
+            data={"suffix": token.key[-4:]},
+        )
+        return token
+
+
+def revoke_token(user, actor=None) -> bool:
+    """The user's API key stops working (by themselves, or by an administrator)."""
+    with transaction.atomic():
+        deleted = Token.objects.filter(user=user).delete()[0]
+        if deleted:
+            audit.record("api_token_revoked", "auth.User", user.pk, actor=actor or user, data={})
+        return bool(deleted)

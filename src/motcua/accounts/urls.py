@@ -11,4 +11,5 @@ urlpatterns = [
     path("xac-thuc-hai-buoc/", views.enrol, name="enrol"),
     path("xac-thuc-hai-buoc/tat/", views.disable, name="disable"),
     path("doi-mat-khau/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("ma-truy-cap/", views.api_tokens, name="api_tokens"),
 ]

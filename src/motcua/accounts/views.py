@@ -15,17 +15,29 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.mail import send_mail
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve, reverse, reverse_lazy
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import (
+    url_has_allowed_host_and_scheme,
+    urlsafe_base64_decode,
+    urlsafe_base64_encode,
+)
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from joserfc.errors import JoseError
+from rest_framework.authtoken.models import Token
 
 from motcua.accounts import forms, selectors, services, twofactor, vneid
+from motcua.accounts.tokens import activation_token
+from motcua.core import audit, ratelimit
 from motcua.core.problems import DomainError
 
 LOCAL_LOGIN_OFF = "Công dân đăng nhập bằng tài khoản định danh điện tử VNeID."
@@ -53,12 +65,49 @@ def _verified(request, device: TOTPDevice) -> None:
     request.session.cycle_key()
 
 
+# Why a page sent the visitor to log in, by the name of the page they asked for.
+LOGIN_REASONS = {
+    "submit": (
+        "Để nộp hồ sơ trực tuyến, bạn cần đăng nhập. Hồ sơ được gắn với tài khoản của bạn "
+        "để bạn theo dõi tiến độ, bổ sung giấy tờ và nhận kết quả; họ tên và số định danh "
+        "được điền sẵn."
+    ),
+    "my_dossiers": "Đăng nhập để xem các hồ sơ bạn đã nộp.",
+    "my_dossier_detail": "Đăng nhập để xem hồ sơ của bạn: chỉ người nộp mới xem được.",
+    "account": "Đăng nhập để xem và quản lý tài khoản của bạn.",
+    "api_tokens": "Đăng nhập để quản lý mã truy cập API của bạn.",
+}
+DESK_REASON = "Trang làm việc của cán bộ, công chức: vui lòng đăng nhập bằng tài khoản cán bộ."
+
+
+def login_reason(next_url: str) -> str:
+    """A sentence for the login page when a page that needs an account sent the visitor
+    here; empty for a login the visitor chose (the header's link to a public page)."""
+    if not next_url.startswith("/"):
+        return ""
+    try:
+        match = resolve(next_url.split("?", 1)[0])
+    except Resolver404:
+        return ""
+    if match.namespace == "desk":
+        return DESK_REASON
+    if match.namespace == "admin":
+        return ""
+    return LOGIN_REASONS.get(match.url_name or "", "")
+
+
 class LoginView(auth_views.LoginView):
     """Django's login (AuthenticationForm calls authenticate(request=...), which the login
     throttle hooks into), then the second step when the account has or needs a device."""
 
+    def get_initial(self):
+        # The confirmation link lands here with the new account's login name.
+        return {"username": self.request.GET.get("username", "")[:150]}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["why"] = login_reason(self.request.GET.get("next", ""))
+        context["signup"] = settings.MOTCUA_LOCAL_SIGNUP and settings.MOTCUA_LOCAL_CITIZEN_LOGIN
         context["vneid"] = vneid.enabled()
         context["local_citizen_login"] = settings.MOTCUA_LOCAL_CITIZEN_LOGIN
         context["local_login_off"] = LOCAL_LOGIN_OFF
@@ -244,3 +293,177 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         messages.success(self.request, "Đã đổi mật khẩu.")
         return response
+
+
+# --- sign-up with e-mail confirmation, password reset (MOTCUA_LOCAL_SIGNUP) ------------
+
+SIGNUP_THROTTLED = "Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau {wait}."
+
+
+def _signup_enabled() -> None:
+    if not (settings.MOTCUA_LOCAL_SIGNUP and settings.MOTCUA_LOCAL_CITIZEN_LOGIN):
+        raise Http404
+
+
+def _throttled(request):
+    """Each sign-up or reset request sends an e-mail: counted per client address."""
+    decision = ratelimit.hit(
+        "signup-mail", ratelimit.client_ip(request), settings.MOTCUA_SIGNUP_LIMIT, 3600
+    )
+    return None if decision.allowed else decision
+
+
+def _send_confirmation(request, user) -> None:
+    context = {
+        "user": user,
+        "link": request.build_absolute_uri(
+            reverse(
+                "signup_confirm",
+                args=[
+                    urlsafe_base64_encode(force_bytes(user.pk)),
+                    activation_token.make_token(user),
+                ],
+            )
+        ),
+        "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+    }
+    send_mail(
+        render_to_string("registration/signup_email_subject.txt", context).strip(),
+        render_to_string("registration/signup_email.txt", context),
+        None,
+        [user.email],
+    )
+
+
+def signup(request):
+    _signup_enabled()
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = forms.SignUpForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        refused = _throttled(request)
+        if refused is not None:
+            form.add_error(
+                None, SIGNUP_THROTTLED.format(wait=ratelimit.wait_text(refused.retry_after))
+            )
+            status = 429
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                user = services.sign_up(
+                    username=data["username"],
+                    full_name=data["full_name"],
+                    email=data["email"],
+                    password=data["password1"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status_code
+            else:
+                _send_confirmation(request, user)
+                request.session["motcua_signup_email"] = user.email
+                return redirect("signup_sent")
+        else:
+            status = 400
+    return render(request, "registration/signup.html", {"form": form}, status=status)
+
+
+def signup_sent(request):
+    _signup_enabled()
+    email = request.session.get("motcua_signup_email", "")
+    return render(request, "registration/signup_sent.html", {"email": email})
+
+
+def signup_confirm(request, uidb64: str, token: str):
+    _signup_enabled()
+    try:
+        user = User.objects.get(pk=int(force_str(urlsafe_base64_decode(uidb64))))
+    except (ValueError, OverflowError, User.DoesNotExist):
+        user = None
+    if user is None or not activation_token.check_token(user, token):
+        return render(request, "registration/signup_invalid.html", status=400)
+    services.confirm_email(user)
+    messages.success(request, "Đã xác nhận thư điện tử. Mời bạn đăng nhập.")
+    return redirect(f"{reverse('login')}?{urlencode({'username': user.username})}")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = forms.PasswordResetForm
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def dispatch(self, request, *args, **kwargs):
+        _signup_enabled()
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        refused = _throttled(self.request)
+        if refused is not None:
+            form.add_error(
+                None, SIGNUP_THROTTLED.format(wait=ratelimit.wait_text(refused.retry_after))
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "registration/password_reset_done.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        _signup_enabled()
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = forms.SetPasswordForm
+    template_name = "registration/password_reset_confirm.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        _signup_enabled()
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        with transaction.atomic():
+            audit.record("password_reset", "auth.User", form.user.pk, actor=form.user, data={})
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_reset_complete.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        _signup_enabled()
+        return super().dispatch(request, *args, **kwargs)
+
+
+# --- API tokens on the user's own page ---------------------------------------------------
+
+
+@login_required
+def api_tokens(request):
+    """Create, rotate or revoke one's own API key. The key is shown once, in the answer to
+    the POST that made it (never in a redirect, a message cookie or a later page)."""
+    new_key = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "issue":
+            new_key = services.issue_token(request.user).key
+        elif action == "revoke":
+            if services.revoke_token(request.user):
+                messages.success(request, "Đã thu hồi mã truy cập API: mã cũ không còn dùng được.")
+            return redirect("accounts:api_tokens")
+        else:
+            messages.error(request, "Thao tác không hợp lệ.")
+            return redirect("accounts:api_tokens")
+    token = Token.objects.filter(user=request.user).first()
+    response = render(
+        request,
+        "accounts/api_tokens.html",
+        {"token": token, "new_key": new_key, "suffix": token.key[-4:] if token else ""},
+    )
+    if new_key:
+        response["Cache-Control"] = "no-store"
+    return response

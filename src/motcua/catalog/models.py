@@ -20,7 +20,7 @@ class VietnameseOrder(models.Model):
     inserts set it themselves; db_default covers raw SQL loaders."""
 
     sort_key = models.CharField(
-        max_length=2000, editable=False, default="", db_default="", db_index=True
+        _("khóa sắp xếp"), max_length=2000, editable=False, default="", db_default="", db_index=True
     )
 
     class Meta:
@@ -41,9 +41,14 @@ class AdministrativeUnit(VietnameseOrder):
     code = models.CharField(_("mã"), max_length=16, unique=True)
     name = models.CharField(_("tên"), max_length=200)
     division_type = models.CharField(_("loại"), max_length=64)
-    codename = models.CharField(max_length=200, blank=True)
+    codename = models.CharField(max_length=200, blank=True, verbose_name=_("tên mã"))
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("trực thuộc"),
     )
 
     class Meta:
@@ -68,7 +73,12 @@ class Agency(VietnameseOrder):
     short_key = models.SlugField(_("khóa ngắn"), max_length=64, blank=True)
     level = models.CharField(_("cấp"), max_length=12, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("cơ quan cấp trên"),
     )
     unit = models.ForeignKey(
         AdministrativeUnit,
@@ -77,7 +87,7 @@ class Agency(VietnameseOrder):
         related_name="agencies",
     )
     address = models.CharField(_("địa chỉ"), max_length=255, blank=True)
-    province_code = models.CharField(max_length=8, db_index=True)
+    province_code = models.CharField(max_length=8, db_index=True, verbose_name=_("mã tỉnh"))
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
 
     class Meta:
@@ -92,7 +102,7 @@ class Agency(VietnameseOrder):
 class Field(VietnameseOrder):
     """Lĩnh vực: the area a procedure belongs to (Hộ tịch, Xây dựng, ...)."""
 
-    code = models.SlugField(max_length=64, unique=True)
+    code = models.SlugField(max_length=64, unique=True, verbose_name=_("mã"))
     name = models.CharField(_("tên lĩnh vực"), max_length=200)
 
     class Meta:
@@ -121,7 +131,7 @@ class Procedure(VietnameseOrder):
 
     code = models.CharField(_("mã thủ tục"), max_length=32, unique=True)
     name = models.CharField(_("tên thủ tục"), max_length=500)
-    search_text = models.TextField(editable=False, default="")
+    search_text = models.TextField(editable=False, default="", verbose_name=_("văn bản tìm kiếm"))
     field = models.ForeignKey(
         Field, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT, related_name="procedures"
     )
@@ -234,14 +244,16 @@ class Component(models.Model):
         CERTIFIED = "certified", _("Bản sao chứng thực")
         COPY_WITH_ORIGINAL = "copy_with_original", _("Bản sao kèm bản chính để đối chiếu")
 
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="components")
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.CASCADE, related_name="components", verbose_name=_("thủ tục")
+    )
     name = models.CharField(_("tên giấy tờ"), max_length=500)
     copies = models.PositiveSmallIntegerField(_("số bản"), default=1)
     copy_kind = models.CharField(
         _("bản chính / bản sao"), max_length=20, choices=CopyKind.choices, default=CopyKind.ORIGINAL
     )
     required = models.BooleanField(_("bắt buộc"), default=True)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(default=0, verbose_name=_("thứ tự"))
 
     class Meta:
         ordering = ["procedure", "order", "id"]
@@ -308,8 +320,12 @@ class Officer(models.Model):
         SPECIALIST = "specialist", _("Chuyên viên xử lý")
         LEADER = "leader", _("Lãnh đạo")
 
-    user = models.OneToOneField("auth.User", on_delete=models.CASCADE, related_name="officer")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="officers")
+    user = models.OneToOneField(
+        "auth.User", on_delete=models.CASCADE, related_name="officer", verbose_name=_("tài khoản")
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="officers", verbose_name=_("cơ quan")
+    )
     role = models.CharField(_("vai trò"), max_length=12, choices=Role.choices)
     title = models.CharField(_("chức danh"), max_length=200, blank=True)
 
@@ -502,7 +518,12 @@ class ProcessStep(models.Model):
         SIGN = "sign", _("Ký duyệt kết quả")
         ISSUE = "issue", _("Ban hành kết quả")
 
-    version = models.ForeignKey(ProcessVersion, on_delete=models.CASCADE, related_name="steps")
+    version = models.ForeignKey(
+        ProcessVersion,
+        on_delete=models.CASCADE,
+        related_name="steps",
+        verbose_name=_("phiên bản quy trình"),
+    )
     order = models.PositiveSmallIntegerField(_("thứ tự"))
     name = models.CharField(_("tên bước"), max_length=200)
     kind = models.CharField(_("loại bước"), max_length=8, choices=Kind.choices)

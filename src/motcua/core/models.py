@@ -66,11 +66,13 @@ class DailyCounter(models.Model):
     """Gap-free sequence per (scope, day): the row is incremented inside the caller's
     transaction, so a rolled-back submission gives its number back."""
 
-    scope = models.CharField(max_length=64)
-    day = models.DateField()
-    value = models.PositiveIntegerField(default=0)
+    scope = models.CharField(max_length=64, verbose_name=_("phạm vi"))
+    day = models.DateField(verbose_name=_("ngày"))
+    value = models.PositiveIntegerField(default=0, verbose_name=_("giá trị"))
 
     class Meta:
+        verbose_name = _("bộ đếm theo ngày")
+        verbose_name_plural = _("bộ đếm theo ngày")
         constraints = [
             models.UniqueConstraint(fields=["scope", "day"], name="core_dailycounter_scope_day")
         ]
@@ -84,15 +86,15 @@ class AuditEntry(models.Model):
     refuse UPDATE and DELETE.
     """
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=64)
-    object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64)
-    data = models.JSONField(default=dict, blank=True)
-    province_code = models.CharField(max_length=8, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True, verbose_name=_("thời điểm"))
+    actor = models.CharField(max_length=150, blank=True, verbose_name=_("người thực hiện"))
+    action = models.CharField(max_length=64, verbose_name=_("hành động"))
+    object_type = models.CharField(max_length=64, verbose_name=_("loại đối tượng"))
+    object_id = models.CharField(max_length=64, verbose_name=_("mã đối tượng"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("dữ liệu"))
+    province_code = models.CharField(max_length=8, blank=True, verbose_name=_("mã tỉnh"))
+    prev_hash = models.CharField(max_length=64, verbose_name=_("mã băm trước"))
+    hash = models.CharField(max_length=64, unique=True, verbose_name=_("mã băm"))
 
     class Meta:
         ordering = ["id"]
@@ -105,8 +107,12 @@ class AuditHead(models.Model):
     """Single row holding the chain's tip; locking it serialises appends."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    last_hash = models.CharField(max_length=64)
-    count = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, verbose_name=_("mã băm cuối"))
+    count = models.PositiveBigIntegerField(default=0, verbose_name=_("số mục"))
+
+    class Meta:
+        verbose_name = _("đầu chuỗi kiểm toán")
+        verbose_name_plural = _("đầu chuỗi kiểm toán")
 
 
 class OutboxMessage(models.Model):
@@ -118,18 +124,22 @@ class OutboxMessage(models.Model):
         DELIVERED = "delivered", _("Đã gửi")
         FAILED = "failed", _("Lỗi, không thử lại")
 
-    topic = models.CharField(max_length=64)
-    key = models.CharField(max_length=128, unique=True)
+    topic = models.CharField(max_length=64, verbose_name=_("chủ đề"))
+    key = models.CharField(max_length=128, unique=True, verbose_name=_("khóa"))
     # Messages sharing a non-empty ordering key (one dossier's sync) are delivered in id
     # order: none while an earlier one of the key is still pending or dead.
-    ordering_key = models.CharField(max_length=128, blank=True, default="", db_index=True)
-    payload = models.JSONField(default=dict)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    ordering_key = models.CharField(
+        max_length=128, blank=True, default="", db_index=True, verbose_name=_("khóa thứ tự")
+    )
+    payload = models.JSONField(default=dict, verbose_name=_("nội dung"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("trạng thái")
+    )
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("số lần gửi"))
+    next_attempt_at = models.DateTimeField(default=timezone.now, verbose_name=_("gửi lại lúc"))
+    last_error = models.TextField(blank=True, verbose_name=_("lỗi gần nhất"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("tạo lúc"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("đã gửi lúc"))
 
     class Meta:
         ordering = ["id"]
@@ -144,9 +154,9 @@ class RateCounter(models.Model):
     milliseconds, so the single upsert that counts can compare it in plain SQL on SQLite
     and PostgreSQL alike."""
 
-    key = models.CharField(max_length=200, unique=True)
-    window_end_ms = models.BigIntegerField(db_index=True)
-    count = models.PositiveIntegerField(default=0)
+    key = models.CharField(max_length=200, unique=True, verbose_name=_("khóa"))
+    window_end_ms = models.BigIntegerField(db_index=True, verbose_name=_("hết khung lúc (ms)"))
+    count = models.PositiveIntegerField(default=0, verbose_name=_("số lần"))
 
     class Meta:
         verbose_name = _("bộ đếm giới hạn truy cập")

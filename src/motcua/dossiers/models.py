@@ -110,7 +110,9 @@ class Dossier(models.Model):
     # Unique through Meta.constraints: a plain unique index, without the extra
     # pattern-ops index PostgreSQL gets for unique=True (lookups are by the whole code).
     code = models.CharField(_("mã hồ sơ"), max_length=64)
-    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="dossiers")
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("thủ tục")
+    )
     # The three foreign keys below are served by the composite indexes in Meta, which
     # start with them; single-column indexes would only slow every write.
     agency = models.ForeignKey(
@@ -121,7 +123,11 @@ class Dossier(models.Model):
         db_index=False,
     )
     current_agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="current_dossiers", db_index=False
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="current_dossiers",
+        db_index=False,
+        verbose_name=_("cơ quan đang xử lý"),
     )
     current_assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -129,6 +135,7 @@ class Dossier(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assigned_dossiers",
+        verbose_name=_("người đang xử lý"),
     )
     channel = models.CharField(_("kênh nộp"), max_length=8, choices=Channel.choices)
     status = FSMField(_("trạng thái"), default=Status.SUBMITTED, choices=Status.choices)
@@ -140,6 +147,7 @@ class Dossier(models.Model):
         on_delete=models.PROTECT,
         related_name="dossiers",
         db_index=False,
+        verbose_name=_("tài khoản người nộp"),
     )
     applicant_name = models.CharField(_("họ tên người nộp"), max_length=200)
     # fold(applicant_name), set by save(): the desk finds "Nguyễn Văn An" when "nguyen van an"
@@ -154,13 +162,17 @@ class Dossier(models.Model):
     submitted_at = models.DateTimeField(_("thời điểm nộp"), default=timezone.now)
     intake_due_at = models.DateTimeField(_("hạn tiếp nhận"), null=True, blank=True)
     received_at = models.DateTimeField(_("thời điểm tiếp nhận"), null=True, blank=True)
-    clock_started_at = models.DateTimeField(null=True, blank=True)
+    clock_started_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("bắt đầu tính thời hạn lúc")
+    )
     due_at = models.DateTimeField(_("hẹn trả kết quả"), null=True, blank=True, db_index=True)
-    original_due_at = models.DateTimeField(null=True, blank=True)
-    paused_at = models.DateTimeField(null=True, blank=True)
-    paused_minutes = models.PositiveIntegerField(default=0)
-    supplement_count = models.PositiveSmallIntegerField(default=0)
-    apologised_at = models.DateTimeField(null=True, blank=True)
+    original_due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("hạn ban đầu"))
+    paused_at = models.DateTimeField(null=True, blank=True, verbose_name=_("tạm dừng lúc"))
+    paused_minutes = models.PositiveIntegerField(default=0, verbose_name=_("số phút tạm dừng"))
+    supplement_count = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("số lần yêu cầu bổ sung")
+    )
+    apologised_at = models.DateTimeField(null=True, blank=True, verbose_name=_("xin lỗi lúc"))
     finished_at = models.DateTimeField(_("thời điểm xử lý xong"), null=True, blank=True)
     returned_at = models.DateTimeField(_("thời điểm trả kết quả"), null=True, blank=True)
     result_code = models.CharField(_("số kết quả"), max_length=72, blank=True)
@@ -187,8 +199,12 @@ class Dossier(models.Model):
     )
     # One supplement request is lawful at intake (before receipt) and one in appraisal
     # (after it): NĐ 118/2025, NĐ 45/2020. supplement_count is their sum.
-    intake_supplement_count = models.PositiveSmallIntegerField(default=0)
-    appraisal_supplement_count = models.PositiveSmallIntegerField(default=0)
+    intake_supplement_count = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("số lần bổ sung khi tiếp nhận")
+    )
+    appraisal_supplement_count = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("số lần bổ sung khi thẩm định")
+    )
     # QĐ 766: the appointment given at receipt (re-given when a supplement restarts the
     # clock), moved only by time spent waiting for the applicant (payment), never by an
     # apology. On time = finished at or before it; see stats.is_on_time.
@@ -205,7 +221,7 @@ class Dossier(models.Model):
         db_index=False,  # never looked up by version
     )
     # Distribution column (Citus-ready schema); one value per province, not a filter.
-    province_code = models.CharField(max_length=8)
+    province_code = models.CharField(max_length=8, verbose_name=_("mã tỉnh"))
     # The version of the procedure (catalogue sync) current when the dossier was filed: it
     # keeps it when an administrator later accepts a new national version. Empty for
     # dossiers filed before versions existed.
@@ -394,19 +410,30 @@ class Dossier(models.Model):
 class ProcessingLeg(models.Model):
     """One step of the processing chain: an agency (and officer) with its own time budget."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="legs")
-    seq = models.PositiveSmallIntegerField()
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="legs", verbose_name=_("hồ sơ")
     )
-    budget_minutes = models.PositiveIntegerField()
-    started_at = models.DateTimeField()
-    due_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
+    seq = models.PositiveSmallIntegerField(verbose_name=_("thứ tự"))
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("cơ quan")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người xử lý"),
+    )
+    budget_minutes = models.PositiveIntegerField(verbose_name=_("thời gian được giao (phút)"))
+    started_at = models.DateTimeField(verbose_name=_("bắt đầu lúc"))
+    due_at = models.DateTimeField(verbose_name=_("hạn"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("xong lúc"))
+    note = models.TextField(blank=True, verbose_name=_("ghi chú"))
 
     class Meta:
+        verbose_name = _("lượt xử lý")
+        verbose_name_plural = _("lượt xử lý")
         ordering = ["dossier", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["dossier", "seq"], name="dossiers_leg_dossier_seq")
@@ -424,14 +451,16 @@ class DossierStep(models.Model):
         SENT_BACK = "sent_back", _("Trả lại bước trước")
         CANCELLED = "cancelled", _("Hủy do hồ sơ kết thúc hoặc trả lại")
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps")
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="steps", verbose_name=_("hồ sơ")
+    )
     step = models.ForeignKey(
         "catalog.ProcessStep",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        db_index=False,  # read by dossier only
+        db_index=False,  # read by dossier only, verbose_name=_("bước quy trình")
     )
     order = models.PositiveSmallIntegerField(_("thứ tự"))
     round = models.PositiveSmallIntegerField(_("lượt"), default=1)
@@ -440,7 +469,13 @@ class DossierStep(models.Model):
     kind = models.CharField(_("loại bước"), max_length=8)
     role = models.CharField(_("người thực hiện"), max_length=12)
     # Served by the (agency, dossier) index below.
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", db_index=False)
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("cơ quan"),
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -448,11 +483,17 @@ class DossierStep(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        verbose_name=_("người xử lý"),
     )
     requested_by = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="opinions"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="opinions",
+        verbose_name=_("người đề nghị"),
     )
-    budget_minutes = models.PositiveIntegerField()
+    budget_minutes = models.PositiveIntegerField(verbose_name=_("thời gian được giao (phút)"))
     started_at = models.DateTimeField(_("bắt đầu"))
     due_at = models.DateTimeField(_("hạn"))
     finished_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
@@ -487,11 +528,13 @@ class DossierStep(models.Model):
 class Event(models.Model):
     """A line of the process control sheet (form 06): who did what, where, when, why."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=32)
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12)
-    national_status = models.PositiveSmallIntegerField()
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="events", verbose_name=_("hồ sơ")
+    )
+    action = models.CharField(max_length=32, verbose_name=_("thao tác"))
+    from_status = models.CharField(max_length=12, blank=True, verbose_name=_("từ trạng thái"))
+    to_status = models.CharField(max_length=12, verbose_name=_("sang trạng thái"))
+    national_status = models.PositiveSmallIntegerField(verbose_name=_("trạng thái quốc gia"))
     # No index on actor/agency: events are read by dossier only, and these two indexes
     # cost a third of a bulk load. (Deleting a user or agency, which PROTECT refuses
     # anyway once they have events, then scans the table.)
@@ -502,15 +545,22 @@ class Event(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        verbose_name=_("người thực hiện"),
     )
-    actor_name = models.CharField(max_length=200, blank=True)
+    actor_name = models.CharField(max_length=200, blank=True, verbose_name=_("tên người thực hiện"))
     agency = models.ForeignKey(
-        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("cơ quan"),
     )
-    at = models.DateTimeField(default=timezone.now)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    province_code = models.CharField(max_length=8)
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("thời điểm"))
+    note = models.TextField(blank=True, verbose_name=_("ghi chú"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("dữ liệu"))
+    province_code = models.CharField(max_length=8, verbose_name=_("mã tỉnh"))
 
     class Meta:
         ordering = ["dossier", "id"]
@@ -535,32 +585,45 @@ class Attachment(models.Model):
         # Filing for someone else: giấy ủy quyền, or the paper proving legal representation.
         MANDATE = "mandate", _("Giấy ủy quyền, giấy tờ chứng minh quyền đại diện")
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments")
-    component = models.ForeignKey(
-        Component, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("hồ sơ")
     )
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    path = models.CharField(max_length=255)
-    original_name = models.CharField(max_length=200)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    content_type = models.CharField(max_length=120)
-    uploaded_at = models.DateTimeField(default=timezone.now)
+    component = models.ForeignKey(
+        Component,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("thành phần hồ sơ"),
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices, verbose_name=_("loại"))
+    path = models.CharField(max_length=255, verbose_name=_("đường dẫn lưu trữ"))
+    original_name = models.CharField(max_length=200, verbose_name=_("tên tệp"))
+    size = models.PositiveBigIntegerField(verbose_name=_("kích thước (byte)"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("mã băm SHA-256"))
+    content_type = models.CharField(max_length=120, verbose_name=_("kiểu nội dung"))
+    uploaded_at = models.DateTimeField(default=timezone.now, verbose_name=_("tải lên lúc"))
 
     class Meta:
+        verbose_name = _("tệp đính kèm")
+        verbose_name_plural = _("tệp đính kèm")
         ordering = ["dossier", "id"]
 
 
 class IdempotencyRecord(models.Model):
     """A submission's Idempotency-Key: a retried request returns the first dossier."""
 
-    owner = models.CharField(max_length=64)
-    key = models.CharField(max_length=128)
-    fingerprint = models.CharField(max_length=64)
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    owner = models.CharField(max_length=64, verbose_name=_("tài khoản"))
+    key = models.CharField(max_length=128, verbose_name=_("khóa"))
+    fingerprint = models.CharField(max_length=64, verbose_name=_("dấu vân tay yêu cầu"))
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="+", verbose_name=_("hồ sơ")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("tạo lúc"))
 
     class Meta:
+        verbose_name = _("khóa chống gửi trùng")
+        verbose_name_plural = _("khóa chống gửi trùng")
         constraints = [
             models.UniqueConstraint(fields=["owner", "key"], name="dossiers_idem_owner_key")
         ]
@@ -570,11 +633,15 @@ class AgencyStatusCount(models.Model):
     """How many dossiers of an agency are in each status now. Kept by the services in the
     transaction of each transition, so dashboards never count millions of rows."""
 
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=12, choices=Status.choices)
-    count = models.IntegerField(db_default=0)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, related_name="+", verbose_name=_("cơ quan")
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, verbose_name=_("trạng thái"))
+    count = models.IntegerField(db_default=0, verbose_name=_("số hồ sơ"))
 
     class Meta:
+        verbose_name = _("số hồ sơ theo trạng thái")
+        verbose_name_plural = _("số hồ sơ theo trạng thái")
         constraints = [
             models.UniqueConstraint(fields=["agency", "status"], name="dossiers_statuscount_key")
         ]
@@ -587,17 +654,25 @@ class AgencyMonthStats(models.Model):
     ones still open are received minus the rest; stats.on_time_rates adds their live state.
     """
 
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
-    received = models.PositiveIntegerField(db_default=0)
-    finished = models.PositiveIntegerField(db_default=0)
-    on_time = models.PositiveIntegerField(db_default=0)
-    late = models.PositiveIntegerField(db_default=0)
-    stopped = models.PositiveIntegerField(db_default=0)  # includes refusals after receipt
-    withdrawn = models.PositiveIntegerField(db_default=0)
-    closed_late = models.PositiveIntegerField(db_default=0)  # stopped/withdrawn, past due
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, related_name="+", verbose_name=_("cơ quan")
+    )
+    month = models.DateField(verbose_name=_("tháng"))
+    received = models.PositiveIntegerField(db_default=0, verbose_name=_("đã tiếp nhận"))
+    finished = models.PositiveIntegerField(db_default=0, verbose_name=_("đã giải quyết"))
+    on_time = models.PositiveIntegerField(db_default=0, verbose_name=_("đúng hạn"))
+    late = models.PositiveIntegerField(db_default=0, verbose_name=_("quá hạn"))
+    stopped = models.PositiveIntegerField(
+        db_default=0, verbose_name=_("dừng xử lý")
+    )  # includes refusals after receipt
+    withdrawn = models.PositiveIntegerField(db_default=0, verbose_name=_("đã rút"))
+    closed_late = models.PositiveIntegerField(
+        db_default=0, verbose_name=_("đóng sau hạn")
+    )  # stopped/withdrawn, past due
 
     class Meta:
+        verbose_name = _("thống kê theo tháng")
+        verbose_name_plural = _("thống kê theo tháng")
         constraints = [
             models.UniqueConstraint(fields=["agency", "month"], name="dossiers_monthstats_key")
         ]
@@ -627,15 +702,25 @@ class DossierAccess(models.Model):
         ADMIN = "admin", _("Trang quản trị hệ thống")
 
     dossier = models.ForeignKey(
-        Dossier, on_delete=models.CASCADE, related_name="accesses", db_index=False
+        Dossier,
+        on_delete=models.CASCADE,
+        related_name="accesses",
+        db_index=False,
+        verbose_name=_("hồ sơ"),
     )
-    at = models.DateTimeField(default=timezone.now)
-    role = models.CharField(max_length=12, choices=Role.choices)
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("thời điểm"))
+    role = models.CharField(max_length=12, choices=Role.choices, verbose_name=_("vai trò"))
     # No index: read by dossier only (the composite index below).
     agency = models.ForeignKey(
-        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("cơ quan"),
     )
-    via = models.CharField(max_length=8, choices=Via.choices)
+    via = models.CharField(max_length=8, choices=Via.choices, verbose_name=_("qua"))
 
     class Meta:
         verbose_name = _("lượt xem hồ sơ")
@@ -657,16 +742,24 @@ class RegisterEntry(models.Model):
     year, taken in the receipt's transaction. `centre` is empty where no service centre
     is configured: the book is then the receiving agency's own."""
 
-    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="register_entry")
+    dossier = models.OneToOneField(
+        Dossier, on_delete=models.CASCADE, related_name="register_entry", verbose_name=_("hồ sơ")
+    )
     centre = models.ForeignKey(
         "catalog.ServiceCentre",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        db_index=False,  # served by the (centre, received_at) index
+        db_index=False,  # served by the (centre, received_at) index, verbose_name=_("trung tâm")
     )
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", db_index=False)
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("cơ quan"),
+    )
     book = models.CharField(_("quyển số"), max_length=40)
     number = models.PositiveIntegerField(_("số thứ tự"))
     received_at = models.DateTimeField(_("thời điểm tiếp nhận"))
@@ -716,7 +809,9 @@ class Representation(models.Model):
         LEGAL = "legal", _("Người đại diện theo pháp luật")
         AUTHORISED = "authorised", _("Người được ủy quyền")
 
-    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="representation")
+    dossier = models.OneToOneField(
+        Dossier, on_delete=models.CASCADE, related_name="representation", verbose_name=_("hồ sơ")
+    )
     relationship = models.CharField(_("tư cách đại diện"), max_length=12, choices=Relationship)
     representative_name = models.CharField(_("họ tên người nộp thay"), max_length=200)
     representative_id_number = models.CharField(_("số định danh người nộp thay"), max_length=20)

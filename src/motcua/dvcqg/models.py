@@ -14,9 +14,9 @@ class FeedCursor(models.Model):
     after it. Moved only once a whole page is handled, so a pull stopped halfway (a crash,
     the portal down) fetches that page again; the unique national_id makes that harmless."""
 
-    name = models.CharField(max_length=64, unique=True)
-    position = models.BigIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    name = models.CharField(max_length=64, unique=True, verbose_name=_("tên"))
+    position = models.BigIntegerField(default=0, verbose_name=_("vị trí"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("cập nhật lúc"))
 
     class Meta:
         verbose_name = _("vị trí đọc danh sách hồ sơ")
@@ -45,7 +45,7 @@ class QuarantinedRecord(models.Model):
 
     # MaHoSo when the record has a usable one, else a hash of the record: the same record
     # seen again (duplicate delivery, next pull, push) updates this row.
-    key = models.CharField(max_length=80, unique=True)
+    key = models.CharField(max_length=80, unique=True, verbose_name=_("khóa"))
     national_id = models.CharField(_("mã hồ sơ quốc gia"), max_length=64, blank=True)
     procedure_code = models.CharField(_("mã TTHC"), max_length=64, blank=True)
     unit_code = models.CharField(_("mã đơn vị"), max_length=64, blank=True)

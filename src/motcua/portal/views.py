@@ -39,6 +39,7 @@ from motcua.dossiers.models import (
 )
 from motcua.payments import selectors as payment_selectors
 from motcua.portal import forms
+from motcua.portal import selectors as portal_selectors
 from motcua.signing import selectors as signing_selectors
 
 PAGE_SIZE = 20
@@ -68,12 +69,14 @@ def _query_without_page(request) -> str:
 
 
 def home(request):
+    figures = portal_selectors.home_figures()
     return render(
         request,
         "portal/home.html",
         {
-            "form": forms.SearchForm(),
-            "procedure_count": Procedure.objects.filter(is_active=True).count(),
+            "procedure_count": figures["procedures"],
+            "figures": figures,
+            "announcements": portal_selectors.current_announcements(),
             "levels": Procedure.Level.choices,
         },
     )

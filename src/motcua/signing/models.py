@@ -63,7 +63,7 @@ class SigningCredential(models.Model):
     not_before = models.DateTimeField(_("hiệu lực từ"))
     not_after = models.DateTimeField(_("hiệu lực đến"))
     is_active = models.BooleanField(_("đang dùng"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("tạo lúc"))
 
     class Meta:
         verbose_name = _("chứng thư ký số")
@@ -95,7 +95,9 @@ class SignedResult(models.Model):
     """A result document signed by someone: the signed file is a new attachment of the
     dossier, the unsigned draft stays as it was."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="signed_results")
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="signed_results", verbose_name=_("hồ sơ")
+    )
     original = models.ForeignKey(
         Attachment, verbose_name=_("bản chưa ký"), on_delete=models.CASCADE, related_name="+"
     )
@@ -104,9 +106,15 @@ class SignedResult(models.Model):
     )
     result_code = models.CharField(_("số kết quả"), max_length=72)
     kind = models.CharField(_("loại chữ ký"), max_length=8, choices=Kind.choices)
-    credential = models.ForeignKey(SigningCredential, on_delete=models.PROTECT, related_name="+")
+    credential = models.ForeignKey(
+        SigningCredential, on_delete=models.PROTECT, related_name="+", verbose_name=_("chứng thư")
+    )
     signer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("người ký"),
     )
     signer_name = models.CharField(_("người ký"), max_length=300)
     certificate_subject = models.CharField(_("chứng thư"), max_length=300)
