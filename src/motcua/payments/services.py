@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 
 # Sent on commit when a payment completes a dossier's obligation (see the module's doc).
 payment_completed = Signal()
+# Called inside the payment's transaction (same arguments as the signal): counters that must
+# stay exact with the payment, such as the service index's online-payment count, use this
+# instead of the signal, so a crash between commit and signal cannot leave them behind.
+COMPLETION_HOOKS: list = []
 
 CANCEL_TOPIC = "payments.cancel"
 Outcome = PaymentNotification.Outcome
@@ -228,6 +232,9 @@ def _receipt_data(payment: Payment) -> dict[str, Any]:
 
 
 def _signal_on_commit(payment: Payment, *, online: bool) -> None:
+    for hook in COMPLETION_HOOKS:
+        hook(payment=payment, dossier=payment.dossier, online=online)
+
     def send() -> None:
         payment_completed.send(
             sender=Payment, payment=payment, dossier=payment.dossier, online=online

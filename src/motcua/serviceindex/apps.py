@@ -13,3 +13,8 @@ class ServiceIndexConfig(AppConfig):
 
         if tracking.on_transition not in stats.TRANSITION_HOOKS:
             stats.TRANSITION_HOOKS.append(tracking.on_transition)
+        # Online payments (group of the national dashboard), in the payment's transaction.
+        from motcua.payments import services as payment_services
+
+        if tracking.on_payment_completed not in payment_services.COMPLETION_HOOKS:
+            payment_services.COMPLETION_HOOKS.append(tracking.on_payment_completed)

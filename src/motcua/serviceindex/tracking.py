@@ -61,6 +61,21 @@ def record_online_payment(dossier: Dossier) -> None:
     _add(dossier, paid_online=1)
 
 
+def on_payment_completed(*, payment, dossier: Dossier, online: bool) -> None:
+    """Hook of motcua.payments: a dossier's fees are paid; online ones count for the index,
+    once per dossier however many payment requests it had (like `payment_due`)."""
+    if (
+        online
+        and type(payment)
+        .objects.filter(
+            dossier_id=dossier.pk, method=payment.Method.ONLINE, status=payment.Status.PAID
+        )
+        .count()
+        == 1
+    ):
+        record_online_payment(dossier)
+
+
 def record_rating(dossier: Dossier, *, satisfied: bool) -> None:
     """The applicant rated the dossier's service (call once per dossier)."""
     declare_feed(DataFeed.Key.RATING)
