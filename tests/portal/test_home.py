@@ -69,6 +69,7 @@ def test_favicon_and_titles(client):
     html = client.get(reverse("home")).content.decode()
     assert 'rel="icon"' in html and "img/favicon.svg" in html and "img/favicon.ico" in html
     assert "<title>Trang chủ – Motcua</title>" in html
+    assert html.count('id="figures-title"') == 1
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"].endswith("/img/favicon.ico")
