@@ -85,7 +85,7 @@ def prepare(changes: int) -> list[tuple[int, int]]:
     return pairs
 
 
-def enqueue_all(pairs: list[tuple[int, int]]) -> float:
+def enqueue_all(pairs: list[tuple[int, int]], per_transaction: int = 1) -> float:
     from django.db import transaction
 
     from motcua.dossiers import notices
@@ -94,9 +94,10 @@ def enqueue_all(pairs: list[tuple[int, int]]) -> float:
     dossiers = Dossier.objects.select_related("procedure", "agency").in_bulk([d for d, _ in pairs])
     events = Event.objects.in_bulk([e for _, e in pairs])
     began = time.perf_counter()
-    for dossier_id, event_id in pairs:
+    for i in range(0, len(pairs), per_transaction):
         with transaction.atomic():
-            notices.enqueue(dossiers[dossier_id], events[event_id])
+            for dossier_id, event_id in pairs[i : i + per_transaction]:
+                notices.enqueue(dossiers[dossier_id], events[event_id])
     return time.perf_counter() - began
 
 
@@ -138,6 +139,12 @@ def main() -> int:
     parser.add_argument(
         "--seconds", type=float, default=600, help="bound on the delivery phase (then partial)"
     )
+    parser.add_argument(
+        "--enqueue-only",
+        action="store_true",
+        help="only the hook: one per transaction, and 100 per transaction (its cost alone,"
+        " without a commit of its own)",
+    )
     parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -164,6 +171,22 @@ def main() -> int:
     elapsed = enqueue_all(pairs)
     enqueue_rate = len(pairs) / elapsed
     log(f"enqueue: {len(pairs)} in {elapsed:.2f} s = {enqueue_rate:.0f}/s")
+    if args.enqueue_only:
+        prepare(args.changes)  # the same events again, without the first round's messages
+        batched = len(pairs) / enqueue_all(pairs, per_transaction=100)
+        log(f"enqueue, 100 per transaction: {batched:.0f}/s")
+        if args.record:
+            load = os.getloadavg()[0]
+            append_results(
+                "Notice enqueue, the hook alone (bench/notify.py --enqueue-only)",
+                [
+                    f"- {len(pairs)} told events; one transaction (and commit) each:"
+                    f" {enqueue_rate:.0f}/s; 100 per transaction (the INSERT the hook adds"
+                    f" to a transition's transaction): {batched:.0f}/s",
+                    f"- load average {load:.1f} on {os.cpu_count()} cores (shared machine)",
+                ],
+            )
+        return 0
 
     counter = Counter()
     smtp = Controller(counter, hostname="127.0.0.1", port=smtp_port)

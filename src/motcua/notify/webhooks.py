@@ -49,7 +49,6 @@ def _body(request: Request, spec: schemas.Spec) -> tuple[dict | None, Response |
             TITLES[400],
             "Báo nhận thiếu trường hoặc sai kiểu dữ liệu: " + "; ".join(errors[:10]) + ".",
             "invalid_receipt",
-            errors=errors[:20],
         )
     return body, None
 
