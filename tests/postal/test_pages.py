@@ -45,8 +45,9 @@ def test_the_desk_sends_prints_and_follows_the_parcel(client, world, units, post
     assert response.status_code == 302
     page = client.get(reverse("desk:dossier", args=[dossier.code])).content.decode()
     assert "Chờ bưu điện nhận đơn" in page and 'id="postal-send"' not in page
-    # A parcel on its way: no hand return offered.
+    # A parcel on its way: no hand return offered, and the page says why.
     assert 'data-action="return_result"' not in page
+    assert 'id="postal-travelling"' in page
     deliver()
     order = PostalOrder.objects.get()
     page = client.get(reverse("desk:dossier", args=[dossier.code])).content.decode()

@@ -88,6 +88,7 @@ def desk_panel(user, dossier: Dossier) -> dict | None:
         "returned": latest
         if latest is not None and latest.status == PostalOrder.Status.RETURNED
         else None,
+        "travelling": parcel_travelling_message(dossier),
         "refused": latest
         if latest is not None and latest.status == PostalOrder.Status.REFUSED
         else None,
