@@ -439,17 +439,34 @@ class Context:
     catalog: CatalogCounts
     now: dt.datetime
 
+    loaded: dict[tuple[dt.date, dt.date], dict] = field(default_factory=dict)
+
     @classmethod
     def load(cls, now: dt.datetime | None = None) -> Context:
         return cls(active_indicators(), available_feeds(), catalog_counts(), now or timezone.now())
 
+    def rows(self, first: dt.date, last: dt.date) -> dict[tuple[int, dt.date], dict[str, int]]:
+        """month_counts of every agency, read once per page: the unit's total, its trend
+        and its peers come from the same rows (call with the widest range first)."""
+        for (f, la), rows in self.loaded.items():
+            if f <= first and last <= la:
+                return {k: v for k, v in rows.items() if first <= k[1] <= last}
+        rows = month_counts(None, first, last, self.now)
+        self.loaded[(first, last)] = rows
+        return rows
+
 
 def unit_counts(unit: Unit, period: Period, ctx: Context) -> dict[str, int]:
     total = zero()
-    ids = None if unit.kind == "tinh" else unit.agency_ids
-    for counts in month_counts(ids, period.first, period.last, ctx.now).values():
-        add_into(total, counts)
+    ids = None if unit.kind == "tinh" else set(unit.agency_ids)
+    for (agency, _), counts in ctx.rows(period.first, period.last).items():
+        if ids is None or agency in ids:
+            add_into(total, counts)
     return add_into(total, ctx.catalog.for_unit(unit))
+
+
+def trend_first(last: dt.date, months: int = 12) -> dt.date:
+    return shift_months(last, -(months - 1))
 
 
 def unit_scorecard(unit: Unit, period: Period, ctx: Context) -> Scorecard:
@@ -460,11 +477,12 @@ def trend(
     unit: Unit, last: dt.date, ctx: Context, months: int = 12
 ) -> list[tuple[dt.date, Scorecard]]:
     """The unit's score month by month, for the `months` months ending with `last`."""
-    first = shift_months(last, -(months - 1))
-    ids = None if unit.kind == "tinh" else unit.agency_ids
+    first = trend_first(last, months)
+    ids = None if unit.kind == "tinh" else set(unit.agency_ids)
     by_month: dict[dt.date, dict[str, int]] = defaultdict(zero)
-    for (_, month), counts in month_counts(ids, first, last, ctx.now).items():
-        add_into(by_month[month], counts)
+    for (agency, month), counts in ctx.rows(first, last).items():
+        if ids is None or agency in ids:
+            add_into(by_month[month], counts)
     catalog = ctx.catalog.for_unit(unit)
     return [
         (
@@ -488,7 +506,7 @@ def peers(unit: Unit, period: Period, ctx: Context) -> list[Ranked]:
     """Every unit of the same kind, best first; units with no data at the end, unranked."""
     units = units_of_kind(unit.kind)
     by_agency: dict[int, dict[str, int]] = defaultdict(zero)
-    for (agency, _), counts in month_counts(None, period.first, period.last, ctx.now).items():
+    for (agency, _), counts in ctx.rows(period.first, period.last).items():
         add_into(by_agency[agency], counts)
     cards = []
     for u in units:
