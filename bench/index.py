@@ -43,6 +43,12 @@ def _targets() -> tuple[str, int, int]:
             "JOIN catalog_agency a ON a.id = o.agency_id "
             "WHERE o.role = 'leader' AND a.level = 'province' ORDER BY o.id LIMIT 1"
         ).fetchone()[0]
+        # A device left by an earlier run would ask for a code of a window already used.
+        conn.execute(
+            "DELETE FROM otp_totp_totpdevice WHERE user_id = "
+            "(SELECT id FROM auth_user WHERE username = %s)",
+            [leader],
+        )
         dept = conn.execute(
             "SELECT id FROM catalog_agency WHERE level = 'department' ORDER BY id LIMIT 1"
         ).fetchone()[0]

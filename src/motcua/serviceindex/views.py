@@ -120,8 +120,6 @@ def dashboard(request, kind, pk):
     unit = _unit_for(request, kind, pk)
     period, error = _period(request)
     ctx = selectors.Context.load()
-    # The widest range first: the period's and the trend's counts are then one read.
-    ctx.rows(min(period.first, selectors.trend_first(period.last)), period.last)
     card = selectors.unit_scorecard(unit, period, ctx)
     trend = selectors.trend(unit, period.last, ctx)
     ranked = selectors.peers(unit, period, ctx) if unit.kind != "tinh" else []
