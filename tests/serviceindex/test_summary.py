@@ -172,3 +172,29 @@ def test_rebuild_recounts_what_the_transitions_counted(world):
     assert (
         list(IndexMonthStats.objects.values_list("paid_online", "rated").order_by("pk")) == before
     )
+
+
+def _card(now=None):
+    now = now or timezone.now()
+    month = stats.month_of(now)
+    period = selectors.Period("thang", month, month, "")
+    return selectors.unit_scorecard(selectors.province(), period, selectors.Context.load(now))
+
+
+def test_payment_counts_once_per_dossier_and_feedback_on_time(world):
+    d = services.receive(world.submit_online(), world.desk)
+    d = services.assign(d, world.desk, to_agency=world.dept)
+    for amount in (100_000, 50_000):  # two requests, one dossier asked to pay
+        d = services.request_payment(d, world.desk, amount)
+        d = services.confirm_payment(d, world.desk)
+    row = IndexMonthStats.objects.get(agency=world.dept)
+    assert (row.payment_due, row.paid_online) == (1, 0)
+    assert _card().result("TTTT1").rate is None  # no payment feed yet: no data, not 0 %
+    tracking.record_online_payment(d)
+    assert _card().result("TTTT1").rate == 1.0
+    # Feedback: 3 answered, 2 within the limit -> 2/3 of 6 points = 4.00.
+    for on_time in (True, True, False):
+        tracking.record_feedback_answered(world.dept.pk, timezone.now(), on_time=on_time)
+    hl2 = _card().result("HL2")
+    assert hl2.rate == pytest.approx(2 / 3)
+    assert str(hl2.points) == "4.00"

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DateField, Exists, F, OuterRef, Q
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -267,34 +267,39 @@ def month_counts(
     first: dt.date,
     last: dt.date,
     now: dt.datetime | None = None,
-) -> dict[tuple[int, dt.date], dict[str, int]]:
-    """Counters per (agency, month of receipt): the two summary tables, and the open
-    dossiers whose appointment has passed (the live part of the progress indicator)."""
+    by: tuple[str, ...] = ("agency_id", "month"),
+) -> dict[tuple, dict[str, int]]:
+    """Counters summed in the database, grouped by `by` (agency_id, month, both or none;
+    the key is the tuple of those values): the two summary tables, and the open dossiers
+    whose appointment has passed (the live part of the progress indicator)."""
     now = now or timezone.now()
     ids = None if agency_ids is None else list(agency_ids)
-    out: dict[tuple[int, dt.date], dict[str, int]] = defaultdict(zero)
+    out: dict[tuple, dict[str, int]] = defaultdict(zero)
 
-    def scoped(qs, column="agency_id"):
-        return qs if ids is None else qs.filter(**{f"{column}__in": ids})
+    def grouped(qs, sums):
+        if ids is not None:
+            qs = qs.filter(agency_id__in=ids)
+        if not by:
+            row = qs.aggregate(**sums)
+            return [{**row}] if any(row.values()) else []
+        return qs.values(*by).annotate(**sums)
 
     months = Q(month__gte=first, month__lte=last)
     for model, columns in (
         (AgencyMonthStats, PROGRESS_COUNTERS),
         (IndexMonthStats, INDEX_COUNTERS),
     ):
-        for row in scoped(model.objects.filter(months)).values("agency_id", "month", *columns):
-            add_into(out[(row["agency_id"], row["month"])], {c: row[c] for c in columns})
-    open_late = (
-        scoped(
-            with_due(_in_range(Dossier.objects.filter(status__in=OPEN_AFTER_RECEIPT), first, last))
-        )
-        .filter(late_q(now))
-        .annotate(m=TruncMonth("received_at", output_field=DateField()))
-        .values("agency_id", "m")
-        .annotate(n=Count("id"))
-    )
-    for row in open_late:
-        out[(row["agency_id"], row["m"])]["open_late"] += row["n"]
+        for row in grouped(model.objects.filter(months), {c: Sum(c) for c in columns}):
+            counts = out[tuple(row[k] for k in by)]
+            for c in columns:
+                counts[c] += row[c] or 0
+    open_qs = with_due(
+        _in_range(Dossier.objects.filter(status__in=OPEN_AFTER_RECEIPT), first, last)
+    ).filter(late_q(now))
+    if "month" in by:
+        open_qs = open_qs.annotate(month=TruncMonth("received_at", output_field=DateField()))
+    for row in grouped(open_qs, {"n": Count("id")}):
+        out[tuple(row[k] for k in by)]["open_late"] += row["n"] or 0
     return out
 
 
@@ -445,11 +450,13 @@ class Context:
 
 
 def unit_counts(unit: Unit, period: Period, ctx: Context) -> dict[str, int]:
-    total = zero()
     ids = None if unit.kind == "tinh" else unit.agency_ids
-    for counts in month_counts(ids, period.first, period.last, ctx.now).values():
-        add_into(total, counts)
-    return add_into(total, ctx.catalog.for_unit(unit))
+    rows = month_counts(ids, period.first, period.last, ctx.now, by=())
+    return add_into(rows.get((), zero()), ctx.catalog.for_unit(unit))
+
+
+def trend_first(last: dt.date, months: int = 12) -> dt.date:
+    return shift_months(last, -(months - 1))
 
 
 def unit_scorecard(unit: Unit, period: Period, ctx: Context) -> Scorecard:
@@ -460,17 +467,16 @@ def trend(
     unit: Unit, last: dt.date, ctx: Context, months: int = 12
 ) -> list[tuple[dt.date, Scorecard]]:
     """The unit's score month by month, for the `months` months ending with `last`."""
-    first = shift_months(last, -(months - 1))
+    first = trend_first(last, months)
     ids = None if unit.kind == "tinh" else unit.agency_ids
-    by_month: dict[dt.date, dict[str, int]] = defaultdict(zero)
-    for (_, month), counts in month_counts(ids, first, last, ctx.now).items():
-        add_into(by_month[month], counts)
+    rows = month_counts(ids, first, last, ctx.now, by=("month",))
+    by_month = {month: counts for (month,), counts in rows.items()}
     catalog = ctx.catalog.for_unit(unit)
     return [
         (
             m,
             scorecard(add_into(dict(by_month[m]), catalog), ctx.indicators, ctx.feeds)
-            if by_month[m]["received"]
+            if m in by_month and by_month[m]["received"]
             else None,
         )
         for m in months_between(first, last)
@@ -487,9 +493,8 @@ class Ranked:
 def peers(unit: Unit, period: Period, ctx: Context) -> list[Ranked]:
     """Every unit of the same kind, best first; units with no data at the end, unranked."""
     units = units_of_kind(unit.kind)
-    by_agency: dict[int, dict[str, int]] = defaultdict(zero)
-    for (agency, _), counts in month_counts(None, period.first, period.last, ctx.now).items():
-        add_into(by_agency[agency], counts)
+    rows = month_counts(None, period.first, period.last, ctx.now, by=("agency_id",))
+    by_agency = {agency: counts for (agency,), counts in rows.items()}
     cards = []
     for u in units:
         total = zero()
