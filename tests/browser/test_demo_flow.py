@@ -64,15 +64,35 @@ def _session(browser, live_server, username: str):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", factories.PASSWORD)
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/$"))
+    # Citizens land on the home page, officers on their queue.
+    page.wait_for_url(re.compile(r"/(mot-cua/)?$"))
     assert page.locator(".account-name").count() == 1
     return context, page
 
 
-def _act(page, action: str) -> None:
+def open_action(page, action: str):
+    """The dossier page shows one action form at a time: click its button (htmx loads the
+    form into the page) unless it is already open."""
     form = page.locator(f"#action-{action}")
+    if form.count() == 0:
+        page.locator(f"form[data-open='{action}'] button").click()
+        page.wait_for_selector(f"#action-{action}")
+    return form
+
+
+def send_action(page, action: str) -> None:
+    """Send the open form, ticking the confirmation of an irreversible action."""
+    form = page.locator(f"#action-{action}")
+    confirm = form.locator(f"input[name='{action}-confirm']")
+    if confirm.count():
+        confirm.check()
     form.locator("button[type=submit]").click()
     page.wait_for_selector(".alert-success")
+
+
+def _act(page, action: str) -> None:
+    open_action(page, action)
+    send_action(page, action)
 
 
 def test_demo_flow(browser, live_server, world, pdf_files):
@@ -130,7 +150,7 @@ def _demo_flow(browser, live_server, world, pdf_files):
     assert receipt.headers["content-type"] == "application/pdf"
     assert receipt.body().startswith(b"%PDF")
 
-    assign = page.locator("#action-assign")
+    assign = open_action(page, "assign")
     assign.locator("select[name='assign-to_agency']").select_option(str(world.dept.pk))
     assign.locator("select[name='assign-to_user']").select_option(str(world.specialist.pk))
     assign.locator("input[name='assign-budget_days']").fill("2")
@@ -146,6 +166,7 @@ def _demo_flow(browser, live_server, world, pdf_files):
     specialist_ctx, page = _session(browser, live_server, world.specialist.username)
     page.goto(f"/mot-cua/ho-so/{code}/")
     (result_path,) = pdf_files("giay-phep-xay-dung.pdf")
+    open_action(page, "finish")
     page.set_input_files("input[name='finish-files']", result_path)
     _act(page, "finish")
     assert "Đã xử lý xong" in page.locator("#status-name").inner_text()

@@ -18,7 +18,12 @@ from motcua.catalog.models import Officer
 from motcua.dossiers.models import Attachment, DossierStep, Status
 from motcua.signing.models import SignedResult
 from tests import factories
-from tests.browser.test_demo_flow import _session, browser  # noqa: F401 - chromium fixture
+from tests.browser.test_demo_flow import (  # noqa: F401 - chromium fixture
+    _session,
+    browser,
+    open_action,
+    send_action,
+)
 from tests.process_helpers import build_process
 from tests.signing.helpers import give_key, result_pdf, use_test_keys
 
@@ -64,7 +69,7 @@ def _cells(page, order: int) -> list[str]:
 
 def _step_action(page, action: str, step: DossierStep, *, shot: Path | None = None, **fill):
     """Pick the open step in the action's form, fill the rest, send, expect success."""
-    form = page.locator(f"#action-{action}")
+    form = open_action(page, action)
     form.locator(f"select[name='{action}-step']").select_option(str(step.pk))
     for name, value in fill.items():
         field = form.locator(f"[name='{action}-{name}']")
@@ -77,8 +82,7 @@ def _step_action(page, action: str, step: DossierStep, *, shot: Path | None = No
     if shot is not None:
         form.scroll_into_view_if_needed()
         page.screenshot(path=str(shot), full_page=True)
-    form.locator("button[type=submit]").click()
-    page.wait_for_selector(".alert-success")
+    send_action(page, action)
 
 
 def _open_step(dossier, order: int) -> DossierStep:
@@ -108,8 +112,8 @@ def _process_flow(browser, live_server, world, settings, tmp_path, shots):  # no
 
     # --- desk: receives it; the process version is fixed and its first step opens ------
     page = login(world.desk)
-    page.locator("#action-receive button[type=submit]").click()
-    page.wait_for_selector(".alert-success")
+    open_action(page, "receive")
+    send_action(page, "receive")
     assert "Được tiếp nhận" in page.locator("#status-name").inner_text()
     dossier.refresh_from_db()
     assert dossier.process_version == version
@@ -140,7 +144,7 @@ def _process_flow(browser, live_server, world, settings, tmp_path, shots):  # no
 
     # --- the Department of Justice's specialist: their leg only -----------------------
     page = login(other_specialist)
-    form = page.locator("#action-complete_step")
+    form = open_action(page, "complete_step")
     choices = form.locator("select[name='complete_step-step'] option").all_inner_texts()
     assert choices == ["2. Lấy ý kiến Sở Tư pháp — Sở Tư pháp"]
     _step_action(page, "take_step", opinion, note="Nhận cho ý kiến")
@@ -213,13 +217,13 @@ def _process_flow(browser, live_server, world, settings, tmp_path, shots):  # no
     # --- desk: the citizen asked to collect it at the desk; an authorised person does --
     page = login(world.desk)
     assert "Trả trực tuyến" in page.locator("#return-channel").inner_text()
-    change = page.locator("#action-change_return_channel")
+    change = open_action(page, "change_return_channel")
     change.locator("input[name='change_return_channel-return_channel'][value='desk']").check()
     change.locator("[name='change_return_channel-note']").fill("Công dân đề nghị")
     change.locator("button[type=submit]").click()
     page.wait_for_selector(".alert-success")
     assert "Trả tại bộ phận một cửa" in page.locator("#return-channel").inner_text()
-    form = page.locator("#action-return_result")
+    form = open_action(page, "return_result")
     form.locator("input[name='return_result-recipient'][value='authorised']").check()
     name, id_number, note = AUTHORISED
     form.locator("input[name='return_result-recipient_name']").fill(name)

@@ -217,11 +217,21 @@ def test_illegal_action_shows_the_error_and_changes_nothing(client, world):
     assert Event.objects.count() == events
 
 
-def test_actions_only_accept_post(client, world):
+def test_action_url_get_opens_its_form_and_changes_nothing(client, world):
     dossier = world.submit_online()
     client.force_login(world.desk)
-    response = client.get(reverse("desk:dossier_action", args=[dossier.code, "receive"]))
-    assert response.status_code == 405
+    url = reverse("desk:dossier_action", args=[dossier.code, "receive"])
+    page = client.get(url)  # without JavaScript: the whole page, that form open
+    assert page.status_code == 200
+    assert 'id="action-receive"' in page.content.decode()
+    assert "<html" in page.content.decode()
+    fragment = client.get(url, headers={"HX-Request": "true"})  # htmx: the form only
+    assert fragment.status_code == 200
+    body = fragment.content.decode()
+    assert 'id="action-receive"' in body and "<html" not in body
+    assert client.put(url).status_code == 405
+    dossier.refresh_from_db()
+    assert dossier.status == Status.SUBMITTED
 
 
 def test_receive_redirects_with_a_success_message(client, world):
@@ -303,10 +313,21 @@ def test_full_processing_through_the_desk_pages(client, world):
 def test_assign_offers_agencies_and_officers(client, world):
     dossier = services.receive(world.submit_online(), world.desk)
     client.force_login(world.desk)
-    body = _page(client, dossier)
+    url = reverse("desk:dossier_action", args=[dossier.code, "assign"])
+    body = client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert 'name="assign-to_agency"' in body and 'name="assign-to_user"' in body
-    assert f'data-agency="{world.dept.pk}"' in body
-    assert "Cán bộ specialist" in body
+    # The holder agency is chosen: only its officers are offered.
+    assert "Cán bộ specialist" in body and "Cán bộ other-leader" not in body
+    officers_url = reverse("desk:assign_officers", args=[dossier.code])
+    assert f'hx-get="{officers_url}"' in body
+    # Another agency picked: htmx fetches that agency's list.
+    other = client.get(officers_url, {"assign-to_agency": world.other_dept.pk}).content.decode()
+    assert 'id="id_assign-to_user"' in other
+    assert "Cán bộ other-leader" in other and "Cán bộ specialist" not in other
+    assert (
+        "Cán bộ specialist"
+        not in client.get(officers_url, {"assign-to_agency": "x"}).content.decode()
+    )
 
 
 def test_assign_to_an_officer_of_another_agency_is_refused(client, world):
@@ -317,7 +338,7 @@ def test_assign_to_an_officer_of_another_agency_is_refused(client, world):
         {"assign-to_agency": world.dept.pk, "assign-to_user": world.other_leader.pk},
     )
     assert response.status_code == 400
-    assert "Cán bộ được chuyển không thuộc cơ quan nhận hồ sơ." in response.content.decode()
+    assert "Cán bộ này không thuộc cơ quan đã chọn." in response.content.decode()
     dossier.refresh_from_db()
     assert dossier.status == Status.RECEIVED
 

@@ -267,7 +267,8 @@ def test_desk_page_shows_the_process_and_the_leader_queue_flags_late_steps(world
     page = client.get(f"/mot-cua/ho-so/{received.code}/").content.decode()
     assert 'id="process"' in page and "Thẩm định hồ sơ" in page
     assert timezone.localtime(step.due_at).strftime("%H:%M %d/%m/%Y") in page
-    assert 'id="action-take_step"' in page and 'id="action-complete_step"' in page
+    # One action at a time: a button per action the specialist may take now.
+    assert 'data-open="take_step"' in page and 'data-open="complete_step"' in page
     response = client.post(
         f"/mot-cua/ho-so/{received.code}/complete_step/",
         {"complete_step-step": step.pk, "complete_step-note": "Đủ điều kiện"},

@@ -113,6 +113,12 @@ class LoginView(auth_views.LoginView):
         context["local_login_off"] = LOCAL_LOGIN_OFF
         return context
 
+    def get_default_redirect_url(self):
+        # Officers start their day on their queue; citizens on the home page.
+        if hasattr(self.request.user, "officer"):  # the reverse one-to-one, no import
+            return reverse("desk:queue")
+        return super().get_default_redirect_url()
+
     def form_valid(self, form):
         user = form.get_user()
         if not settings.MOTCUA_LOCAL_CITIZEN_LOGIN and not twofactor.is_officer_or_staff(user):

@@ -9,6 +9,7 @@ import uuid
 
 from django import forms
 from django.contrib.auth.models import User
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog.models import Agency, Field, ProcessStep
@@ -132,18 +133,6 @@ class FilesForm(ActionForm):
     files = MultipleFileField(label=_("Giấy tờ bổ sung"), required=False)
 
 
-class OfficerSelect(forms.Select):
-    """Each option carries its agency, so a small script can narrow the list to the
-    chosen agency; without the script every officer is listed (and the service checks)."""
-
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        instance = getattr(value, "instance", None)
-        if instance is not None:
-            option["attrs"]["data-agency"] = str(instance.officer.agency_id)
-        return option
-
-
 class OfficerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         officer = user.officer
@@ -161,7 +150,7 @@ class AssignForm(ActionForm):
         queryset=User.objects.none(),
         required=False,
         empty_label=_("— Cơ quan tự phân công —"),
-        widget=OfficerSelect(attrs={"data-filter-by": "to_agency"}),
+        help_text=_("Danh sách cán bộ của cơ quan đã chọn."),
     )
     budget_days = forms.DecimalField(
         label=_("Thời hạn bước này (ngày làm việc)"),
@@ -181,13 +170,38 @@ class AssignForm(ActionForm):
         if self.dossier is not None:
             agencies = agencies.filter(province_code=self.dossier.province_code)
         self.fields["to_agency"].queryset = agencies.order_by("identifier")
-        self.fields["to_user"].queryset = (
-            User.objects.filter(officer__agency__in=agencies, is_active=True)
-            .select_related("officer")
-            .order_by("officer__agency__identifier", "officer__role", "last_name")
-        )
         if self.dossier is not None and not self.is_bound:
             self.initial.setdefault("to_agency", self.dossier.current_agency_id)
+        # Only the chosen agency's officers: the page reloads this list (htmx) when another
+        # agency is picked, and a posted officer of another agency is an invalid choice.
+        chosen = self.data.get(self.add_prefix("to_agency")) if self.is_bound else None
+        if not self.is_bound:
+            chosen = self.initial.get("to_agency")
+        try:
+            agency_id = int(chosen) if chosen else None
+        except (TypeError, ValueError):
+            agency_id = None
+        self.fields["to_user"].queryset = (
+            User.objects.filter(
+                officer__agency_id=agency_id, officer__agency__in=agencies, is_active=True
+            )
+            .select_related("officer")
+            .order_by("officer__role", "last_name", "first_name")
+            if agency_id
+            else User.objects.none()
+        )
+        self.fields["to_user"].error_messages["invalid_choice"] = _(
+            "Cán bộ này không thuộc cơ quan đã chọn."
+        )
+        if self.dossier is not None:
+            self.fields["to_agency"].widget.attrs.update(
+                {
+                    "hx-get": reverse("desk:assign_officers", args=[self.dossier.code]),
+                    "hx-target": f"#{self['to_user'].auto_id}",
+                    "hx-swap": "outerHTML",
+                    "hx-trigger": "change",
+                }
+            )
 
 
 class PaymentForm(ActionForm):

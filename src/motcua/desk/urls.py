@@ -43,5 +43,7 @@ urlpatterns = [
         {"name": "control"},
         name="control_notice",
     ),
+    path("ho-so/<str:code>/can-bo/", views.assign_officers, name="assign_officers"),
+    path("ho-so/<str:code>/tep/<int:pk>/xem/", views.preview, name="preview"),
     path("ho-so/<str:code>/<slug:action>/", views.dossier_action, name="dossier_action"),
 ]

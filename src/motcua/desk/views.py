@@ -12,20 +12,25 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import wraps
 
+from csp.decorators import csp_replace
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from motcua.catalog.models import Officer, Procedure
+from motcua.catalog.models import Agency, Officer, Procedure
 from motcua.catalog.selectors import search_procedures
 from motcua.core.calendar import MINUTES_PER_DAY, deadline_warning
 from motcua.core.forms import max_size_text
@@ -305,6 +310,8 @@ class Action:
     done: str
     danger: bool = False
     hint: str = ""
+    # Cannot be undone: the form asks the officer to tick a confirmation first.
+    confirm: bool = False
 
 
 def _uploads(form) -> list[services.Upload]:
@@ -448,6 +455,7 @@ ACTIONS: dict[str, Action] = {
                 f.cleaned_data["reason"],
             ),
             gettext_lazy("Đã trả lại hồ sơ %(code)s về bước trước."),
+            confirm=True,
         ),
         Action(
             "request_opinion",
@@ -505,6 +513,7 @@ ACTIONS: dict[str, Action] = {
             lambda u, d, f: services.refuse(d, u, f.cleaned_data["reason"]),
             gettext_lazy("Đã từ chối tiếp nhận hồ sơ %(code)s."),
             danger=True,
+            confirm=True,
         ),
         Action(
             "withdraw",
@@ -514,6 +523,7 @@ ACTIONS: dict[str, Action] = {
             lambda u, d, f: services.withdraw(d, u, f.cleaned_data["reason"]),
             gettext_lazy("Đã rút hồ sơ %(code)s theo yêu cầu của người nộp."),
             danger=True,
+            confirm=True,
         ),
         Action(
             "stop",
@@ -523,6 +533,7 @@ ACTIONS: dict[str, Action] = {
             lambda u, d, f: services.stop(d, u, f.cleaned_data["reason"]),
             gettext_lazy("Đã dừng xử lý hồ sơ %(code)s."),
             danger=True,
+            confirm=True,
         ),
     ]
 }
@@ -553,8 +564,27 @@ def _process(dossier: Dossier):
 
 
 def _events(dossier: Dossier):
-    events = list(selectors.events_of(dossier))
+    """The history with people and units by name: events store the agency identifier
+    and login name of an assignment (stable keys), the page shows what people know."""
+    events = list(selectors.events_of(dossier).select_related("actor"))
+    identifiers = {e.data["to_agency"] for e in events if e.data.get("to_agency")}
+    usernames = {e.data["to_user"] for e in events if e.data.get("to_user")}
+    agencies = dict(
+        Agency.objects.filter(identifier__in=identifiers).values_list("identifier", "name")
+    )
+    people = {
+        u.username: u.get_full_name() or u.username
+        for u in User.objects.filter(username__in=usernames).only(
+            "username", "first_name", "last_name"
+        )
+    }
     for event in events:
+        if event.actor is not None:
+            event.actor_name = event.actor.get_full_name() or event.actor_name
+        event.to_agency_name = agencies.get(
+            event.data.get("to_agency"), event.data.get("to_agency")
+        )
+        event.to_user_name = people.get(event.data.get("to_user"), event.data.get("to_user"))
         event.label = EVENT_LABELS.get(event.action, event.action)
         event.from_label = Status(event.from_status).label if event.from_status else ""
         event.to_label = Status(event.to_status).label
@@ -562,21 +592,43 @@ def _events(dossier: Dossier):
     return events
 
 
-def _render_dossier(request, dossier: Dossier, *, bound=None, error: str = "", status=200):
+CONFIRM_LABEL = gettext_lazy(
+    "Tôi đã kiểm tra và xác nhận thực hiện thao tác này (không thể hoàn tác)."
+)
+
+
+def _action_form(spec: Action, dossier: Dossier, data=None, files=None):
+    form = spec.form(data, files, prefix=spec.name, dossier=dossier)
+    if spec.confirm:
+        form.fields["confirm"] = django_forms.BooleanField(
+            label=CONFIRM_LABEL,
+            error_messages={"required": _("Vui lòng đánh dấu xác nhận trước khi thực hiện.")},
+        )
+    return form
+
+
+def _open_form(request, dossier: Dossier, spec: Action):
+    form = _action_form(spec, dossier)
+    if isinstance(form, forms.StepForm):
+        form.limit_steps([s.pk for s in policy.steps_for(request.user, dossier, spec.name)])
+    return form
+
+
+def _render_dossier(
+    request, dossier: Dossier, *, bound=None, open_name: str = "", error: str = "", status=200
+):
     # The page shows the applicant's personal data: one audit entry per rendering.
     services.record_reads(
         request.user, [dossier], via=DossierAccess.Via.PAGE, fields=PERSONAL_FIELDS
     )
     bound_name, bound_form = bound or (None, None)
-    action_forms = []
     available = set(policy.available_actions(request.user, dossier))
-    for name, spec in ACTIONS.items():  # in the page's order, not the policy's
-        if name not in available:
-            continue
-        form = bound_form if name == bound_name else spec.form(prefix=name, dossier=dossier)
-        if isinstance(form, forms.StepForm):
-            form.limit_steps([s.pk for s in policy.steps_for(request.user, dossier, name)])
-        action_forms.append((spec, form))
+    actions = [spec for name, spec in ACTIONS.items() if name in available]  # page's order
+    open_action = None
+    if bound_name:
+        open_action = (ACTIONS[bound_name], bound_form)
+    elif open_name in available:
+        open_action = (ACTIONS[open_name], _open_form(request, dossier, ACTIONS[open_name]))
     attachments = list(dossier.attachments.select_related("component"))
     events = _events(dossier)
     returns = [e for e in events if e.action == "return_result" and e.data.get("recipient")]
@@ -585,7 +637,8 @@ def _render_dossier(request, dossier: Dossier, *, bound=None, error: str = "", s
         "desk/dossier.html",
         {
             "dossier": dossier,
-            "action_forms": action_forms,
+            "actions": actions,
+            "open_action": open_action,
             "error": error,
             "error_action": ACTIONS[bound_name] if bound_name else None,
             "application_files": [a for a in attachments if a.kind != Attachment.Kind.RESULT],
@@ -615,17 +668,34 @@ def _render_dossier(request, dossier: Dossier, *, bound=None, error: str = "", s
 
 @officer_required
 def dossier_page(request, code: str):
-    return _render_dossier(request, selectors.dossier_for(request.user, code))
+    return _render_dossier(
+        request,
+        selectors.dossier_for(request.user, code),
+        open_name=request.GET.get("thao_tac", ""),
+    )
 
 
 @officer_required
-@require_POST
 def dossier_action(request, code: str, action: str):
+    """GET: the action's form (a fragment for htmx, else the page with that form open);
+    POST: do it."""
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404
     dossier = selectors.dossier_for(request.user, code)
-    form = spec.form(request.POST, request.FILES, prefix=action, dossier=dossier)
+    if request.method == "GET":
+        if request.headers.get("HX-Request") != "true":
+            return _render_dossier(request, dossier, open_name=action)
+        if action not in policy.available_actions(request.user, dossier):
+            return render(request, "desk/_action_unavailable.html", {"spec": spec})
+        return render(
+            request,
+            "desk/_action_form.html",
+            {"dossier": dossier, "spec": spec, "form": _open_form(request, dossier, spec)},
+        )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    form = _action_form(spec, dossier, request.POST, request.FILES)
     if not form.is_valid():
         return _render_dossier(
             request,
@@ -648,6 +718,14 @@ def dossier_action(request, code: str, action: str):
         return redirect("desk:dossier", code=code)
     # Handed on to another agency: this officer no longer holds it.
     return redirect("desk:queue")
+
+
+@officer_required
+def assign_officers(request, code: str):
+    """The assign form's officer list for the agency just picked (htmx swaps it in)."""
+    dossier = selectors.dossier_for(request.user, code)
+    form = _action_form(ACTIONS["assign"], dossier, request.GET)
+    return render(request, "desk/_officer_select.html", {"field": form["to_user"]})
 
 
 @officer_required
@@ -678,3 +756,36 @@ def notice(request, code: str, name: str):
         request.user, [dossier], via=DossierAccess.Via.PDF, fields=PERSONAL_FIELDS
     )
     return documents.pdf_response(data, f"{notice.filename}-{dossier.code}.pdf")
+
+
+PREVIEW_TYPES = frozenset(["application/pdf", "image/png", "image/jpeg"])
+
+
+@officer_required
+@xframe_options_sameorigin
+@csp_replace({"frame-ancestors": ["'self'"]})
+def preview(request, code: str, pk: int):
+    """An attachment shown inside the dossier page (PDF in a frame, images inline): the
+    same checks and read log as a download, served inline and only to this site's frames.
+    Only types checked by their magic bytes at upload are shown; others are downloaded."""
+    dossier = selectors.dossier_for(request.user, code)
+    attachment = dossier.attachments.filter(pk=pk).first()
+    if attachment is None or attachment.content_type not in PREVIEW_TYPES:
+        raise Http404
+    services.record_reads(
+        request.user,
+        [dossier],
+        via=DossierAccess.Via.FILE,
+        fields=["file"],
+        subject=("attachment", f"{dossier.code}#{pk}"),
+    )
+    try:
+        handle = default_storage.open(attachment.path, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(
+        handle,
+        as_attachment=False,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )

@@ -2,14 +2,9 @@
 (function () {
   "use strict";
 
-  // Confirm destructive actions (refuse, stop, withdraw) before sending.
+  // (Irreversible actions ask for a ticked confirmation in their form, checked by the server.)
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    var question = form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) {
-      event.preventDefault();
-      return;
-    }
     // One click, one request: the server is idempotent anyway, this only spares a wait.
     if (form.hasAttribute("data-once")) {
       if (form.dataset.sent) { event.preventDefault(); return; }
@@ -29,23 +24,28 @@
     });
   });
 
-  // Assign form: list only the officers of the chosen agency.
-  document.querySelectorAll("select[data-filter-by]").forEach(function (select) {
-    var form = select.form;
-    var source = form && form.querySelector('select[name$="' + select.dataset.filterBy + '"]');
-    if (!source) { return; }
-    function apply() {
-      var agency = source.value;
-      Array.prototype.forEach.call(select.options, function (option) {
-        var own = option.dataset.agency;
-        var show = !own || !agency || own === agency;
-        option.hidden = !show;
-        option.disabled = !show;
-        if (!show && option.selected) { select.value = ""; }
-      });
-    }
-    source.addEventListener("change", apply);
-    apply();
+  // Dossier page: one action form at a time, opened by htmx into #action-panel.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var panel = event.detail.target;
+    if (!panel || panel.id !== "action-panel") { return; }
+    var form = panel.querySelector("form[data-action]");
+    document.querySelectorAll("[data-open] button").forEach(function (b) {
+      var open = form && b.form.dataset.open === form.dataset.action;
+      b.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    var heading = panel.querySelector("h3[tabindex]");
+    if (heading) { heading.focus(); }
+  });
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest && event.target.closest("[data-close-action]");
+    if (!close) { return; }
+    var panel = document.getElementById("action-panel");
+    if (!panel) { return; }
+    event.preventDefault();
+    panel.innerHTML = "";
+    document.querySelectorAll("[data-open] button").forEach(function (b) {
+      b.setAttribute("aria-expanded", "false");
+    });
   });
 
   // "In danh sách": the browser's print dialog (the page has print CSS).
