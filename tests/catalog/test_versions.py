@@ -123,3 +123,30 @@ def test_form_01_names_the_version_the_dossier_was_filed_under(world):
     new = world.submit_online()
     assert f"(mã thủ tục: {world.proc.code}, phiên bản 1)" in receipt_text(old)
     assert "phiên bản 2 hiệu lực từ 01/07/2025" in receipt_text(new)
+
+
+def test_a_version_the_catalogue_cannot_hold_is_refused_whole(world):
+    world.submit_online()
+    row, _ = national(world.proc.code, name="Tên mới", processing_days="0.1")
+    with pytest.raises(InvalidInput, match="Không áp dụng được"):
+        services.accept_national_version(row)
+    world.proc.refresh_from_db()
+    assert world.proc.name != "Tên mới" and world.proc.current_version.number == 1
+    row.refresh_from_db()
+    assert row.state == State.PENDING
+
+
+def test_a_repull_of_an_unchanged_version_writes_nothing(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    row, _ = national("9.999999")
+    with CaptureQueriesContext(connection) as queries:
+        again, created = national("9.999999")
+    assert not created and again.pk == row.pk
+    writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("UPDATE")]
+    assert writes == []
+    # An end date that moved is written.
+    again, _ = national("9.999999", effective_until=dt.date(2030, 1, 1))
+    again.refresh_from_db()
+    assert again.effective_until == dt.date(2030, 1, 1)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -666,10 +667,12 @@ def record_national_version(
             data=data,
             raw=raw,
         )
+    before = None if created else _judged(row)
     row.effective_until = effective_until
     if created or row.state in (NationalState.UNMAPPED, NationalState.PENDING, NationalState.SAME):
         _evaluate(row, today)
-    row.save()
+    if before != _judged(row):  # a daily re-pull of an unchanged catalogue writes nothing
+        row.save()
     if created:
         audit.record(
             "catalogue.national_version",
@@ -687,6 +690,10 @@ def record_national_version(
                 national_code=national_code, state=NationalState.PENDING, version__lt=version
             ).update(state=NationalState.SUPERSEDED)
     return row, created
+
+
+def _judged(row: NationalProcedureVersion) -> tuple:
+    return (row.effective_until, row.state, row.procedure_id, row.diff)
 
 
 def _evaluate(row: NationalProcedureVersion, today: dt.date) -> None:
@@ -799,7 +806,13 @@ def _apply(procedure: Procedure, data: dict[str, Any]) -> None:
             setattr(procedure, field, int(data[field]))
     if "processing_days" in data and Decimal(_days(data["processing_days"])) > 0:
         procedure.processing_days = Decimal(_days(data["processing_days"]))
-    procedure.full_clean(exclude=["search_text", "current_version"])
+    try:
+        procedure.full_clean(exclude=["search_text", "current_version"])
+    except ValidationError as exc:
+        # The whole acceptance rolls back; the administrator sees why in Vietnamese.
+        raise InvalidInput(
+            "Không áp dụng được phiên bản này: " + " ".join(exc.messages), code="invalid_version"
+        ) from exc
     procedure.save()
     if "components" not in data:
         return
