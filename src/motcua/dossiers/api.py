@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 from motcua.catalog.serializers import problem_responses
 from motcua.core import ratelimit
 from motcua.core.parsers import BODY_PARSERS, FILE_PARSERS
-from motcua.core.problems import InvalidInput
+from motcua.core.problems import IllegalTransition, InvalidInput
 from motcua.dossiers import policy, selectors, services
 from motcua.dossiers.models import Channel, Dossier, DossierAccess
 from motcua.dossiers.serializers import (
@@ -37,6 +37,7 @@ from motcua.dossiers.serializers import (
     AssignSerializer,
     ChangeReturnChannelSerializer,
     CompleteStepFilesSerializer,
+    CounterPaymentSerializer,
     DeskSubmitFilesSerializer,
     DeskSubmitSerializer,
     DossierDetailSerializer,
@@ -337,6 +338,22 @@ class ActionSpec:
     schema: type[serializers.Serializer] | None = None
 
 
+# Payments are recorded by motcua.payments (a Payment row, its receipt, the platform's
+# order cancelled): it registers these runners in its ready(), so this module never imports
+# it and no API client can mark a dossier paid without the payment's own record.
+PAYMENT_RUNNERS: dict[str, Run] = {}
+
+
+def _payment_runner(name: str) -> Run:
+    runner = PAYMENT_RUNNERS.get(name)
+    if runner is None:
+        raise IllegalTransition(
+            "Chức năng thu phí, lệ phí chưa được cài đặt trên hệ thống này.",
+            code="payments_unavailable",
+        )
+    return runner
+
+
 ACTIONS: dict[str, ActionSpec] = {
     "receive": ActionSpec(
         NoteSerializer,
@@ -374,13 +391,13 @@ ACTIONS: dict[str, ActionSpec] = {
     ),
     "request_payment": ActionSpec(
         RequestPaymentSerializer,
-        lambda d, u, v, f: services.request_payment(d, u, v["amount_vnd"], note=v["note"]),
-        "Yêu cầu thực hiện nghĩa vụ tài chính",
+        lambda d, u, v, f: _payment_runner("request_payment")(d, u, v, f),
+        "Yêu cầu thực hiện nghĩa vụ tài chính (số tiền theo phí, lệ phí của thủ tục)",
     ),
     "confirm_payment": ActionSpec(
-        NoteSerializer,
-        lambda d, u, v, f: services.confirm_payment(d, u, note=v["note"]),
-        "Xác nhận đã thực hiện nghĩa vụ tài chính",
+        CounterPaymentSerializer,
+        lambda d, u, v, f: _payment_runner("confirm_payment")(d, u, v, f),
+        "Thu phí, lệ phí tại quầy (tiền mặt hoặc thẻ, có số biên lai)",
     ),
     "approve": ActionSpec(
         NoteSerializer,

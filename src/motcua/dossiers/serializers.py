@@ -892,7 +892,23 @@ class AssignSerializer(serializers.Serializer):
 
 
 class RequestPaymentSerializer(serializers.Serializer):
-    amount_vnd = serializers.IntegerField(min_value=1)
+    amount_vnd = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="Không bắt buộc. Số tiền do các khoản phí, lệ phí của thủ tục quyết định; "
+        "nếu gửi, phải đúng số đó (khác: 409).",
+    )
+    note = _note()
+
+
+CounterPaymentMethodField = enum_field(
+    "CounterPaymentMethod", [("cash", "Tiền mặt tại quầy"), ("card", "Thẻ tại quầy")]
+)
+
+
+class CounterPaymentSerializer(serializers.Serializer):
+    method = CounterPaymentMethodField(choices=[("cash", "Tiền mặt"), ("card", "Thẻ")])
+    receipt_number = TextField(max_length=60, help_text="Số biên lai thu phí, lệ phí.")
     note = _note()
 
 

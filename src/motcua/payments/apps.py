@@ -9,7 +9,10 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the outbox handler of "payments.cancel" in every process (the worker too).
-        from motcua.payments import handlers  # noqa: F401
+        from motcua.payments import api, handlers  # noqa: F401
+
+        # The dossier API's payment actions go through this app's services.
+        api.register()
 
         post_migrate.connect(register_schedules, sender=self, weak=False)
 
