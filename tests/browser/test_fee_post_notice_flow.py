@@ -162,6 +162,7 @@ def _flow(browser, world, live_server, operator, sim, smtp, pdf_files, shots):  
     page.goto(f"/ho-so-cua-toi/{code}/")
     assert page.locator("#status-name").inner_text().strip() == "Đã trả kết quả"
     assert order.tracking_number in page.locator("main").inner_text()
+    assert "đã được gửi qua dịch vụ bưu chính công ích" in page.locator("main").inner_text()
     assert_accessible(page, "citizen dossier returned")
     page.screenshot(path=str(shots / "6-citizen-returned.png"), full_page=True)
 

@@ -40,11 +40,9 @@ def test_citizen_chooses_channels(browser, live_server, world, tmp_path):  # noq
 
 def seed_templates() -> None:
     """A transactional test's flush removed the rows of the data migration: seed them."""
-    import importlib
+    from tests.seeds import reload_shipped_data
 
-    from django.apps import apps
-
-    importlib.import_module("motcua.notify.migrations.0002_notify_templates").seed(apps, None)
+    reload_shipped_data()
 
 
 def test_admin_edits_an_sms_template(browser, live_server, db, tmp_path):  # noqa: F811

@@ -18,6 +18,7 @@ from tests.browser.test_demo_flow import _session, browser  # noqa: F401 - chrom
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+
 PASSWORD = "mot-cau-mat-khau-dai-2026"
 LINK = re.compile(r"http://[^/\s]+(/\S+)")
 

@@ -20,6 +20,7 @@ from tests.browser.test_demo_flow import _session, browser  # noqa: F401 - the c
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+
 PHONE = {"width": 390, "height": 844}
 
 

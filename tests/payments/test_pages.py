@@ -16,6 +16,10 @@ def test_desk_form_shows_the_procedures_amount(client, world):
     dossier = processing(world)
     client.force_login(world.specialist)
     page = client.get(reverse("desk:dossier", args=[dossier.code])).content.decode()
+    assert "Yêu cầu thực hiện nghĩa vụ tài chính" in page  # the action's button
+    # Its form, as the button opens it (the same address without htmx: the page with it).
+    url = reverse("desk:dossier_action", args=[dossier.code, "request_payment"])
+    page = client.get(url).content.decode()
     assert 'value="75000"' in page and "disabled" in page
     assert "Lệ phí: 50.000 đồng" in page
 
