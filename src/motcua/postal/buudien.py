@@ -157,7 +157,7 @@ def _party(party: base.Party) -> dict[str, Any]:
     return body
 
 
-class BuuDienOperator(base.PostalOperator):
+class BuuDienOperator:  # implements base.PostalOperator
     name = "buudien"
     title = "Bưu điện (dịch vụ bưu chính công ích)"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -87,23 +87,27 @@ class Event:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
-class PostalOperator:
-    name = ""
-    title = ""
+class PostalOperator(Protocol):
+    """What an operator's adapter provides (motcua.postal.buudien is one)."""
+
+    name: str
+    title: str
 
     def quote(self, sender_province: str, recipient: Party, weight_grams: int = 200) -> Quote:
-        raise NotImplementedError
+        """The fee of a parcel to the recipient's commune."""
+        ...
 
     def create_order(self, order: OrderRequest) -> CreatedOrder:
         """Idempotent on order.reference: the same reference twice is one order."""
-        raise NotImplementedError
+        ...
 
     def track(self, tracking_number: str) -> list[Event]:
-        raise NotImplementedError
+        """The parcel's events so far, oldest first."""
+        ...
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[Event]:
         """Check the signature (BadSignature), then the body (BadPayload)."""
-        raise NotImplementedError
+        ...
 
 
 def get_operator() -> PostalOperator:
