@@ -8,12 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from motcua.core.problems import DomainError
+from motcua.core.text import vnd
 from motcua.dossiers.models import Dossier
 from motcua.payments import fees, services
-
-
-def _vnd(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".")
 
 
 def request_payment(dossier: Dossier, user, values: dict[str, Any], files) -> Dossier:
@@ -22,8 +19,8 @@ def request_payment(dossier: Dossier, user, values: dict[str, Any], files) -> Do
         due = fees.amount_due(dossier)
         if asked != due:
             raise DomainError(
-                f"Số tiền {_vnd(asked)} đồng không khớp với phí, lệ phí của thủ tục đối với "
-                f"hồ sơ này ({_vnd(due)} đồng).",
+                f"Số tiền {vnd(asked)} đồng không khớp với phí, lệ phí của thủ tục đối với "
+                f"hồ sơ này ({vnd(due)} đồng).",
                 code="amount_mismatch",
             )
     payment = services.request_payment(dossier, user, note=values.get("note", ""))
