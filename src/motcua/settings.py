@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "motcua.accounts.thirdparty.AxesConfig",  # axes: login throttling (see motcua.core.logins)
     "django_otp",
     "motcua.accounts.thirdparty.OtpTotpConfig",  # django_otp.plugins.otp_totp
+    "motcua.accounts.thirdparty.OtpStaticConfig",  # django_otp.plugins.otp_static: recovery codes
     "csp",
     "motcua.core",
     "motcua.catalog",
