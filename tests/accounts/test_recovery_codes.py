@@ -35,7 +35,9 @@ def test_enrolment_shows_ten_distinct_codes_once(client, world, required):
     codes = enrol_with_codes(client, world.desk)
     assert len(set(codes)) == 10
     assert all(len(c) == 9 and c[4] == "-" for c in codes)
-    stored = set(StaticToken.objects.filter(device__user=world.desk).values_list("token", flat=True))
+    stored = set(
+        StaticToken.objects.filter(device__user=world.desk).values_list("token", flat=True)
+    )
     assert stored == {c.replace("-", "") for c in codes}
     assert AuditEntry.objects.filter(action="recovery_codes_issued").count() == 1
     # The account page tells how many are left, never the codes themselves.
