@@ -10,6 +10,7 @@ SEEDS = [
     ("motcua.catalog.migrations.0006_portal_collation_details", "fill"),
     ("motcua.notify.migrations.0002_notify_templates", "seed"),
     ("motcua.serviceindex.migrations.0002_serviceindex_seed", "seed"),
+    ("motcua.feedback.migrations.0003_feedback_limits", "seed"),
 ]
 
 

@@ -30,11 +30,10 @@ def test_a_rating_is_recorded_once_and_audited(world):
     again, created = services.record_rating(rating(dossier.code, overall=1))
     assert not created and again == first and Rating.objects.count() == 1
     assert AuditEntry.objects.filter(action="feedback.rating").count() == 1
-    # The same id from another source is another rating; ratings given at the desk have none.
+    # The same id from another source is another rating; another id, another rating.
     services.record_rating(rating(dossier.code, source=Source.ONLINE))
-    services.record_rating(rating(dossier.code, external_id=None, source=Source.COUNTER))
-    services.record_rating(rating(dossier.code, external_id=None, source=Source.COUNTER))
-    assert Rating.objects.filter(dossier=dossier).count() == 4
+    services.record_rating(rating(dossier.code, external_id="DG2"))
+    assert Rating.objects.filter(dossier=dossier).count() == 3
 
 
 def test_unknown_dossier_is_kept_and_attached_later(world):

@@ -34,8 +34,25 @@ RATING_CRITERIA: dict[str, str] = {
     "8": "Việc tiếp nhận, giải quyết ý kiến phản ánh, kiến nghị",
 }
 CRITERION_MAX = 2
+# The levels of each criterion, as the evaluation form of TT 01/2018/TT-VPCP words them.
+CRITERION_LEVELS: dict[int, str] = {2: "Tốt", 1: "Đạt", 0: "Không đạt"}
+# Criteria a citizen may leave out on our forms: the last one is only about those who sent
+# a report or proposal.
+OPTIONAL_CRITERIA = frozenset({"8"})
 # An overall score (1–5) at or below this is a negative rating (QĐ 766 satisfaction).
 NEGATIVE_AT_MOST = 2
+# The applicant may change their own online rating for this long after giving it; the
+# dossier is still counted once (its verdict follows the change).
+RATING_CHANGE_DAYS = 7
+
+
+def is_satisfied(overall: int | None, scores: dict[str, int]) -> bool:
+    """The rule that reduces a rating to "satisfied or not" for the service index: not
+    satisfied when the overall score (national portal, 1–5) is at most NEGATIVE_AT_MOST or
+    when any criterion is scored "Không đạt" (0); satisfied otherwise."""
+    if overall is not None and overall <= NEGATIVE_AT_MOST:
+        return False
+    return all(v != 0 for v in scores.values())
 
 
 class Source(models.TextChoices):
@@ -67,6 +84,24 @@ class Rating(models.Model):
     imported_at = models.DateTimeField(_("thời điểm nhận về"), auto_now_add=True)
     external_id = models.CharField(_("mã trên hệ thống nguồn"), max_length=64, null=True)
     raw = models.JSONField(_("bản ghi gốc"), default=dict, blank=True)
+    # Given on the province's portal: the applicant's account; at the counter: the tablet.
+    author = models.ForeignKey(
+        "auth.User",
+        verbose_name=_("người đánh giá"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kiosk = models.ForeignKey(
+        "feedback.Kiosk",
+        verbose_name=_("máy đánh giá tại quầy"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ratings",
+    )
+    changed_at = models.DateTimeField(_("sửa lần cuối"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
@@ -76,7 +111,13 @@ class Rating(models.Model):
             # NULL external ids (ratings given at the desk) are distinct.
             models.UniqueConstraint(
                 fields=["source", "external_id"], name="feedback_rating_external"
-            )
+            ),
+            # One rating per dossier given in the province (portal or counter).
+            models.UniqueConstraint(
+                fields=["dossier"],
+                condition=models.Q(source__in=["online", "counter"]),
+                name="feedback_rating_local_once",
+            ),
         ]
         indexes = [
             models.Index(
@@ -91,7 +132,7 @@ class Rating(models.Model):
 
     @property
     def is_negative(self) -> bool:
-        return self.overall is not None and self.overall <= NEGATIVE_AT_MOST
+        return not is_satisfied(self.overall, self.scores)
 
 
 class Feedback(models.Model):
@@ -131,6 +172,47 @@ class Feedback(models.Model):
     )
     answered_at = models.DateTimeField(_("thời điểm trả lời"), null=True, blank=True)
     raw = models.JSONField(_("bản ghi gốc"), default=dict, blank=True)
+    # Handling (NĐ 20/2008/NĐ-CP): who answers, by when, what, and whether it is public.
+    author = models.ForeignKey(
+        "auth.User",
+        verbose_name=_("tài khoản gửi"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    agency = models.ForeignKey(
+        "catalog.Agency",
+        verbose_name=_("cơ quan xử lý"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assignee = models.ForeignKey(
+        "auth.User",
+        verbose_name=_("cán bộ được giao"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField(_("thời điểm giao"), null=True, blank=True)
+    due_at = models.DateTimeField(_("hạn trả lời"), null=True, blank=True)
+    answer = models.TextField(_("nội dung trả lời"), blank=True)
+    answered_by = models.ForeignKey(
+        "auth.User",
+        verbose_name=_("người trả lời"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    on_time = models.BooleanField(_("trả lời đúng hạn"), null=True, blank=True)
+    consent_publish = models.BooleanField(_("đồng ý công khai"), default=False)
+    published_at = models.DateTimeField(_("thời điểm công khai"), null=True, blank=True)
+    public_question = models.TextField(_("câu hỏi công khai (đã bỏ thông tin cá nhân)"), blank=True)
+    public_answer = models.TextField(_("trả lời công khai"), blank=True)
 
     class Meta:
         ordering = ["-received_at"]
@@ -152,7 +234,83 @@ class Feedback(models.Model):
                 condition=models.Q(dossier__isnull=True),
                 name="feedback_unattached",
             ),
+            models.Index(
+                fields=["-published_at"],
+                condition=models.Q(published_at__isnull=False),
+                name="feedback_published",
+            ),
+            models.Index(fields=["agency", "status", "due_at"], name="feedback_agency_queue"),
         ]
 
     def __str__(self) -> str:
         return self.external_id or f"{self.get_kind_display()} {self.pk}"
+
+    @property
+    def is_complaint(self) -> bool:
+        """Phản ánh and kiến nghị count against satisfaction; a question does not."""
+        return self.kind in COMPLAINT_KINDS
+
+    def is_overdue(self, now) -> bool:
+        return self.status == self.Status.OPEN and self.due_at is not None and now > self.due_at
+
+
+COMPLAINT_KINDS = (Feedback.Kind.REPORT, Feedback.Kind.PROPOSAL)
+
+
+class HandlingLimit(models.Model):
+    """The time allowed to answer each kind of feedback, in working days (an administrator
+    edits it when the rule changes). Shipped at 15 working days for every kind: the
+    service index (QĐ 766) counts feedback answered within 15 working days."""
+
+    kind = models.CharField(_("loại"), max_length=10, choices=Feedback.Kind.choices, unique=True)
+    working_days = models.PositiveSmallIntegerField(_("số ngày làm việc"))
+    legal_source = models.CharField(_("căn cứ pháp lý"), max_length=300)
+
+    class Meta:
+        verbose_name = _("thời hạn trả lời phản ánh, kiến nghị")
+        verbose_name_plural = _("thời hạn trả lời phản ánh, kiến nghị")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.working_days} ngày làm việc"
+
+
+DEFAULT_LIMIT_DAYS = 15
+
+
+class DossierTally(models.Model):
+    """What the service index has been told about one dossier's satisfaction, so each fact
+    is counted once however many ratings and complaints arrive: rated (and whether the
+    verdict counted is negative), and a complaint counted (only when not already negative:
+    the index adds the two)."""
+
+    dossier = models.OneToOneField(
+        "dossiers.Dossier", on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    rated = models.BooleanField(default=False)
+    negative = models.BooleanField(default=False)
+    complained = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("số liệu hài lòng đã tính của hồ sơ")
+        verbose_name_plural = _("số liệu hài lòng đã tính của hồ sơ")
+
+
+class Kiosk(models.Model):
+    """A tablet at the desk opened by an officer for citizens to rate: it holds only a
+    secret (in a cookie), no account, and can rate only its agency's returned dossiers."""
+
+    agency = models.ForeignKey("catalog.Agency", on_delete=models.PROTECT, related_name="+")
+    opened_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("cán bộ mở")
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    opened_at = models.DateTimeField(_("mở lúc"), default=timezone.now)
+    expires_at = models.DateTimeField(_("hết hạn lúc"))
+    closed_at = models.DateTimeField(_("đóng lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("máy đánh giá tại quầy")
+        verbose_name_plural = _("máy đánh giá tại quầy")
+
+    def __str__(self) -> str:
+        return f"Máy đánh giá {self.pk} ({self.opened_at:%d/%m/%Y})"

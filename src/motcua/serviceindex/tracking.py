@@ -10,7 +10,8 @@ the fact, once per fact:
   (the national portal's criteria reduced to satisfied or not), ``record_complaint(dossier)``
   when a complaint (phản ánh, kiến nghị) concerns a dossier, and
   ``record_feedback_answered(agency_id, received_at, on_time=...)`` when a feedback item
-  is answered (on time = within its legal limit, 15 working days).
+  is answered (on time = within its legal limit, 15 working days); and
+  ``adjust_satisfaction(dossier, ...)`` when a dossier already counted changes its verdict.
 
 Each of them also declares its data feed (DataFeed): before the first call, the indicators
 that need it show "không có dữ liệu", never 0 %.
@@ -19,6 +20,8 @@ that need it show "không có dữ liệu", never 0 %.
 from __future__ import annotations
 
 import datetime as dt
+
+from django.db.models import F
 
 from motcua.core.counters import increment
 from motcua.dossiers.models import Dossier, Event, ReturnMethod
@@ -96,3 +99,22 @@ def record_feedback_answered(agency_id: int, received_at: dt.datetime, *, on_tim
         {"agency_id": agency_id, "month": month_of(received_at)},
         {"feedback": 1, "feedback_on_time": int(on_time)},
     )
+
+
+def adjust_satisfaction(dossier: Dossier, *, rated_negative: int = 0, complained: int = 0) -> None:
+    """A dossier already counted changed its verdict: its rating was changed (negative ↔
+    satisfied), or its complaint is now covered by a negative rating (or no longer). Moves
+    the counters by ±1 so that the dossier stays counted once."""
+    pairs = (("rated_negative", rated_negative), ("complained", complained))
+    if dossier.received_at is None:
+        return
+    up = {name: delta for name, delta in pairs if delta > 0}
+    down = {name: F(name) + delta for name, delta in pairs if delta < 0}
+    if up:
+        _add(dossier, **up)
+    if down:
+        # An UPDATE, not the upsert: the row exists (the dossier was counted into it), and
+        # the upsert's VALUES row would break the column's non-negative check.
+        IndexMonthStats.objects.filter(
+            agency_id=dossier.agency_id, month=month_of(dossier.received_at)
+        ).update(**down)
