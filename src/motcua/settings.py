@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "motcua.notify",
     "motcua.serviceindex",
     "motcua.feedback",
+    "motcua.reports",
 ]
 
 MIDDLEWARE = [
