@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "motcua.notify",
     "motcua.serviceindex",
     "motcua.feedback",
+    "motcua.reports",
 ]
 
 MIDDLEWARE = [
