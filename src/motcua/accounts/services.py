@@ -260,6 +260,29 @@ def declare_identity(user, *, id_number: str, full_name: str) -> CitizenIdentity
     return identity
 
 
+def release_declared_identity(identity: CitizenIdentity, *, actor, reason: str) -> None:
+    """An administrator corrects a declared ID number the only way the rules allow: the
+    claim is removed (with the reason, audited) and the citizen declares again. A VNeID
+    identity is proof, not a claim: it is never released here."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise InvalidInput("Vui lòng ghi lý do gỡ định danh.", code="reason_required")
+    with transaction.atomic():
+        locked = CitizenIdentity.objects.select_for_update().filter(pk=identity.pk).first()
+        if locked is None:
+            return
+        if locked.source != CitizenIdentity.Source.DECLARED:
+            raise NotAllowed("Định danh đã xác thực qua VNeID không gỡ được.")
+        audit.record(
+            "identity_released",
+            "auth.User",
+            locked.user_id,
+            actor=actor,
+            data={"id_number": locked.id_number, "reason": reason[:500]},
+        )
+        locked.delete()
+
+
 # --- citizens' own accounts (until VNeID is the front door) ----------------------------
 
 
