@@ -16,6 +16,7 @@ Per row (a field, lĩnh vực, or an agency), for a period [first month, last mo
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import Count, DateTimeField, F, OuterRef, Q, Subquery, Sum
@@ -41,6 +42,7 @@ __all__ = ["Period", "PeriodError", "Unit", "parse", "previous_period", "build"]
 GROUPINGS = {"linh-vuc": "Theo lĩnh vực", "don-vi": "Theo cơ quan, đơn vị"}
 FORM_NUMBERS = {"linh-vuc": "Biểu số 06a/VPCP/KSTT", "don-vi": "Biểu số 06b/VPCP/KSTT"}
 TITLE = "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
+PLACE_PREFIX = re.compile(r"^(tỉnh|thành phố)\s+", re.IGNORECASE)
 LATE_LIMIT = 20_000  # rows of the late list in one report; the rest is counted, not listed
 
 
@@ -209,6 +211,7 @@ class Report:
     late: list[LateItem] = field(default_factory=list)
     late_total: int = 0
     made_at: dt.datetime = field(default_factory=timezone.now)
+    place: str = ""  # the date line's place: the province's name without "Tỉnh"
 
     @property
     def form_number(self) -> str:
@@ -229,7 +232,7 @@ class Report:
     @property
     def date_line(self) -> str:
         d = timezone.localtime(self.made_at)
-        return f"ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
+        return f"{self.place}, ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
 
     @property
     def grouping_label(self) -> str:
@@ -425,4 +428,5 @@ def build(
         total=total,
         late=late,
         late_total=late_total,
+        place=PLACE_PREFIX.sub("", province),
     )
