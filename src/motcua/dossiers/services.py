@@ -249,7 +249,8 @@ def _locked(dossier: Dossier) -> Dossier:
     # FOR UPDATE OF the dossier only: without `of`, PostgreSQL also locks the joined
     # procedure and agency rows, which serialised every transition of an agency. The
     # joins are what the event, the outbox message and the API's answer read.
-    return (
+    # remember(): the state the transition starts from, for the counters that move with it.
+    return stats.remember(
         Dossier.objects.select_for_update(of=("self",))
         .select_related("procedure", "agency", "current_agency", "current_assignee")
         .get(pk=dossier.pk)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -159,6 +158,13 @@ def dashboard(request, kind, pk):
 DETAIL_PAGE = 25
 
 
+def _after(request) -> int | None:
+    """The cursor of the losing-dossier list (`sau`: the last dossier of the page before);
+    anything else is the first page."""
+    raw = request.GET.get("sau", "")
+    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+
+
 @login_required
 def indicator(request, kind, pk, code):
     unit = _unit_for(request, kind, pk)
@@ -170,7 +176,9 @@ def indicator(request, kind, pk, code):
     card = selectors.unit_scorecard(unit, period, ctx)
     losing = selectors.losing_dossiers(unit, period, item, ctx.now)
     page = (
-        Paginator(losing, DETAIL_PAGE).get_page(request.GET.get("trang"))
+        selectors.losing_page(
+            losing, selectors.losing_count(item, card.counts), _after(request), DETAIL_PAGE
+        )
         if losing is not None
         else None
     )
