@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import F
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from motcua.core.counters import increment
