@@ -182,6 +182,8 @@ def adjust_satisfaction(dossier: Dossier, *, rated_negative: int = 0, complained
         IndexMonthStats.objects.filter(
             agency_id=dossier.agency_id, month=month_of(dossier.received_at)
         ).update(**down)
+
+
 def carries_receipt(payload: dict) -> bool:
     """A dvcqg.status message that shows the dossier as received (the portal then holds
     its record as received)."""
