@@ -54,7 +54,9 @@ def finished(world, monkeypatch, d: Dossier, when: str) -> Dossier:
     with clock(monkeypatch, when):
         d = services.assign(d, world.desk, to_agency=world.dept)
         d = services.approve(d, world.leader)
-        return services.finish(d, world.specialist)
+        online = d.return_channel == "online"  # an online return needs the result's file
+        uploads = [services.Upload(factories.pdf())] if online else []
+        return services.finish(d, world.specialist, uploads=uploads)
 
 
 def returned(world, monkeypatch, d: Dossier, when: str) -> Dossier:
