@@ -189,3 +189,20 @@ def test_handling_pages_by_agency(client, world):
 def test_public_page_takes_odd_parameters(client, db, path):
     # A NUL byte is refused by the project's middleware with its Vietnamese 400 page.
     assert client.get(path).status_code in (200, 400)
+
+
+def test_admin_pages(client, world):
+    from django.contrib.auth.models import User
+
+    item = _feedback(world)
+    kiosk, _ = services.open_kiosk(world.desk)
+    client.force_login(User.objects.create_superuser("root", "root@example.vn", "x" * 16))
+    for url in (
+        "/admin/feedback/feedback/",
+        f"/admin/feedback/feedback/{item.pk}/change/",
+        "/admin/feedback/handlinglimit/",
+        "/admin/feedback/kiosk/",
+        f"/admin/feedback/kiosk/{kiosk.pk}/change/",
+    ):
+        assert client.get(url).status_code == 200, url
+    assert kiosk.token_hash not in client.get(url).content.decode()

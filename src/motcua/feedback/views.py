@@ -302,6 +302,7 @@ def submit(request):
             "agencies": selectors.agencies(),
             "own": own,
             "error": error,
+            "limit_days": services.limit_days(Feedback.Kind.REPORT),
         },
         status=status,
     )
