@@ -48,6 +48,7 @@ urlpatterns = [
     path("api/<str:version>/", include("motcua.api_urls")),
     path("tai-khoan/thong-bao/", include("motcua.notify.urls")),
     path("tai-khoan/", include("motcua.accounts.urls")),
+    path("", include("motcua.feedback.urls")),
     path("mot-cua/", include("motcua.desk.urls")),
     path("chi-so/", include("motcua.serviceindex.urls")),
     path("bao-cao/", include("motcua.reports.urls")),

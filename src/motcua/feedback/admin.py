@@ -8,7 +8,7 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
-from motcua.feedback.models import RATING_CRITERIA, Feedback, Rating
+from motcua.feedback.models import RATING_CRITERIA, Feedback, HandlingLimit, Kiosk, Rating
 
 
 class AttachedFilter(admin.SimpleListFilter):
@@ -117,7 +117,15 @@ class FeedbackAdmin(_ReadOnly):
         "received_at",
         "imported_at",
         "status",
+        "agency",
+        "assignee",
+        "due_at",
         "answered_at",
+        "answered_by",
+        "on_time",
+        "answer",
+        "consent_publish",
+        "published_at",
         "raw_record",
     ]
     readonly_fields = fields
@@ -133,3 +141,24 @@ class FeedbackAdmin(_ReadOnly):
     @admin.display(description="bản ghi gốc")
     def raw_record(self, obj):
         return _raw(obj)
+
+
+@admin.register(HandlingLimit)
+class HandlingLimitAdmin(admin.ModelAdmin):
+    """The time to answer each kind, in working days: an administrator edits it when the
+    rule changes (new items take the new limit; items received earlier keep theirs)."""
+
+    list_display = ["kind", "working_days", "legal_source"]
+
+    def has_add_permission(self, request):
+        return HandlingLimit.objects.count() < len(Feedback.Kind.values)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Kiosk)
+class KioskAdmin(_ReadOnly):
+    list_display = ["pk", "agency", "opened_by", "opened_at", "expires_at", "closed_at"]
+    list_select_related = ["agency", "opened_by"]
+    exclude = ["token_hash"]
