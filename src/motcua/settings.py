@@ -114,6 +114,9 @@ TEMPLATES = [
     }
 ]
 
+# Inputs and selects rendered in Python, the same HTML as Django's widget templates.
+FORM_RENDERER = "motcua.core.forms.QuickRenderer"
+
 _default_sqlite = f"sqlite:///{DATA_DIR / 'motcua.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(

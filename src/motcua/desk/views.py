@@ -102,7 +102,9 @@ def queue(request):
     same list prints (print CSS) and downloads as .xlsx (?xuat=xlsx)."""
     now = timezone.now()
     form = forms.DossierFilterForm(
-        request.GET or None, assignees=desk_selectors.assignees_of(request.user)
+        request.GET or None,
+        assignees=desk_selectors.assignees_of(request.user),
+        fields=desk_selectors.field_choices(),
     )
     valid = form.is_valid() if form.is_bound else True
     criteria = form.criteria() if form.is_bound and valid else desk_selectors.Criteria()
@@ -110,10 +112,12 @@ def queue(request):
     if valid and request.GET.get("xuat") == "xlsx":
         return _export(request, qs)
     counts = selectors.queue_counts(request.user, QUEUE_STATUSES, now)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("trang"))
-    for dossier in page:
-        dossier.row_due = dossier.due_at or dossier.intake_due_at
-        dossier.row_due_is_intake = dossier.due_at is None and dossier.intake_due_at is not None
+    paginator = Paginator(qs, PAGE_SIZE)
+    if valid and not (form.is_bound and form.filled()):
+        # The unfiltered list is every open dossier the officer sees: the tabs' counts
+        # already have its length, so the paginator need not count it again.
+        paginator.count = sum(counts[s] for s in QUEUE_STATUSES)
+    page = paginator.get_page(request.GET.get("trang"))
     # The rows show applicants' names: one audit entry for the page, naming every dossier
     # on it, and one access row per dossier for its applicant to see.
     services.record_reads(
