@@ -59,6 +59,13 @@ def _criteria(chosen: dict[str, object] | None = None) -> list[dict]:
     ]
 
 
+def _id(value: str | None) -> int | None:
+    """A row id from a form: ASCII digits of a sane length, else None (never a 500 on
+    "²", "٣" or four hundred nines)."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
 def _posted_scores(request) -> dict[str, str]:
     return {code: request.POST.get(f"tieu-chi-{code}", "") for code in RATING_CRITERIA}
 
@@ -273,7 +280,7 @@ def submit(request):
             "content": p.get("noi-dung", ""),
             "consent": p.get("dong-y-cong-khai") == "1",
         }
-        agency_id = int(values["agency"]) if values["agency"].isdigit() else None
+        agency_id = _id(values["agency"])
         try:
             item = services.submit_feedback(
                 request.user,
@@ -408,10 +415,9 @@ DONE = {
 def _act(request, item: Feedback, action: str | None) -> Feedback:
     p = request.POST
     if action == "phan-cong":
-        agency_id = p.get("co-quan", "")
-        agency = Agency.objects.filter(pk=agency_id).first() if agency_id.isdigit() else None
-        user_id = p.get("can-bo", "")
-        assignee = User.objects.filter(pk=user_id).first() if user_id.isdigit() else None
+        agency_id, user_id = _id(p.get("co-quan")), _id(p.get("can-bo"))
+        agency = Agency.objects.filter(pk=agency_id).first() if agency_id else None
+        assignee = User.objects.filter(pk=user_id).first() if user_id else None
         return services.assign(item, request.user, agency=agency, assignee=assignee)
     if action == "tra-loi":
         return services.answer(item, request.user, p.get("tra-loi", ""))
