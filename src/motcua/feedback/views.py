@@ -28,6 +28,7 @@ from motcua.core import audit
 from motcua.core.problems import DomainError
 from motcua.dossiers import policy as dossier_policy
 from motcua.dossiers import selectors as dossier_selectors
+from motcua.dossiers.documents import QR_SEPARATOR
 from motcua.dossiers.models import Dossier, Status
 from motcua.feedback import policy, selectors, services
 from motcua.feedback.models import (
@@ -170,7 +171,10 @@ def kiosk_open(request):
 def kiosk(request):
     error, status = "", 200
     if request.method == "POST":
-        code = request.POST.get("ma-ho-so", "").strip().upper()[:64]
+        # A scanner reading the receipt's QR code types "code|procedure|ID number": only
+        # the code is kept (the ID number goes nowhere).
+        raw = request.POST.get("ma-ho-so", "").split(QR_SEPARATOR)[0]
+        code = raw.strip().upper()[:64]
         if code:
             return redirect("feedback:kiosk_rate", code=code)
         error, status = "Vui lòng nhập mã hồ sơ ghi trên giấy tiếp nhận.", 400
