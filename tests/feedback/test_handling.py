@@ -5,6 +5,7 @@ consent and without personal data."""
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from motcua.catalog.models import Agency
@@ -113,6 +114,9 @@ def test_unassigned_national_feedback_goes_to_the_province_desk(world):
     )
     assert item.agency is None and item.due_at is not None
     assert not policy.can_see(world.desk, item)  # a department's desk
+    root = User.objects.create_superuser("root", "root@example.vn", "x" * 16)
+    with pytest.raises(InvalidInput, match="phân công cơ quan xử lý trước"):
+        services.answer(item, root, "Hồ sơ gồm đơn đề nghị và bản vẽ thiết kế.")
     province = factories.agency("000.00.00.H37", "Văn phòng UBND tỉnh", Agency.Level.PROVINCE)
     hub = factories.officer(province, "desk", "province-desk")
     assert policy.can_see(hub, item)

@@ -75,6 +75,8 @@ def test_kiosk_is_opened_by_an_officer_and_reads_nothing_else(client, world):
     assert page.status_code == 409 and "chưa được trả kết quả" in page.content.decode()
     typed = tablet.post("/mot-cua/danh-gia/", {"ma-ho-so": dossier.code.lower()})
     assert typed.url == f"/mot-cua/danh-gia/ho-so/{dossier.code}/"
+    scanned = tablet.post("/mot-cua/danh-gia/", {"ma-ho-so": f"{dossier.code}|1.013225|0010"})
+    assert scanned.url == f"/mot-cua/danh-gia/ho-so/{dossier.code}/"  # the receipt's QR code
     empty = tablet.post("/mot-cua/danh-gia/", {"ma-ho-so": " "})
     assert empty.status_code == 400 and "Vui lòng nhập mã hồ sơ" in empty.content.decode()
 

@@ -578,7 +578,12 @@ def answer(item: Feedback, actor: Actor, text: str) -> Feedback:
         now = timezone.now()
         due = item.due_at or due_for(item.kind, item.received_at)
         if item.agency_id is None:  # answered by the province-level desk that holds it
-            item.agency_id = dossier_policy.officer_of(actor).agency_id
+            officer = dossier_policy.officer_of(actor)
+            if officer is None:
+                raise InvalidInput(
+                    "Vui lòng phân công cơ quan xử lý trước khi trả lời.", code="agency_missing"
+                )
+            item.agency_id = officer.agency_id
         item.status = Feedback.Status.ANSWERED
         item.answer, item.answered_at, item.answered_by = body, now, actor
         item.due_at, item.on_time = due, now <= due

@@ -28,6 +28,7 @@ from motcua.core import audit
 from motcua.core.problems import DomainError
 from motcua.dossiers import policy as dossier_policy
 from motcua.dossiers import selectors as dossier_selectors
+from motcua.dossiers.documents import QR_SEPARATOR
 from motcua.dossiers.models import Dossier, Status
 from motcua.feedback import policy, selectors, services
 from motcua.feedback.models import (
@@ -57,6 +58,13 @@ def _criteria(chosen: dict[str, object] | None = None) -> list[dict]:
         }
         for code, label in RATING_CRITERIA.items()
     ]
+
+
+def _id(value: str | None) -> int | None:
+    """A row id from a form: ASCII digits of a sane length, else None (never a 500 on
+    "²", "٣" or four hundred nines)."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
 def _posted_scores(request) -> dict[str, str]:
@@ -163,7 +171,10 @@ def kiosk_open(request):
 def kiosk(request):
     error, status = "", 200
     if request.method == "POST":
-        code = request.POST.get("ma-ho-so", "").strip().upper()[:64]
+        # A scanner reading the receipt's QR code types "code|procedure|ID number": only
+        # the code is kept (the ID number goes nowhere).
+        raw = request.POST.get("ma-ho-so", "").split(QR_SEPARATOR)[0]
+        code = raw.strip().upper()[:64]
         if code:
             return redirect("feedback:kiosk_rate", code=code)
         error, status = "Vui lòng nhập mã hồ sơ ghi trên giấy tiếp nhận.", 400
@@ -273,7 +284,7 @@ def submit(request):
             "content": p.get("noi-dung", ""),
             "consent": p.get("dong-y-cong-khai") == "1",
         }
-        agency_id = int(values["agency"]) if values["agency"].isdigit() else None
+        agency_id = _id(values["agency"])
         try:
             item = services.submit_feedback(
                 request.user,
@@ -408,10 +419,9 @@ DONE = {
 def _act(request, item: Feedback, action: str | None) -> Feedback:
     p = request.POST
     if action == "phan-cong":
-        agency_id = p.get("co-quan", "")
-        agency = Agency.objects.filter(pk=agency_id).first() if agency_id.isdigit() else None
-        user_id = p.get("can-bo", "")
-        assignee = User.objects.filter(pk=user_id).first() if user_id.isdigit() else None
+        agency_id, user_id = _id(p.get("co-quan")), _id(p.get("can-bo"))
+        agency = Agency.objects.filter(pk=agency_id).first() if agency_id else None
+        assignee = User.objects.filter(pk=user_id).first() if user_id else None
         return services.assign(item, request.user, agency=agency, assignee=assignee)
     if action == "tra-loi":
         return services.answer(item, request.user, p.get("tra-loi", ""))
