@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
@@ -420,22 +421,23 @@ class Scorecard:
     groups: list[GroupScore]
     counts: dict[str, int]
 
-    @property
+    # Cached: a card does not change once computed, and a ranking reads them many times.
+    @cached_property
     def points(self) -> Decimal | None:
         scored = [r.points for r in self.results if r.points is not None]
         return sum(scored, Decimal(0)) if scored else None
 
-    @property
+    @cached_property
     def max_points(self) -> Decimal:
         return sum((r.indicator.max_points for r in self.results), Decimal(0))
 
-    @property
+    @cached_property
     def max_with_data(self) -> Decimal:
         return sum(
             (r.indicator.max_points for r in self.results if r.points is not None), Decimal(0)
         )
 
-    @property
+    @cached_property
     def percent(self) -> float | None:
         """Points earned over the points of the indicators with data: how units with
         different data compare (rank)."""
@@ -462,9 +464,12 @@ def evaluate(indicator: Indicator, counts: dict[str, int], feeds: set[str]) -> R
     return Result(indicator, rate, formulas.points(rate, indicator.max_points, indicator.full_at))
 
 
+GROUP_LABELS = {g.value: g.label for g in Group}
+
+
 def scorecard(counts: dict[str, int], indicators: list[Indicator], feeds: set[str]) -> Scorecard:
     results = [evaluate(i, counts, feeds) for i in indicators]
-    groups = {g: GroupScore(g, Group(g).label) for g in GROUP_ORDER}
+    groups = {g: GroupScore(g, GROUP_LABELS[g]) for g in GROUP_ORDER}
     for r in results:
         g = groups[r.indicator.group]
         g.results.append(r)
@@ -503,15 +508,9 @@ def unit_scorecard(unit: Unit, period: Period, ctx: Context) -> Scorecard:
     return scorecard(unit_counts(unit, period, ctx), ctx.indicators, ctx.feeds)
 
 
-def trend(
-    unit: Unit, last: dt.date, ctx: Context, months: int = 12
-) -> list[tuple[dt.date, Scorecard]]:
-    """The unit's score month by month, for the `months` months ending with `last`."""
-    first = trend_first(last, months)
-    ids = None if unit.kind == "tinh" else unit.agency_ids
-    rows = month_counts(ids, first, last, ctx.now, by=("month",))
-    by_month = {month: counts for (month,), counts in rows.items()}
-    catalog = ctx.catalog.for_unit(unit)
+def _trend_cards(
+    by_month: dict[dt.date, dict[str, int]], first: dt.date, last: dt.date, catalog, ctx: Context
+) -> list[tuple[dt.date, Scorecard | None]]:
     return [
         (
             m,
@@ -523,10 +522,47 @@ def trend(
     ]
 
 
+def trend(
+    unit: Unit, last: dt.date, ctx: Context, months: int = 12
+) -> list[tuple[dt.date, Scorecard]]:
+    """The unit's score month by month, for the `months` months ending with `last`."""
+    first = trend_first(last, months)
+    ids = None if unit.kind == "tinh" else unit.agency_ids
+    rows = month_counts(ids, first, last, ctx.now, by=("month",))
+    by_month = {month: counts for (month,), counts in rows.items()}
+    return _trend_cards(by_month, first, last, ctx.catalog.for_unit(unit), ctx)
+
+
+@dataclass
+class Score:
+    """A unit's total without the detail by group and indicator: what a ranking compares
+    (the same evaluate() as a Scorecard, for 175 communes at once)."""
+
+    points: Decimal | None
+    max_with_data: Decimal
+
+    @property
+    def percent(self) -> float | None:
+        if self.points is None or not self.max_with_data:
+            return None
+        return round(float(self.points / self.max_with_data) * 100, 2)
+
+
+def score(counts: dict[str, int], indicators: list[Indicator], feeds: set[str]) -> Score:
+    points, max_with_data, scored = Decimal(0), Decimal(0), False
+    for indicator in indicators:
+        earned = evaluate(indicator, counts, feeds).points
+        if earned is not None:
+            points += earned
+            max_with_data += indicator.max_points
+            scored = True
+    return Score(points if scored else None, max_with_data)
+
+
 @dataclass
 class Ranked:
     unit: Unit
-    card: Scorecard
+    card: Score
     rank: int | None
 
 
@@ -541,11 +577,39 @@ def peers(unit: Unit, period: Period, ctx: Context) -> list[Ranked]:
         for pk in u.agency_ids:
             add_into(total, by_agency.get(pk, {}))
         add_into(total, ctx.catalog.for_unit(u))
-        cards.append((u, scorecard(total, ctx.indicators, ctx.feeds)))
-    cards.sort(key=lambda uc: (uc[1].percent is None, -(uc[1].percent or 0), uc[0].name))
+        card = score(total, ctx.indicators, ctx.feeds)
+        cards.append((card.percent, u, card))
+    cards.sort(key=lambda puc: (puc[0] is None, -(puc[0] or 0), puc[1].name))
     return [
-        Ranked(u, c, i + 1 if c.percent is not None else None) for i, (u, c) in enumerate(cards)
+        Ranked(u, c, i + 1 if percent is not None else None)
+        for i, (percent, u, c) in enumerate(cards)
     ]
+
+
+@dataclass
+class Dashboard:
+    card: Scorecard
+    trend: list[tuple[dt.date, Scorecard | None]]
+    ranked: list[Ranked]  # empty for the province (no peers)
+
+
+def dashboard(unit: Unit, period: Period, ctx: Context, months: int = 12) -> Dashboard:
+    """A dashboard's numbers: one read of the summaries by month over the trend's months
+    and the period's (the unit's card is the sum of its period's months), and one by agency
+    for the ranking among units of the same kind."""
+    first = trend_first(period.last, months)
+    ids = None if unit.kind == "tinh" else unit.agency_ids
+    rows = month_counts(ids, min(first, period.first), period.last, ctx.now, by=("month",))
+    by_month = {month: counts for (month,), counts in rows.items()}
+    catalog = ctx.catalog.for_unit(unit)
+    total = zero()
+    for m in period.months:
+        add_into(total, by_month.get(m, {}))
+    return Dashboard(
+        card=scorecard(add_into(total, catalog), ctx.indicators, ctx.feeds),
+        trend=_trend_cards(by_month, first, period.last, catalog, ctx),
+        ranked=peers(unit, period, ctx) if unit.kind != "tinh" else [],
+    )
 
 
 # --- the dossiers that cost points, and the what-if ---------------------------------------
@@ -622,13 +686,19 @@ class WhatIf:
     horizon_end: dt.datetime  # the end of the horizon's last day
 
 
-def what_if(unit: Unit, period: Period, ctx: Context, horizon_days: int = 7) -> WhatIf:
+def what_if(
+    unit: Unit,
+    period: Period,
+    ctx: Context,
+    horizon_days: int = 7,
+    counts: dict[str, int] | None = None,
+) -> WhatIf:
     """Open dossiers still counted on time, their clock running, whose appointment falls
     before the end of the day `horizon_days` days from today: finished on time, the score
     stays as it is now; late, it becomes if_late. (Those waiting for the applicant have a
     stopped clock: they cannot turn late while they wait.) The total is OpenDueCount's rows
     of those days less today's already passed, exact like the open-and-late count."""
-    counts = unit_counts(unit, period, ctx)
+    counts = counts if counts is not None else unit_counts(unit, period, ctx)
     today = timezone.localtime(ctx.now).date()
     last_day = today + dt.timedelta(days=horizon_days)
     ids = None if unit.kind == "tinh" else unit.agency_ids
