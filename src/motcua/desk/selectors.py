@@ -95,7 +95,7 @@ def search_q(query: str) -> Q | None:
     return Q(applicant_name_folded__contains=folded) if folded else None
 
 
-def _visible_q(user: User) -> Q:
+def visible_q(user: User) -> Q:
     """policy.visible_q with the step agencies' dossiers as a list of ids, not a subquery:
     PostgreSQL then combines the three indexes (received by, held by, primary key) in a
     BitmapOr instead of filtering every open dossier of the province through a hashed
@@ -123,13 +123,16 @@ def due_within_cutoff(days: int, now: dt.datetime | None = None) -> dt.datetime:
     return calendar().add_days(now or timezone.now(), days)
 
 
-def desk_list(user: User, criteria: Criteria, now: dt.datetime | None = None) -> QuerySet[Dossier]:
+def desk_list(
+    user: User, criteria: Criteria, now: dt.datetime | None = None, visible: Q | None = None
+) -> QuerySet[Dossier]:
     """The dossiers the officer may see that match `criteria`, soonest deadline first.
     Without a search text or a status, only open dossiers (the day's work); a search or
-    a status reaches closed ones too (an officer finds a returned dossier by its code)."""
+    a status reaches closed ones too (an officer finds a returned dossier by its code).
+    `visible`: visible_q(user), when the caller already has it."""
     now = now or timezone.now()
     qs = (
-        Dossier.objects.filter(_visible_q(user))
+        Dossier.objects.filter(visible if visible is not None else visible_q(user))
         .select_related(None)
         .select_related("procedure", "current_agency", "current_assignee")
     )

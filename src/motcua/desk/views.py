@@ -108,10 +108,18 @@ def queue(request):
     )
     valid = form.is_valid() if form.is_bound else True
     criteria = form.criteria() if form.is_bound and valid else desk_selectors.Criteria()
-    qs = desk_selectors.desk_list(request.user, criteria, now) if valid else Dossier.objects.none()
+    # One visibility condition for the list and the tabs' counts: the agency's step
+    # dossiers as a list of ids, so PostgreSQL combines its indexes for both (the count
+    # with policy's subquery scanned every open dossier of the province: 90 ms, not 5).
+    visible = desk_selectors.visible_q(request.user)
+    qs = (
+        desk_selectors.desk_list(request.user, criteria, now, visible)
+        if valid
+        else Dossier.objects.none()
+    )
     if valid and request.GET.get("xuat") == "xlsx":
         return _export(request, qs)
-    counts = selectors.queue_counts(request.user, QUEUE_STATUSES, now)
+    counts = selectors.queue_counts(request.user, QUEUE_STATUSES, now, visible)
     paginator = Paginator(qs, PAGE_SIZE)
     if valid and not (form.is_bound and form.filled()):
         # The unfiltered list is every open dossier the officer sees: the tabs' counts
