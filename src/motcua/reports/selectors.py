@@ -43,7 +43,11 @@ GROUPINGS = {"linh-vuc": "Theo lĩnh vực", "don-vi": "Theo cơ quan, đơn v�
 FORM_NUMBERS = {"linh-vuc": "Biểu số 06a/VPCP/KSTT", "don-vi": "Biểu số 06b/VPCP/KSTT"}
 TITLE = "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
 PLACE_PREFIX = re.compile(r"^(tỉnh|thành phố)\s+", re.IGNORECASE)
-LATE_LIMIT = 20_000  # rows of the late list in one report; the rest is counted, not listed
+# Rows of the late list in one file: a province's year can have hundreds of thousands; the
+# form's columns (10) and (13) count every one of them, and each agency's own report lists
+# its own. In the order they ended, so a cut list is the period's first ones, read off an
+# index (never a sort of the whole year's late dossiers).
+LATE_LIMIT = 5_000
 
 
 # --- periods ----------------------------------------------------------------------------
@@ -352,9 +356,7 @@ def late_list(unit: Unit, period: Period, limit: int = LATE_LIMIT) -> tuple[list
         room = limit - len(items)
         if room <= 0:
             break
-        rows = qs.annotate(note=Subquery(apology.values("note")[:1])).order_by(
-            "agency__name", "ended_at"
-        )[:room]
+        rows = qs.annotate(note=Subquery(apology.values("note")[:1])).order_by("ended_at")[:room]
         for r in rows.values_list(*columns):
             items.append(
                 LateItem(
@@ -375,7 +377,7 @@ def late_list(unit: Unit, period: Period, limit: int = LATE_LIMIT) -> tuple[list
         note = Subquery(mine.values("note")[:1])
         for r in (
             open_now.annotate(note=note)
-            .order_by("agency__name", "due")
+            .order_by("due")
             .values_list(
                 "code",
                 "agency__name",

@@ -134,7 +134,8 @@ def render(report: Report) -> bytes:
             r + 1,
             0,
             f"Danh sách có {report.late_total} hồ sơ; tệp này liệt kê {len(report.late)} hồ sơ"
-            " đầu. Lập báo cáo theo từng cơ quan để có danh sách đầy đủ.",
+            " kết thúc sớm nhất (số liệu ở cột (10), (13) đã tính đủ). Lập báo cáo theo từng"
+            " cơ quan để có danh sách đầy đủ của cơ quan đó.",
             f_note,
         )
     book.close()
