@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from motcua.catalog.models import AdministrativeUnit, Agency, Field
 from motcua.core.collation import sort_key as _sort_key
+from motcua.core.text import vnd
 from motcua.dossiers.models import Dossier, Event
 from motcua.dossiers.stats import OPEN_AFTER_RECEIPT
 from motcua.reports.models import PeriodKind, ReportLateDossier, ReportMonthStats
@@ -148,6 +149,10 @@ class Row:
     def values(self) -> list[int]:
         """The numbers in the order of COLUMNS."""
         return [getattr(self, c) for c, _ in COLUMNS]
+
+    def texts(self) -> list[str]:
+        """values() as printed: thousands grouped with a dot, the Vietnamese way."""
+        return [vnd(v) for v in self.values()]  # the project's one grouping (core.text)
 
     def add(self, other: Row) -> None:
         for name in RAW:
