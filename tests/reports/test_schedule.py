@@ -131,3 +131,10 @@ def test_run_due_command_is_idempotent(world, settings, tmp_path):
     assert GeneratedReport.objects.count() == 1
     call_command("reports", "check", stdout=out)
     assert "Khớp" in out.getvalue()
+
+
+def test_run_due_is_registered_daily():
+    from django_q.models import Schedule
+
+    job = Schedule.objects.get(name="reports-run-due")
+    assert (job.func, job.schedule_type) == ("motcua.reports.services.run_due", Schedule.DAILY)
