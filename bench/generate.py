@@ -1005,7 +1005,8 @@ SUMMARY_SQL = [  # one list per table, filled side by side (two connections)
 # (received; result early / on time / late; stopped or withdrawn; returned; overdue from the
 # appointment's month to the end's), and the dossiers that ended late.
 REPORT_DOSSIERS = f"""WITH d AS MATERIALIZED (
-  SELECT x.*, p.field_id,
+  SELECT x.id, x.agency_id, p.field_id, x.channel, x.status, x.received_at, x.finished_at,
+         x.returned_at, x.paused_at,
          x.status IN ('done', 'returned') AS solved,
          x.status IN ('stopped', 'withdrawn', 'rejected') AS closed,
          coalesce(x.on_time_due_at, x.original_due_at) AS due,

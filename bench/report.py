@@ -112,7 +112,8 @@ def main(argv: list[str] | None = None) -> None:
         results[grouping] = report
         line = (
             f"- grouped {selectors.GROUPINGS[grouping].lower()}: {len(report.rows)} rows, "
-            f"{report.late_total:,} late dossiers listed; numbers + late list {build_s:.2f} s, "
+            f"{report.late_total:,} late dossiers ({len(report.late):,} listed); numbers + late "
+            f"list {build_s:.2f} s, "
             f".xlsx written {write_s:.2f} s ({len(data) / 1e6:.1f} MB); "
             f"**report as .xlsx {total_s:.2f} s** (median of {args.runs})"
         )

@@ -19,7 +19,7 @@ def test_report_page(browser, live_server, world, story, tmp_path):  # noqa: F81
     context, page = _session(browser, live_server, "leader")
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto("/bao-cao/")
+    page.get_by_role("link", name="Báo cáo thống kê").click()  # in the leader's menu
     page.wait_for_url(f"**/bao-cao/co-quan/{world.dept.pk}/")  # one unit: straight to it
     page.select_option("#period-kind", "thang")
     page.select_option("#period-year", "2026")

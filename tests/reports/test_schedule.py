@@ -92,3 +92,49 @@ def test_quarterly_report_posted_to_an_endpoint(world, story, settings, tmp_path
     assert len(_Receiver.received) == 1
     key, body = _Receiver.received[0]
     assert key.startswith("reports:") and b"%PDF-" in body and "Quý 2/2026".encode() in body
+
+
+def test_schedule_form_names_units_and_wants_a_receiver(world):
+    from motcua.reports.admin import ScheduleForm
+
+    form = ScheduleForm(data={"unit": f"co-quan:{world.dept.pk}", "period_kind": "quy"})
+    assert not form.is_valid()
+    assert "thư điện tử hoặc địa chỉ tiếp nhận" in str(form.errors)
+    form = ScheduleForm(
+        data={
+            "unit": f"co-quan:{world.dept.pk}",
+            "period_kind": "quy",
+            "email": "vp@ubnd.test",
+            "is_active": "on",
+        }
+    )
+    assert form.is_valid(), form.errors
+    saved = form.save()
+    assert (saved.unit_kind, saved.unit_id) == ("co-quan", world.dept.pk)
+    assert f"co-quan:{world.dept.pk}" in dict(ScheduleForm().fields["unit"].choices)
+
+
+def test_run_due_command_is_idempotent(world, settings, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path)},
+    }}  # fmt: skip
+    ReportSchedule.objects.create(unit_kind="tinh", period_kind="nam", email="vp@ubnd.test")
+    out = StringIO()
+    call_command("reports", "run-due", stdout=out)
+    call_command("reports", "run-due", stdout=out)
+    assert "Đã lập 1 báo cáo" in out.getvalue() and "bỏ qua 1" in out.getvalue()
+    assert GeneratedReport.objects.count() == 1
+    call_command("reports", "check", stdout=out)
+    assert "Khớp" in out.getvalue()
+
+
+def test_run_due_is_registered_daily():
+    from django_q.models import Schedule
+
+    job = Schedule.objects.get(name="reports-run-due")
+    assert (job.func, job.schedule_type) == ("motcua.reports.services.run_due", Schedule.DAILY)

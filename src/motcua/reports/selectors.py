@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from motcua.catalog.models import AdministrativeUnit, Agency, Field
 from motcua.core.collation import sort_key as _sort_key
+from motcua.core.text import vnd
 from motcua.dossiers.models import Dossier, Event
 from motcua.dossiers.stats import OPEN_AFTER_RECEIPT
 from motcua.reports.models import PeriodKind, ReportLateDossier, ReportMonthStats
@@ -43,7 +44,11 @@ GROUPINGS = {"linh-vuc": "Theo lĩnh vực", "don-vi": "Theo cơ quan, đơn v�
 FORM_NUMBERS = {"linh-vuc": "Biểu số 06a/VPCP/KSTT", "don-vi": "Biểu số 06b/VPCP/KSTT"}
 TITLE = "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
 PLACE_PREFIX = re.compile(r"^(tỉnh|thành phố)\s+", re.IGNORECASE)
-LATE_LIMIT = 20_000  # rows of the late list in one report; the rest is counted, not listed
+# Rows of the late list in one file: a province's year can have hundreds of thousands; the
+# form's columns (10) and (13) count every one of them, and each agency's own report lists
+# its own. In the order they ended, so a cut list is the period's first ones, read off an
+# index (never a sort of the whole year's late dossiers).
+LATE_LIMIT = 5_000
 
 
 # --- periods ----------------------------------------------------------------------------
@@ -144,6 +149,10 @@ class Row:
     def values(self) -> list[int]:
         """The numbers in the order of COLUMNS."""
         return [getattr(self, c) for c, _ in COLUMNS]
+
+    def texts(self) -> list[str]:
+        """values() as printed: thousands grouped with a dot, the Vietnamese way."""
+        return [vnd(v) for v in self.values()]  # the project's one grouping (core.text)
 
     def add(self, other: Row) -> None:
         for name in RAW:
@@ -352,9 +361,7 @@ def late_list(unit: Unit, period: Period, limit: int = LATE_LIMIT) -> tuple[list
         room = limit - len(items)
         if room <= 0:
             break
-        rows = qs.annotate(note=Subquery(apology.values("note")[:1])).order_by(
-            "agency__name", "ended_at"
-        )[:room]
+        rows = qs.annotate(note=Subquery(apology.values("note")[:1])).order_by("ended_at")[:room]
         for r in rows.values_list(*columns):
             items.append(
                 LateItem(
@@ -375,7 +382,7 @@ def late_list(unit: Unit, period: Period, limit: int = LATE_LIMIT) -> tuple[list
         note = Subquery(mine.values("note")[:1])
         for r in (
             open_now.annotate(note=note)
-            .order_by("agency__name", "due")
+            .order_by("due")
             .values_list(
                 "code",
                 "agency__name",
