@@ -310,6 +310,14 @@ def login(username: str) -> httpx.Cookies:
     """A verified officer session, one per user and run: a second login would need the
     TOTP code of a window already used (django-otp refuses a replayed code)."""
     if username not in _sessions:
+        # A device enrolled by an earlier run would ask for a code we cannot compute
+        # (its key is not shown again): enrol afresh, so the load can be run again.
+        with connect() as conn:
+            conn.execute(
+                "DELETE FROM otp_totp_totpdevice WHERE user_id = "
+                "(SELECT id FROM auth_user WHERE username = %s)",
+                [username],
+            )
         _sessions[username] = _login(username)
     return _sessions[username]
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "motcua.accounts.thirdparty.AxesConfig",  # axes: login throttling (see motcua.core.logins)
     "django_otp",
     "motcua.accounts.thirdparty.OtpTotpConfig",  # django_otp.plugins.otp_totp
+    "motcua.accounts.thirdparty.OtpStaticConfig",  # django_otp.plugins.otp_static: recovery codes
     "csp",
     "motcua.core",
     "motcua.catalog",
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "motcua.notify",
     "motcua.serviceindex",
     "motcua.feedback",
+    "motcua.reports",
 ]
 
 MIDDLEWARE = [
@@ -111,6 +113,9 @@ TEMPLATES = [
         },
     }
 ]
+
+# Inputs and selects rendered in Python, the same HTML as Django's widget templates.
+FORM_RENDERER = "motcua.core.forms.QuickRenderer"
 
 _default_sqlite = f"sqlite:///{DATA_DIR / 'motcua.sqlite3'}"
 DATABASES = {

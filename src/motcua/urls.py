@@ -51,6 +51,7 @@ urlpatterns = [
     path("", include("motcua.feedback.urls")),
     path("mot-cua/", include("motcua.desk.urls")),
     path("chi-so/", include("motcua.serviceindex.urls")),
+    path("bao-cao/", include("motcua.reports.urls")),
     path("thanh-toan/", include("motcua.payments.urls")),
     path("buu-chinh/", include("motcua.postal.urls")),
     path("", include("motcua.portal.urls")),

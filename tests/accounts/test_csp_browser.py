@@ -110,6 +110,7 @@ def _pages(browser, live_server, world, settings):
     page.wait_for_url(re.compile(r"/tai-khoan/xac-thuc-hai-buoc/"))
     page.fill("input[name=otp_token]", code_from_page(page))
     page.locator("#otp-enrol button[type=submit]").click()
+    page.locator("#recovery-continue").click()
     page.wait_for_url(re.compile(r"/admin/$"))
     for path in ("/admin/auth/user/", f"/admin/auth/user/{world.desk.pk}/change/"):
         page.goto(path)

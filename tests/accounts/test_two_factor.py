@@ -84,7 +84,9 @@ def test_enrolment_shows_qr_and_key_and_confirms_with_a_code(client, world, requ
     TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)
     device.refresh_from_db()
     ok = client.post(reverse("accounts:enrol"), {"otp_token": code_for(device), "next": QUEUE})
-    assert ok.status_code == 302 and ok["Location"] == QUEUE
+    # The recovery codes are shown once, with the way on to where the officer was going.
+    assert ok.status_code == 200 and len(ok.context["codes"]) == 10
+    assert f'href="{QUEUE}" id="recovery-continue"' in ok.content.decode()
     device.refresh_from_db()
     assert device.confirmed
     assert client.get(QUEUE).status_code == 200

@@ -13,6 +13,8 @@ from django.utils import timezone
 from motcua.catalog.models import Agency, Officer
 from motcua.dossiers import services
 from motcua.dossiers.models import Dossier
+from motcua.serviceindex.models import OpenDueCount
+from motcua.serviceindex.rebuild import rebuild_open
 from tests import factories
 from tests.browser.axe import assert_accessible
 from tests.browser.shots import screenshot_folder
@@ -30,6 +32,7 @@ def _data(world):
         if i % 3 == 0:
             past = timezone.now() - dt.timedelta(hours=2)
             Dossier.objects.filter(pk=d.pk).update(on_time_due_at=past, original_due_at=past)
+    rebuild_open(Dossier, OpenDueCount)  # the UPDATEs beside the services are an import
     services.submit(
         procedure=world.proc,
         applicant=factories.applicant(),

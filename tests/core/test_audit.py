@@ -74,3 +74,50 @@ def test_truncating_the_tail_is_detected():
     result = audit.verify()
     assert not result.ok and "missing" in result.reason
     assert AuditHead.objects.get().count == 3
+
+
+def test_the_returned_entry_is_the_stored_one_and_hashes_as_verify_does():
+    # On PostgreSQL the entry is appended by one statement that hashes in the database.
+    with transaction.atomic():
+        first = audit.record("a", "thing", 1, actor="tester", data={"ids": ["Ê-1", "Ơ-2"]})
+        second = audit.record("b", "thing", 2, data={"nested": {"n": 1.5, "x": None}})
+    stored = list(AuditEntry.objects.order_by("id"))
+    assert [(e.pk, e.prev_hash, e.hash) for e in stored] == [
+        (first.pk, first.prev_hash, first.hash),
+        (second.pk, second.prev_hash, second.hash),
+    ]
+    assert first.prev_hash == audit.GENESIS and second.prev_hash == first.hash
+    assert stored[1].hash == audit._digest(stored[0].hash, stored[1])
+    head = AuditHead.objects.get()
+    assert (head.last_hash, head.count) == (second.hash, 2)
+    assert audit.verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_one_chain():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    import threading
+
+    from django.db import connections
+
+    errors = []
+
+    def writer(n):
+        try:
+            for i in range(15):
+                with transaction.atomic():
+                    audit.record("test.concurrent", "thing", f"{n}-{i}", data={"i": i})
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    result = audit.verify()
+    assert result.ok and result.checked == 45

@@ -111,6 +111,26 @@ def test_received_dossier_past_due_date_is_overdue(client, world):
     assert "Quá hạn" in _page(client, dossier)
 
 
+def test_queue_rows_escape_what_applicants_typed_and_link_each_dossier(client, world):
+    # The rows are written out in Python (desk_tags.queue_rows), not by the template
+    # engine: they must escape as it does.
+    hostile = world.submit_online()
+    Dossier.objects.filter(pk=hostile.pk).update(applicant_name='<script>x("&")</script>')
+    received = services.receive(world.submit_online(), world.desk)
+    client.force_login(world.desk)
+    body = client.get(reverse("desk:queue")).content.decode()
+    assert "<script>x(" not in body
+    assert "&lt;script&gt;x(&quot;&amp;&quot;)&lt;/script&gt;" in body
+    row = re.search(
+        rf'<tr class="" data-code="{re.escape(received.code)}">(.*?)</tr>', body, re.S
+    ).group(1)
+    href = reverse("desk:dossier", args=[received.code])
+    assert f'<a href="{href}">{received.code}</a>' in row
+    due = timezone.localtime(received.due_at).strftime("%H:%M %d/%m/%Y")
+    assert due in row and "hạn tiếp nhận" not in row
+    assert "Được tiếp nhận" in row and world.dept.name in row
+
+
 def test_queue_is_paginated(client, world, settings):
     from motcua.desk import views
 

@@ -4,6 +4,7 @@ dossiers shown, at a fixed query cost; the desk forms normalise what officers ty
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from motcua.core.models import AuditEntry
@@ -41,11 +42,14 @@ def test_queue_page_cost_does_not_grow_with_the_rows(client, world, django_asser
         world.submit_online(applicant=factories.applicant())
     client.force_login(world.desk)
     client.get(QUEUE)  # session and caches warm
-    # 7 queries before the read log (session, user, officer, counts, page count, rows,
-    # agency); the log adds the audit head lock, entry, head update and one bulk insert;
-    # the search form adds the agency's officers and the fields, the saved filters, and the
-    # ids of the dossiers with a step in the agency (see desk.selectors._visible_q).
-    with django_assert_num_queries(15):
+    # 6 queries before the read log (session, user, officer, counts, rows, agency: the
+    # tabs' counts give the unfiltered list's length); the log adds the audit entry (on
+    # PostgreSQL one statement locks the head, inserts and moves the head; elsewhere
+    # three) and one insert of the access rows; the search form adds the agency's
+    # officers and the fields, the saved filters, and the ids of the dossiers with a step
+    # in the agency (see desk.selectors.visible_q).
+    expected = 12 if connection.vendor == "postgresql" else 14
+    with django_assert_num_queries(expected):
         assert client.get(QUEUE).status_code == 200
     assert DossierAccess.objects.count() == 24
 

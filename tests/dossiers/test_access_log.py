@@ -139,6 +139,26 @@ def test_api_list_is_audited_for_officers_only(world):
     assert {d.code for d in dossiers} >= set(shown)
 
 
+def test_api_history_read_by_an_officer_is_audited(world):
+    dossier = world.submit_online()
+    assert api(world.citizen).get(f"{DOSSIERS}{dossier.code}/events/").status_code == 200
+    assert reads() == [] and not DossierAccess.objects.exists()
+    assert api(world.desk).get(f"{DOSSIERS}{dossier.code}/events/").status_code == 200
+    [entry] = reads()
+    assert (entry.actor, entry.object_type, entry.object_id) == (
+        "desk",
+        "dossier_events",
+        dossier.code,
+    )
+    assert entry.data["fields"] == ["events"]
+    assert list(DossierAccess.objects.values_list("dossier__code", "via")) == [
+        (dossier.code, "api")
+    ]
+    # Refused reads leave nothing.
+    assert api(world.other_desk).get(f"{DOSSIERS}{dossier.code}/events/").status_code == 404
+    assert len(reads()) == 1
+
+
 def test_api_detail_read_by_an_officer_is_shown_to_the_applicant(world):
     dossier = world.submit_online()
     assert api(world.citizen).get(f"{DOSSIERS}{dossier.code}/").status_code == 200

@@ -665,3 +665,48 @@ def test_forms_are_sealed_when_a_sealer_is_plugged_in(received):
         documents.register_sealer(previous)
     assert calls == [(received.agency, "Mẫu số 01")]
     assert not documents.receipt_pdf(received).endswith(b"%sealed")
+
+
+def test_receipt_keeps_the_version_the_dossier_was_filed_under(received, world):
+    """A change of terms after filing (a component renamed away, one added, the fee and
+    the time limit changed) does not rewrite the receipt of a dossier filed before it; a
+    dossier filed after it is bound to the new version and its receipt says so."""
+    from motcua.catalog import services as catalog_services
+
+    proc = world.proc
+    proc.refresh_from_db()  # as an editor would load it: with its current version
+    before = _text(PdfReader(io.BytesIO(documents.receipt_pdf(received))))
+    old_context = documents.receipt_context(received)
+    first = proc.components.order_by("order", "pk").first()
+    old_name = first.name
+    first.name = "Giấy tờ mới theo phiên bản 2"
+    first.save()
+    Component.objects.create(
+        procedure=proc, name="Tờ khai bổ sung", copies=2, required=True, order=9
+    )
+    proc.fee_vnd += 50_000
+    proc.processing_days = Decimal(proc.processing_days) + 5
+    proc.save()
+    version = catalog_services.record_local_change(proc)
+    assert version is not None and version.number == received.procedure_version.number + 1
+    assert catalog_services.record_local_change(proc) is None  # nothing more changed
+
+    received.refresh_from_db()
+    assert _text(PdfReader(io.BytesIO(documents.receipt_pdf(received)))) == before
+    context = documents.receipt_context(received)
+    assert [r.name for r in context["rows"]] == [r.name for r in old_context["rows"]]
+    assert old_name in [r.name for r in context["rows"]]
+    assert (context["fee"], context["time_limit"]) == (
+        old_context["fee"],
+        old_context["time_limit"],
+    )
+    # The renamed component's file is still counted, as a file the version does not list.
+    assert context["file_count"] == old_context["file_count"]
+
+    later = services.receive(world.submit_online(), world.desk)
+    assert later.procedure_version_id == version.pk
+    new = documents.receipt_context(later)
+    names = [r.name for r in new["rows"]]
+    assert "Giấy tờ mới theo phiên bản 2" in names and "Tờ khai bổ sung" in names
+    assert new["fee"] == documents.format_vnd(proc.fee_vnd + proc.charge_vnd)
+    assert new["time_limit"] != old_context["time_limit"]

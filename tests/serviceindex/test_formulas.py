@@ -71,7 +71,7 @@ def test_published_procedures_rate():
 
 
 def test_digitisation_and_sync_rates():
-    assert formulas.digitised_components_rate({"digitised_components": 4, "received": 5}) == 0.8
+    assert formulas.digitised_components_rate({"digitised": 4, "received": 5}) == 0.8
     assert formulas.digitised_results_rate({"digitised_results": 1, "returned": 4}) == 0.25
     assert formulas.reuse_rate({"reused": 0, "received": 5}) == 0.0
     assert formulas.synced_rate({"synced": 5, "received": 5}) == 1.0

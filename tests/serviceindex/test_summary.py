@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 
 from motcua.dossiers import services, stats
-from motcua.dossiers.models import Dossier, Event
+from motcua.dossiers.models import Attachment, Dossier, Event
 from motcua.serviceindex import selectors, tracking
-from motcua.serviceindex.models import IndexMonthStats
-from motcua.serviceindex.rebuild import OWN, rebuild, recount
+from motcua.serviceindex.models import IndexMonthStats, OpenDueCount
+from motcua.serviceindex.rebuild import OWN, rebuild, rebuild_open, recount, recount_open
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +30,9 @@ def _desk(world):
 def _late(dossier):
     past = timezone.now() - dt.timedelta(hours=1)
     Dossier.objects.filter(pk=dossier.pk).update(on_time_due_at=past, original_due_at=past)
+    # An UPDATE beside the services is an import: the open dossiers' due-day rows are
+    # rebuilt, as after one (the running counters are checked without it below).
+    rebuild_open(Dossier, OpenDueCount)
     dossier.refresh_from_db()
     return dossier
 
@@ -41,8 +44,17 @@ def _finish(world, d, electronic):
     return services.finish(d, world.specialist, uploads=uploads)
 
 
-def generate(world, n, seed):
-    """n dossiers along random paths; returns the hook calls made (paid, rated, ...)."""
+def _supplement(world, d):
+    """Appraisal asks for a paper (the clock stops); the applicant sends it or not yet."""
+    d = services.request_supplement(
+        d, world.desk, [services.MissingItem("Bản vẽ thiết kế", "Còn thiếu bản vẽ")]
+    )
+    return d
+
+
+def generate(world, n, seed, late_share=0.3):
+    """n dossiers along random paths; returns the hook calls made (paid, rated, ...).
+    late_share of them are made late by an UPDATE beside the services (an import)."""
     rng = random.Random(seed)
     calls = {"paid": 0, "rated": 0, "negative": 0, "complained": 0}
     for _ in range(n):
@@ -52,11 +64,16 @@ def generate(world, n, seed):
                 services.refuse(d, world.desk, "Không thuộc thẩm quyền")
                 continue
             d = services.receive(d, world.desk)
-        if rng.random() < 0.3:
+        if rng.random() < late_share:
             d = _late(d)
         path = rng.random()
-        if path < 0.15:
+        if path < 0.08:
             continue  # left open
+        if path < 0.15:
+            d = _supplement(world, d)
+            if rng.random() < 0.5:
+                services.complete_supplement(d, world.desk)
+            continue  # left open, waiting or with a new appointment
         if path < 0.22:
             services.stop(d, world.leader, "Không đủ điều kiện")
             continue
@@ -95,7 +112,14 @@ def naive(calls, now):
     late = [d for d in received if not stats.is_on_time(d, now)]
     paying = {d.pk for d in received if d.events.filter(action="request_payment").exists()}
     returned = [d for d in received if d.status == "returned"]
+    with_files = {
+        kind: set(Attachment.objects.filter(kind=kind).values_list("dossier_id", flat=True))
+        for kind in ("application", "result")
+    }
     return {
+        "digitised_components": sum(d.pk in with_files["application"] for d in received)
+        / len(received),
+        "digitised_results": sum(d.pk in with_files["result"] for d in returned) / len(returned),
         "on_time": (len(received) - len(late)) / len(received),
         "online": sum(d.channel == "online" for d in received) / len(received),
         "electronic_result": sum(d.return_method == "online" for d in returned) / len(returned),
@@ -138,10 +162,13 @@ def test_feeds_not_connected_are_no_data_never_zero(world):
     card = selectors.unit_scorecard(
         selectors.province(), selectors.Period("thang", month, month, ""), ctx
     )
-    for code in ("SH1", "SH2", "SH3", "CK2", "TTTT1", "HL1", "HL2"):
+    for code in ("SH2", "SH3", "CK2", "TTTT1", "HL1", "HL2"):
         r = card.result(code)
         assert (r.rate, r.points) == (None, None), code
         assert r.reason
+    assert card.result("SH2").reason == "Không có hồ sơ trong kỳ"  # none returned yet
+    assert card.result("SH3").reason == "Chưa có nguồn dữ liệu"  # reuse: not recorded
+    assert card.result("SH1").rate == 1.0  # filed online with its papers as files
     assert card.result("TD1").rate == 1.0  # received, not yet due: on time
     assert card.max_with_data < card.max_points
     # After the first payment the payment feed exists: a number, not "no data".
@@ -151,6 +178,48 @@ def test_feeds_not_connected_are_no_data_never_zero(world):
         selectors.province(), selectors.Period("thang", month, month, ""), ctx
     )
     assert card.result("TTTT1").reason == "Không có hồ sơ trong kỳ"  # none asked to pay
+
+
+def _open_rows():
+    return {(r.agency_id, r.month, r.due_day): r.count for r in OpenDueCount.objects.all()}
+
+
+def test_open_dossiers_by_due_day_move_with_every_transition(world):
+    """No UPDATE beside the services: the running rows are what a recount finds."""
+    generate(world, 40, seed=5, late_share=0)
+    rows = _open_rows()
+    assert rows == recount_open(Dossier)
+    assert rows and all(n > 0 for n in rows.values())  # emptied rows are deleted
+    waiting = Dossier.objects.filter(status__in=["supplement", "payment"]).count()
+    running = Dossier.objects.filter(status__in=stats.OPEN_AFTER_RECEIPT).count() - waiting
+    assert sum(rows.values()) == running  # waiting in time: no row (on time while waiting)
+
+
+@pytest.mark.parametrize("days", [0, 1, 3, 8, 60])
+def test_open_and_late_is_exact_as_time_passes(world, days):
+    """Nothing happens to the dossiers; their appointments pass. At every moment the
+    summary's open-and-late count and the what-if equal a recount from the dossiers."""
+    generate(world, 40, seed=8)
+    now = timezone.now() + dt.timedelta(days=days, hours=days * 5 % 24)
+    month = stats.month_of(timezone.now())
+    period = selectors.Period("thang", month, month, "")
+    ctx = selectors.Context.load(now)
+    counts = selectors.unit_counts(selectors.province(), period, ctx)
+    open_ = list(Dossier.objects.filter(status__in=stats.OPEN_AFTER_RECEIPT))
+    assert counts["open_late"] == sum(not stats.is_on_time(d, now) for d in open_)
+    horizon_end = selectors.day_start(now) + dt.timedelta(days=8)
+    soon = [
+        d
+        for d in open_
+        if stats.is_on_time(d, now)
+        and d.paused_at is None
+        and stats.deadline(d) < horizon_end
+        and not stats.too_many_supplements(d)
+    ]
+    what = selectors.what_if(selectors.province(), period, ctx)
+    assert what.at_risk_total == len(soon)
+    assert {d.pk for d in what.at_risk} == {d.pk for d in soon}
+    assert what.already_late == counts["open_late"]
 
 
 def test_rebuild_recounts_what_the_transitions_counted(world):

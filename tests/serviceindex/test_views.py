@@ -1,6 +1,7 @@
 """The scorecard and dashboards: who sees what, periods, the dossiers that cost points."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -9,6 +10,8 @@ from django.utils import timezone
 from motcua.catalog.models import Agency, Officer
 from motcua.dossiers import services
 from motcua.dossiers.models import Dossier
+from motcua.serviceindex.models import OpenDueCount
+from motcua.serviceindex.rebuild import rebuild_open
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +21,7 @@ def _late_dossier(world):
     d = services.receive(world.submit_online(), world.desk)
     past = timezone.now() - dt.timedelta(hours=1)
     Dossier.objects.filter(pk=d.pk).update(on_time_due_at=past, original_due_at=past)
+    rebuild_open(Dossier, OpenDueCount)  # an UPDATE beside the services is an import
     return d
 
 
@@ -110,3 +114,42 @@ def test_indicator_detail_lists_the_late_dossiers_and_the_what_if(client, world)
     assert "Không có hồ sơ nào làm mất điểm" in online  # both were filed online
     missing = reverse("serviceindex:indicator", args=["co-quan", world.dept.pk, "XX9"])
     assert client.get(missing).status_code == 404
+
+
+def test_losing_dossiers_come_a_page_at_a_time_after_a_cursor(client, world, monkeypatch):
+    from motcua.serviceindex import views
+
+    monkeypatch.setattr(views, "DETAIL_PAGE", 2)
+    late = [_late_dossier(world) for _ in range(3)]
+    rebuild_open(Dossier, OpenDueCount)  # the UPDATEs above are an import
+    client.force_login(world.leader)
+    url = reverse("serviceindex:indicator", args=["co-quan", world.dept.pk, "TD1"])
+    first = client.get(url).content.decode()
+    assert "3 hồ sơ" in first  # the total, from the summary
+    assert late[2].code in first and late[1].code in first and late[0].code not in first
+    cursor = re.search(r"sau=(\d+)", first).group(1)
+    assert cursor == str(late[1].pk)
+    second = client.get(url, {"sau": cursor}).content.decode()
+    assert late[0].code in second and late[1].code not in second
+    assert "3 hồ sơ" in second and "Về trang đầu" in second and "sau=" not in second
+    # A cursor that is not a number is the first page, never an error.
+    assert late[2].code in client.get(url, {"sau": "x'--"}).content.decode()
+
+
+def test_the_ranking_score_is_the_scorecard_total(world):
+    from motcua.serviceindex import selectors
+
+    _late_dossier(world)
+    services.receive(world.submit_online(), world.desk)
+    rebuild_open(Dossier, OpenDueCount)
+    ctx = selectors.Context.load()
+    period = selectors.parse_period({})
+    for unit in selectors.units_of_kind("co-quan"):
+        counts = selectors.unit_counts(unit, period, ctx)
+        card = selectors.scorecard(counts, ctx.indicators, ctx.feeds)
+        quick = selectors.score(counts, ctx.indicators, ctx.feeds)
+        assert (quick.points, quick.max_with_data, quick.percent) == (
+            card.points,
+            card.max_with_data,
+            card.percent,
+        )

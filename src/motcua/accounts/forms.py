@@ -11,6 +11,7 @@ from django.contrib.auth.forms import SetPasswordForm as DjangoSetPasswordForm
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 
+from motcua.accounts import services
 from motcua.core.forms import IdNumberField, TextField
 
 TOKEN_RE = re.compile(r"[0-9]{6}")
@@ -54,6 +55,50 @@ class TokenForm(forms.Form):
                 "Mã xác thực không đúng hoặc đã hết hạn.", code="invalid_token"
             )
         return token
+
+
+RECOVERY_RE = re.compile(r"[a-z2-7]{8}")
+
+
+class RecoveryCodeForm(forms.Form):
+    """One of the user's recovery codes, in place of the app's code; spent when right."""
+
+    recovery_code = forms.CharField(
+        label="Mã khôi phục (8 ký tự, ví dụ abcd-ef23)",
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+        error_messages={"required": "Vui lòng nhập mã khôi phục."},
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.device = None
+
+    def clean_recovery_code(self) -> str:
+        raw = unicodedata.normalize("NFKC", self.cleaned_data["recovery_code"])
+        code = services.normalize_recovery_code(raw)
+        if not RECOVERY_RE.fullmatch(code):
+            raise forms.ValidationError(
+                "Mã khôi phục gồm 8 ký tự (chữ a–z và số 2–7).", code="format"
+            )
+        device = services.recovery_device(self.user)
+        if device is None:
+            raise forms.ValidationError(
+                "Tài khoản chưa có mã khôi phục. Liên hệ quản trị viên hệ thống.", code="none"
+            )
+        allowed, _extra = device.verify_is_allowed()
+        if not allowed:
+            raise forms.ValidationError(
+                "Bạn đã nhập sai mã nhiều lần. Vui lòng đợi ít phút rồi thử lại.",
+                code="throttled",
+            )
+        self.device = services.use_recovery_code(self.user, code)
+        if self.device is None:
+            raise forms.ValidationError(
+                "Mã khôi phục không đúng hoặc đã được dùng.", code="invalid_token"
+            )
+        return code
 
 
 class PasswordChangeForm(DjangoPasswordChangeForm):

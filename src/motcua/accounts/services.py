@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
@@ -18,6 +19,8 @@ from motcua.core import audit, text
 from motcua.core.problems import InvalidInput, NotAllowed
 
 DEVICE_NAME = "Ứng dụng xác thực"
+RECOVERY_DEVICE_NAME = "Mã khôi phục"
+RECOVERY_CODE_COUNT = 10
 
 
 def start_totp_enrolment(user) -> TOTPDevice:
@@ -45,10 +48,73 @@ def confirm_totp_enrolment(user, device: TOTPDevice) -> None:
 
 
 def remove_totp(user) -> None:
-    """A citizen turns the second factor off (officers may not: the views refuse it)."""
+    """A citizen turns the second factor off (officers may not: the views refuse it). The
+    recovery codes go with it: they stand in for the app, not beside a password alone."""
     with transaction.atomic():
         deleted, _ = TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
         audit.record("totp_removed", "auth.User", user.pk, actor=user, data={"devices": deleted})
+
+
+# --- recovery codes ----------------------------------------------------------------------
+# One-time codes for the day the phone is lost (django-otp's static device: each code is
+# deleted when used). Stored as django-otp stores them; a reader of the database could as
+# well read the TOTP key itself, which cannot be hashed.
+
+
+def format_recovery_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def normalize_recovery_code(raw: str) -> str:
+    """What a person types ("ABCD-efgh", "abcd efgh") as the stored form."""
+    return "".join(ch for ch in raw.lower() if ch.isalnum())
+
+
+def recovery_device(user) -> StaticDevice | None:
+    return StaticDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def recovery_codes_left(user) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def issue_recovery_codes(user) -> list[str]:
+    """A new set of codes, replacing any earlier set; shown once, as returned."""
+    with transaction.atomic():
+        StaticDevice.objects.filter(user=user).delete()
+        device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+        codes: set[str] = set()
+        while len(codes) < RECOVERY_CODE_COUNT:
+            codes.add(StaticToken.random_token())
+        StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+        audit.record(
+            "recovery_codes_issued", "auth.User", user.pk, actor=user, data={"count": len(codes)}
+        )
+    return sorted(codes)
+
+
+def use_recovery_code(user, raw: str) -> StaticDevice | None:
+    """The device when `raw` is one of the user's unused codes, which is then spent. The
+    delete decides: of two requests racing with one code, only one deletes its row."""
+    device = recovery_device(user)
+    if device is None:
+        return None
+    code = normalize_recovery_code(raw)
+    with transaction.atomic():
+        spent, _ = StaticToken.objects.filter(device=device, token=code).delete()
+        if not spent:
+            device.throttle_increment()
+            return None
+        device.throttle_reset()
+        audit.record(
+            "recovery_code_used",
+            "auth.User",
+            user.pk,
+            actor=user,
+            data={"left": StaticToken.objects.filter(device=device).count()},
+        )
+    return device
 
 
 def record_failed_code(user, step: str) -> None:
@@ -192,6 +258,29 @@ def declare_identity(user, *, id_number: str, full_name: str) -> CitizenIdentity
         )
         audit.record("identity_declared", "auth.User", user.pk, actor=user)
     return identity
+
+
+def release_declared_identity(identity: CitizenIdentity, *, actor, reason: str) -> None:
+    """An administrator corrects a declared ID number the only way the rules allow: the
+    claim is removed (with the reason, audited) and the citizen declares again. A VNeID
+    identity is proof, not a claim: it is never released here."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise InvalidInput("Vui lòng ghi lý do gỡ định danh.", code="reason_required")
+    with transaction.atomic():
+        locked = CitizenIdentity.objects.select_for_update().filter(pk=identity.pk).first()
+        if locked is None:
+            return
+        if locked.source != CitizenIdentity.Source.DECLARED:
+            raise NotAllowed("Định danh đã xác thực qua VNeID không gỡ được.")
+        audit.record(
+            "identity_released",
+            "auth.User",
+            locked.user_id,
+            actor=actor,
+            data={"id_number": locked.id_number, "reason": reason[:500]},
+        )
+        locked.delete()
 
 
 # --- citizens' own accounts (until VNeID is the front door) ----------------------------

@@ -3,6 +3,7 @@ changes). Kept out of apps.py: Django picks an app's config automatically only w
 apps.py has exactly one."""
 
 from axes.apps import AppConfig as _AxesConfig
+from django_otp.plugins.otp_static.apps import DefaultConfig as _OtpStaticConfig
 from django_otp.plugins.otp_totp.apps import DefaultConfig as _OtpTotpConfig
 
 
@@ -12,3 +13,7 @@ class AxesConfig(_AxesConfig):
 
 class OtpTotpConfig(_OtpTotpConfig):
     verbose_name = "Xác thực hai bước (TOTP)"
+
+
+class OtpStaticConfig(_OtpStaticConfig):
+    verbose_name = "Mã khôi phục xác thực hai bước"

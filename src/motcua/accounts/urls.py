@@ -10,6 +10,7 @@ urlpatterns = [
     path("xac-thuc/", views.verify, name="verify"),
     path("xac-thuc-hai-buoc/", views.enrol, name="enrol"),
     path("xac-thuc-hai-buoc/tat/", views.disable, name="disable"),
+    path("xac-thuc-hai-buoc/ma-khoi-phuc/", views.recovery_codes, name="recovery_codes"),
     path("doi-mat-khau/", views.PasswordChangeView.as_view(), name="password_change"),
     path("ma-truy-cap/", views.api_tokens, name="api_tokens"),
 ]

@@ -31,7 +31,6 @@ from django.utils.http import (
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from joserfc.errors import JoseError
 from rest_framework.authtoken.models import Token
 
@@ -58,7 +57,7 @@ def _second_step(request, next_url: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(f"{reverse(step)}?{urlencode({'next': next_url})}")
 
 
-def _verified(request, device: TOTPDevice) -> None:
+def _verified(request, device) -> None:
     otp_login(request, device)
     request.session.pop(twofactor.PENDING, None)
     # A new privilege level, a new session id.
@@ -137,13 +136,30 @@ def verify(request):
     device = twofactor.confirmed_device(request.user)
     if device is None:
         return _second_step(request, _next_url(request))
-    form = forms.TokenForm(device, request.POST or None)
+    using_recovery = "recovery_code" in request.POST
+    form = forms.TokenForm(device, None if using_recovery else (request.POST or None))
+    recovery_form = forms.RecoveryCodeForm(request.user, request.POST if using_recovery else None)
     if request.method == "POST":
-        if form.is_valid():
+        if not using_recovery and form.is_valid():
             _verified(request, device)
             return redirect(_next_url(request))
-        services.record_failed_code(request.user, "login")
-    return render(request, "accounts/verify.html", {"form": form, "next": _next_url(request, "")})
+        if using_recovery and recovery_form.is_valid():
+            _verified(request, recovery_form.device)
+            left = services.recovery_codes_left(request.user)
+            messages.warning(
+                request,
+                f"Bạn vừa dùng một mã khôi phục; còn {left} mã. Nếu mất ứng dụng xác thực, "
+                "hãy liên hệ quản trị viên để đăng ký lại, rồi tạo bộ mã khôi phục mới.",
+            )
+            return redirect(_next_url(request))
+        services.record_failed_code(request.user, "recovery" if using_recovery else "login")
+    context = {
+        "form": form,
+        "recovery_form": recovery_form,
+        "using_recovery": using_recovery,
+        "next": _next_url(request, ""),
+    }
+    return render(request, "accounts/verify.html", context)
 
 
 def _qr_svg(data: str) -> str:
@@ -170,7 +186,10 @@ def enrol(request):
             services.confirm_totp_enrolment(user, device)
             _verified(request, device)
             messages.success(request, "Đã bật xác thực hai bước cho tài khoản.")
-            return redirect(_next_url(request, reverse("accounts:account")))
+            # Shown once, on this response: the codes are never put in a session or a URL.
+            return _show_recovery_codes(
+                request, services.issue_recovery_codes(user), _next_url(request, "")
+            )
         services.record_failed_code(user, "enrol")
     context = {
         "form": form,
@@ -180,6 +199,34 @@ def enrol(request):
         "next": _next_url(request, ""),
     }
     return render(request, "accounts/enrol.html", context)
+
+
+def _show_recovery_codes(request, codes: list[str], next_url: str):
+    context = {
+        "codes": [services.format_recovery_code(c) for c in codes],
+        "next": next_url or reverse("accounts:account"),
+    }
+    response = render(request, "accounts/recovery_codes.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def recovery_codes(request):
+    """A new set of recovery codes (the old set stops working), against a current code
+    from the app: a session left open on a shared computer cannot take them."""
+    user = request.user
+    device = twofactor.confirmed_device(user)
+    if device is None:
+        return redirect("accounts:account")
+    form = forms.TokenForm(device, request.POST)
+    if not form.is_valid():
+        services.record_failed_code(user, "recovery_codes")
+        messages.error(request, " ".join(form.errors.get("otp_token", [])))
+        return redirect("accounts:account")
+    messages.success(request, "Đã tạo bộ mã khôi phục mới; các mã cũ không còn dùng được.")
+    return _show_recovery_codes(request, services.issue_recovery_codes(user), "")
 
 
 def vneid_start(request):
@@ -261,6 +308,7 @@ def account(request):
         "identity": identity,
         "identity_form": identity_form,
         "device": twofactor.confirmed_device(user),
+        "recovery_left": services.recovery_codes_left(user),
         "required": twofactor.must_use_second_factor(user),
         "officer": officer,
         "idle_minutes": settings.MOTCUA_OFFICER_IDLE_MINUTES,

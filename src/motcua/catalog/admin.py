@@ -63,6 +63,17 @@ class ProcedureAdmin(admin.ModelAdmin):
     inlines = [ComponentInline, FormTemplateInline]
     raw_id_fields = ["agency"]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # With its components saved: a change of terms becomes the next version.
+        version = services.record_local_change(form.instance, actor=request.user)
+        if version is not None:
+            self.message_user(
+                request,
+                f"Đã lưu thành phiên bản {version.number} (áp dụng cho hồ sơ nộp từ nay; "
+                "hồ sơ đã nộp giữ phiên bản cũ).",
+            )
+
 
 @admin.register(SearchTerm)
 class SearchTermAdmin(admin.ModelAdmin):

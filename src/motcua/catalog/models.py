@@ -120,6 +120,15 @@ class TimeLimitKind(models.TextChoices):
     IN_DAY = LIMIT_IN_DAY, _("trong ngày")
 
 
+def time_limit_label(kind: str, processing_days: Decimal, hours: int | None) -> str:
+    """A time limit as form 01 states it."""
+    if kind == TimeLimitKind.IN_DAY:
+        return "Trong ngày"
+    if kind == TimeLimitKind.WORKING_HOURS:
+        return f"{hours} giờ làm việc"
+    return f"{working_days(processing_days)} ngày làm việc"
+
+
 class Procedure(VietnameseOrder):
     class Level(models.TextChoices):
         PROVINCE = "province", _("Cấp tỉnh")
@@ -223,11 +232,7 @@ class Procedure(VietnameseOrder):
     @property
     def time_limit_label(self) -> str:
         """The time limit as form 01 states it."""
-        if self.time_limit_kind == TimeLimitKind.IN_DAY:
-            return "Trong ngày"
-        if self.time_limit_kind == TimeLimitKind.WORKING_HOURS:
-            return f"{self.time_limit_hours} giờ làm việc"
-        return f"{working_days(self.processing_days)} ngày làm việc"
+        return time_limit_label(self.time_limit_kind, self.processing_days, self.time_limit_hours)
 
     @property
     def total_fee_vnd(self) -> int:

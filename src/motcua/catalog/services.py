@@ -219,6 +219,7 @@ def load_procedures(rows: list[dict[str, Any]], agencies: dict[str, Agency]) -> 
             )
             for i, c in enumerate(row["components"])
         )
+        record_local_change(procedure)
         count += 1
     audit.record("procedures.load", "procedure", "catalogue", data={"count": count})
     return count
@@ -527,8 +528,10 @@ def procedure_snapshot(procedure: Procedure) -> dict[str, Any]:
         "fee_note": procedure.fee_note,
         "legal_basis": procedure.legal_basis,
         "result_type": procedure.result_type,
+        # The id ties a version's component to the rows attachments point at, through a
+        # later rename (comparisons normalise it away).
         "components": [
-            {"name": c.name, "copies": c.copies, "required": c.required}
+            {"id": c.pk, "name": c.name, "copies": c.copies, "required": c.required}
             for c in procedure.components.all()
         ],
     }
@@ -633,6 +636,51 @@ def current_version(procedure: Procedure) -> ProcedureVersion:
     return ProcedureVersion.objects.get(pk=current_version_id(procedure))
 
 
+def _next_version_number(procedure: Procedure) -> int:
+    return (
+        procedure.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    ) + 1
+
+
+def record_local_change(procedure: Procedure, actor: User | None = None) -> ProcedureVersion | None:
+    """After the province edits a procedure (admin, catalogue load): when what dossiers are
+    bound to (name, time limit, fees, legal basis, result, components) differs from the
+    current version's snapshot, a new local version takes over from today, so dossiers
+    filed before keep their terms (form 01 prints them). A procedure no dossier was filed
+    under yet has no version: its first dossier makes version 1 as it then stands."""
+    with transaction.atomic():
+        procedure = Procedure.objects.select_for_update().get(pk=procedure.pk)
+        if procedure.current_version_id is None:
+            return None
+        before = ProcedureVersion.objects.get(pk=procedure.current_version_id)
+        now = procedure_snapshot(procedure)
+        changed = [
+            f
+            for f in now
+            if f not in before.snapshot
+            or _normalised(f, before.snapshot[f]) != _normalised(f, now[f])
+        ]
+        if not changed:
+            return None
+        version = ProcedureVersion.objects.create(
+            procedure=procedure,
+            number=_next_version_number(procedure),
+            source=ProcedureVersion.Source.LOCAL,
+            effective_from=timezone.localdate(),
+            snapshot=now,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        Procedure.objects.filter(pk=procedure.pk).update(current_version=version)
+        audit.record(
+            "procedure.version",
+            "procedure",
+            procedure.code,
+            actor=actor,
+            data={"version": version.number, "previous_version": before.number, "changes": changed},
+        )
+    return version
+
+
 @transaction.atomic
 def record_national_version(
     *,
@@ -730,9 +778,7 @@ def accept_national_version(
     before = current_version(procedure)  # the old state is kept as a version first
     changes = diff_procedure(procedure, row.data)
     _apply(procedure, row.data)
-    number = (
-        procedure.versions.order_by("-number").values_list("number", flat=True).first() or 0
-    ) + 1
+    number = _next_version_number(procedure)
     version = ProcedureVersion.objects.create(
         procedure=procedure,
         number=number,

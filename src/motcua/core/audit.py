@@ -24,7 +24,7 @@ def _normalise(data: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
-def _digest(prev_hash: str, entry: AuditEntry) -> str:
+def _canonical(entry: AuditEntry) -> str:
     body = {
         "at": entry.at.astimezone(dt.UTC).isoformat(),
         "actor": entry.actor,
@@ -34,8 +34,58 @@ def _digest(prev_hash: str, entry: AuditEntry) -> str:
         "data": entry.data,
         "province": entry.province_code,
     }
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _digest(prev_hash: str, entry: AuditEntry) -> str:
+    return hashlib.sha256((prev_hash + _canonical(entry)).encode()).hexdigest()
+
+
+# PostgreSQL: lock the head, insert the entry hashed from the head's last hash, move the
+# head, in one statement (one round trip and no ORM compilation instead of three). The
+# hash is SHA-256(prev_hash || canonical JSON) as _digest computes it: the canonical JSON
+# does not depend on the previous hash, so Python sends it and the database prepends the
+# locked head's hash. Under READ COMMITTED a writer waiting on the lock reads the head as
+# the previous writer committed it, so the chain stays one line.
+_APPEND_SQL = """
+WITH head AS (
+    SELECT last_hash FROM core_audithead WHERE id = 1 FOR UPDATE
+), entry AS (
+    INSERT INTO core_auditentry
+        (at, actor, action, object_type, object_id, data, province_code, prev_hash, hash)
+    SELECT %s, %s, %s, %s, %s, %s::jsonb, %s, head.last_hash,
+           encode(sha256(convert_to(head.last_hash || %s, 'UTF8')), 'hex')
+    FROM head
+    RETURNING id, prev_hash, hash
+)
+UPDATE core_audithead SET last_hash = entry.hash, count = core_audithead.count + 1
+FROM entry WHERE core_audithead.id = 1
+RETURNING entry.id, entry.prev_hash, entry.hash
+"""
+
+
+def _append_postgresql(connection, entry: AuditEntry, data_json: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _APPEND_SQL,
+            [
+                entry.at,
+                entry.actor,
+                entry.action,
+                entry.object_type,
+                entry.object_id,
+                data_json,
+                entry.province_code,
+                _canonical(entry),
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:  # no head row (a wiped database): the ORM path creates it
+        return False
+    entry.id, entry.prev_hash, entry.hash = row
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return True
 
 
 def _actor_name(actor: Any) -> str:
@@ -55,13 +105,9 @@ def record(
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry. Must run inside the transaction of the change it records."""
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("audit.record must run inside the transaction of the change")
-    head = AuditHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        # Only after a whole-database wipe (the migration creates the row).
-        AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
-        head = AuditHead.objects.select_for_update().get(pk=1)
     entry = AuditEntry(
         at=timezone.now(),
         actor=_actor_name(actor),
@@ -70,8 +116,17 @@ def record(
         object_id=str(object_id),
         data=_normalise(data or {}),
         province_code=settings.MOTCUA_PROVINCE_CODE,
-        prev_hash=head.last_hash,
     )
+    if connection.vendor == "postgresql":
+        data_json = json.dumps(entry.data, ensure_ascii=False)
+        if _append_postgresql(connection, entry, data_json):
+            return entry
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        # Only after a whole-database wipe (the migration creates the row).
+        AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
+        head = AuditHead.objects.select_for_update().get(pk=1)
+    entry.prev_hash = head.last_hash
     entry.hash = _digest(head.last_hash, entry)
     entry.save(force_insert=True)
     AuditHead.objects.filter(pk=1).update(last_hash=entry.hash, count=head.count + 1)

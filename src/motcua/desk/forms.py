@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from motcua.catalog.models import Agency, Field, ProcessStep
+from motcua.catalog.models import Agency, ProcessStep
 from motcua.core.dates import VnDateField, VnDateTimeField
 from motcua.core.forms import (
     ACCEPT,
@@ -485,8 +485,8 @@ class DossierFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     thu_tuc = forms.CharField(label=_("Mã thủ tục"), required=False, max_length=32)
-    linh_vuc = forms.ModelChoiceField(
-        label=_("Lĩnh vực"), queryset=Field.objects.none(), required=False, empty_label=_("Tất cả")
+    linh_vuc = forms.TypedChoiceField(
+        label=_("Lĩnh vực"), required=False, coerce=int, empty_value=None
     )
     kenh = forms.ChoiceField(label=_("Kênh nộp"), required=False)
     trang_thai = forms.ChoiceField(label=_("Trạng thái"), required=False)
@@ -516,16 +516,16 @@ class DossierFilterForm(forms.Form):
     DETAIL_FIELDS = ("thu_tuc", "linh_vuc", "kenh", "trang_thai", "buoc", "can_bo")
     DATE_FIELDS = ("nhan_tu", "nhan_den", "han_tu", "han_den", "sap_den_han")
 
-    def __init__(self, *args, assignees=(), **kwargs):
+    def __init__(self, *args, assignees=(), fields=(), **kwargs):
+        """`assignees` and `fields`: (id, name) pairs (desk.selectors.assignees_of and
+        field_choices)."""
         super().__init__(*args, **kwargs)
         everything = [("", _("Tất cả"))]
-        self.fields["linh_vuc"].queryset = Field.objects.order_by("name")
+        self.fields["linh_vuc"].choices = everything + list(fields)
         self.fields["kenh"].choices = everything + list(Channel.choices)
         self.fields["trang_thai"].choices = everything + list(Status.choices)
         self.fields["buoc"].choices = everything + list(ProcessStep.Kind.choices)
-        self.fields["can_bo"].choices = everything + [
-            (u.pk, u.get_full_name() or u.username) for u in assignees
-        ]
+        self.fields["can_bo"].choices = everything + list(assignees)
 
     def clean_thu_tuc(self):
         return " ".join(self.cleaned_data["thu_tuc"].split())
@@ -542,7 +542,7 @@ class DossierFilterForm(forms.Form):
         return Criteria(
             q=d.get("q") or "",
             procedure=d.get("thu_tuc") or "",
-            field=d["linh_vuc"].pk if d.get("linh_vuc") else None,
+            field=d.get("linh_vuc"),
             channel=d.get("kenh") or "",
             status=d.get("trang_thai") or "",
             step_kind=d.get("buoc") or "",

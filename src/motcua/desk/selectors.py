@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from motcua.catalog.models import Field
 from motcua.core import text
 from motcua.core.calendar import calendar
 from motcua.desk.models import SavedFilter
@@ -94,7 +95,7 @@ def search_q(query: str) -> Q | None:
     return Q(applicant_name_folded__contains=folded) if folded else None
 
 
-def _visible_q(user: User) -> Q:
+def visible_q(user: User) -> Q:
     """policy.visible_q with the step agencies' dossiers as a list of ids, not a subquery:
     PostgreSQL then combines the three indexes (received by, held by, primary key) in a
     BitmapOr instead of filtering every open dossier of the province through a hashed
@@ -122,13 +123,16 @@ def due_within_cutoff(days: int, now: dt.datetime | None = None) -> dt.datetime:
     return calendar().add_days(now or timezone.now(), days)
 
 
-def desk_list(user: User, criteria: Criteria, now: dt.datetime | None = None) -> QuerySet[Dossier]:
+def desk_list(
+    user: User, criteria: Criteria, now: dt.datetime | None = None, visible: Q | None = None
+) -> QuerySet[Dossier]:
     """The dossiers the officer may see that match `criteria`, soonest deadline first.
     Without a search text or a status, only open dossiers (the day's work); a search or
-    a status reaches closed ones too (an officer finds a returned dossier by its code)."""
+    a status reaches closed ones too (an officer finds a returned dossier by its code).
+    `visible`: visible_q(user), when the caller already has it."""
     now = now or timezone.now()
     qs = (
-        Dossier.objects.filter(_visible_q(user))
+        Dossier.objects.filter(visible if visible is not None else visible_q(user))
         .select_related(None)
         .select_related("procedure", "current_agency", "current_assignee")
     )
@@ -175,16 +179,25 @@ def desk_list(user: User, criteria: Criteria, now: dt.datetime | None = None) ->
     return qs.only(*LIST_FIELDS).order_by(deadline.asc(nulls_last=True), "submitted_at", "id")
 
 
-def assignees_of(user: User) -> QuerySet[User]:
-    """The officers of the user's agency, for the "assigned to" filter."""
+def assignees_of(user: User) -> list[tuple[int, str]]:
+    """The officers of the user's agency, for the "assigned to" filter: (id, name) pairs,
+    read as plain values (no model instances for a list of names)."""
     officer = getattr(user, "officer", None)
     if officer is None:
-        return User.objects.none()
-    return (
+        return []
+    rows = (
         User.objects.filter(officer__agency_id=officer.agency_id, is_active=True)
-        .select_related("officer")
         .order_by("last_name", "first_name", "username")
+        .values_list("pk", "first_name", "last_name", "username")
     )
+    # User.get_full_name(), or the username when it is empty.
+    return [(pk, f"{first} {last}".strip() or username) for pk, first, last, username in rows]
+
+
+def field_choices() -> list[tuple[int, str]]:
+    """The fields of the catalogue by name, for the queue's filter (plain values: a
+    ModelChoiceField would read them through a server-side cursor on every page view)."""
+    return list(Field.objects.order_by("name").values_list("pk", "name"))
 
 
 def officers_of_agency(agency_id: int | None) -> QuerySet[User]:

@@ -102,18 +102,30 @@ def queue(request):
     same list prints (print CSS) and downloads as .xlsx (?xuat=xlsx)."""
     now = timezone.now()
     form = forms.DossierFilterForm(
-        request.GET or None, assignees=desk_selectors.assignees_of(request.user)
+        request.GET or None,
+        assignees=desk_selectors.assignees_of(request.user),
+        fields=desk_selectors.field_choices(),
     )
     valid = form.is_valid() if form.is_bound else True
     criteria = form.criteria() if form.is_bound and valid else desk_selectors.Criteria()
-    qs = desk_selectors.desk_list(request.user, criteria, now) if valid else Dossier.objects.none()
+    # One visibility condition for the list and the tabs' counts: the agency's step
+    # dossiers as a list of ids, so PostgreSQL combines its indexes for both (the count
+    # with policy's subquery scanned every open dossier of the province: 90 ms, not 5).
+    visible = desk_selectors.visible_q(request.user)
+    qs = (
+        desk_selectors.desk_list(request.user, criteria, now, visible)
+        if valid
+        else Dossier.objects.none()
+    )
     if valid and request.GET.get("xuat") == "xlsx":
         return _export(request, qs)
-    counts = selectors.queue_counts(request.user, QUEUE_STATUSES, now)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("trang"))
-    for dossier in page:
-        dossier.row_due = dossier.due_at or dossier.intake_due_at
-        dossier.row_due_is_intake = dossier.due_at is None and dossier.intake_due_at is not None
+    counts = selectors.queue_counts(request.user, QUEUE_STATUSES, now, visible)
+    paginator = Paginator(qs, PAGE_SIZE)
+    if valid and not (form.is_bound and form.filled()):
+        # The unfiltered list is every open dossier the officer sees: the tabs' counts
+        # already have its length, so the paginator need not count it again.
+        paginator.count = sum(counts[s] for s in QUEUE_STATUSES)
+    page = paginator.get_page(request.GET.get("trang"))
     # The rows show applicants' names: one audit entry for the page, naming every dossier
     # on it, and one access row per dossier for its applicant to see.
     services.record_reads(

@@ -70,6 +70,7 @@ from motcua.dossiers.serializers import (
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX = 128  # IdempotencyRecord.key
 LIST_PERSONAL_FIELDS = ["subject"]  # what DossierSummarySerializer shows of the applicant
+EVENT_FIELDS = ["events"]  # the history: actors, notes and each step's data
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
@@ -296,7 +297,17 @@ class DossierEventsView(APIView):
 
     def get(self, request: Request, code: str, **kwargs: Any) -> Response:
         dossier = selectors.dossier_for(request.user, code)
-        return Response(EventSerializer(selectors.events_of(dossier), many=True).data)
+        events = EventSerializer(selectors.events_of(dossier), many=True).data
+        # The history names people and carries their notes: an officer's read is logged
+        # like the detail's, and the applicant sees it in their access list.
+        services.record_reads(
+            request.user,
+            [dossier],
+            via=DossierAccess.Via.API,
+            fields=EVENT_FIELDS,
+            subject=("dossier_events", dossier.code),
+        )
+        return Response(events)
 
 
 @extend_schema_view(

@@ -40,8 +40,9 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from motcua.catalog.models import Agency, Component, ServiceCentre
+from motcua.catalog.models import Agency, Component, ServiceCentre, time_limit_label
 from motcua.catalog.selectors import centre_for
+from motcua.catalog.services import procedure_snapshot
 from motcua.core.problems import InvalidInput
 from motcua.dossiers.models import (
     CLOSED,
@@ -420,9 +421,22 @@ class ComponentRow:
     how: str  # how it was handed in: electronic file, paper, or not submitted
 
 
-def _component_rows(dossier: Dossier) -> tuple[list[ComponentRow], int]:
-    """The procedure's components with how each was handed in, and the count of files
-    attached to no component."""
+def filed_terms(dossier: Dossier) -> dict[str, Any]:
+    """What the dossier was filed under: its procedure version's snapshot (components,
+    fees, time limit), so that a national change accepted later does not rewrite the
+    receipt of a dossier filed before it. Fields the snapshot lacks (dossiers filed before
+    versions existed have none) come from the procedure as it stands."""
+    version = dossier.procedure_version
+    snapshot = version.snapshot if version is not None else {}
+    current = None
+    if not all(k in snapshot for k in ("components", "fee_vnd", "charge_vnd", "processing_days")):
+        current = procedure_snapshot(dossier.procedure)
+    return {**(current or {}), **snapshot}
+
+
+def _component_rows(dossier: Dossier, terms: dict[str, Any]) -> tuple[list[ComponentRow], int]:
+    """The components the dossier was filed under, with how each was handed in, and the
+    count of files attached to no component (or to one the version does not list)."""
     attachments = list(
         dossier.attachments.filter(
             kind__in=[Attachment.Kind.APPLICATION, Attachment.Kind.SUPPLEMENT]
@@ -433,24 +447,37 @@ def _component_rows(dossier: Dossier) -> tuple[list[ComponentRow], int]:
     # procedure asks for.
     handed = {a.component_id: a.copy_kind for a in attachments if getattr(a, "copy_kind", None)}
     online = dossier.channel == Channel.ONLINE
+    # Today's component rows (which attachments point at) matched to the version's list:
+    # by id (a snapshot keeps it), else by name (a national change keeps a kept
+    # component's name; older snapshots have no ids).
+    today = list(dossier.procedure.components.all())
+    by_id = {c.pk: c for c in today}
+    by_name = {c.name.casefold(): c for c in today}
+    listed: set[int | None] = set()
     rows = []
-    for number, component in enumerate(dossier.procedure.components.all(), start=1):
-        n = files.get(component.pk, 0)
+    for number, item in enumerate(terms["components"], start=1):
+        component = by_id.get(item.get("id")) or by_name.get(str(item["name"]).casefold())
+        pk = component.pk if component is not None else None
+        listed.add(pk)
+        n = files.get(pk, 0) if pk is not None else 0
         # At the desk or by post, a component with no file was handed in on paper.
         how = "Tệp điện tử" if n else ("Không nộp" if online else "Bản giấy")
-        kind = handed.get(component.pk) or component.copy_kind
+        kind = handed.get(pk) or (
+            component.copy_kind if component is not None else Component.CopyKind.ORIGINAL
+        )
         rows.append(
             ComponentRow(
                 number,
-                component.name,
+                str(item["name"]),
                 _copy_kind_label(kind),
-                component.copies,
-                component.required,
+                int(item["copies"]),
+                bool(item["required"]),
                 n,
                 how,
             )
         )
-    return rows, files.get(None, 0)
+    other = sum(n for pk, n in files.items() if pk is None or pk not in listed)
+    return rows, other
 
 
 def _copy_kind_label(kind: str) -> str:
@@ -503,8 +530,9 @@ def receipt_context(dossier: Dossier) -> dict[str, Any]:
             code="not_received",
         )
     procedure = dossier.procedure
+    terms = filed_terms(dossier)
     issuer = desk_issuer(dossier.agency)
-    rows, other_files = _component_rows(dossier)
+    rows, other_files = _component_rows(dossier, terms)
     received = local(dossier.received_at)
     officer = Signer("NGƯỜI TIẾP NHẬN HỒ SƠ", SIGN_HINT, _receiving_officer(dossier))
     texts = form_texts(1, **_values(dossier, issuer))
@@ -530,9 +558,15 @@ def receipt_context(dossier: Dossier) -> dict[str, Any]:
         "compact": len(rows) > 5,
         "other_files": other_files,
         "file_count": sum(r.files for r in rows) + other_files,
-        "processing_days": format_days(procedure.processing_days),
-        "time_limit": procedure.time_limit_label,  # days, hours, or "in the day"
-        "fee": format_vnd(procedure.total_fee_vnd) if procedure.total_fee_vnd else "",
+        "processing_days": format_days(Decimal(str(terms["processing_days"]))),
+        # Days, hours or "in the day", of the version (hours are not in a version's
+        # snapshot: today's procedure gives them).
+        "time_limit": time_limit_label(
+            terms.get("time_limit_kind") or procedure.time_limit_kind,
+            Decimal(str(terms["processing_days"])),
+            procedure.time_limit_hours,
+        ),
+        "fee": format_vnd(fee) if (fee := int(terms["fee_vnd"]) + int(terms["charge_vnd"])) else "",
         "received_at": format_datetime(dossier.received_at),
         "due_at": format_appointment(first_due) if first_due else "",
         "new_due_at": format_appointment(new_due) if new_due else "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, transition
@@ -289,6 +290,26 @@ class Dossier(models.Model):
                 ),
                 name="dossiers_open_received",
             ),
+            # serviceindex: open dossiers whose clock runs, by the appointment that makes
+            # them late (the count due between midnight and now, the what-if's next days).
+            # The condition is selectors.running_open's filter, word for word.
+            models.Index(
+                Coalesce("on_time_due_at", "original_due_at"),
+                models.F("agency"),
+                models.F("received_at"),
+                condition=models.Q(
+                    status__in=["received", "processing", "approved", "supplement", "payment"],
+                    paused_at__isnull=True,
+                    finished_at__isnull=True,
+                    intake_supplement_count__lte=1,
+                    appraisal_supplement_count__lte=1,
+                ),
+                name="dossiers_open_running_due",
+            ),
+            # serviceindex: the dossiers that cost a unit points, newest received first,
+            # a page at a time (keyset on received_at, id): the province's, and an agency's.
+            models.Index(fields=["received_at", "id"], name="dossiers_received_at"),
+            models.Index(fields=["agency", "received_at", "id"], name="dossiers_agency_received"),
         ]
 
     def __str__(self) -> str:

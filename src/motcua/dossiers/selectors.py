@@ -98,13 +98,31 @@ def desk_queue(user: User, *, status: str | None = None) -> QuerySet[Dossier]:
     return qs.order_by(deadline.asc(nulls_last=True), "submitted_at")
 
 
-def queue_counts(user: User, statuses, now) -> dict[str, int]:
+def queue_counts(user: User, statuses, now, visible: Q | None = None) -> dict[str, int]:
     """Counts for the queue's tabs in one pass over the open dossiers (one query, not
-    one per tab): per status, overdue, and assigned to this officer."""
-    aggregates = {s: Count("id", filter=Q(status=s)) for s in statuses}
-    aggregates["overdue"] = Count("id", filter=overdue_q(now))
-    aggregates["mine"] = Count("id", filter=Q(current_assignee=user))
-    return desk_queue(user).order_by().aggregate(**aggregates)
+    one per tab): per status, overdue, and assigned to this officer. `visible`: the
+    caller's equivalent of policy.visible_q, when it has a cheaper one (the desk's).
+
+    Grouped by status with two filtered counts, rather than one filtered count per tab:
+    the same single scan, a third of the SQL for Django to compile."""
+    qs = Dossier.objects.filter(visible if visible is not None else policy.visible_q(user))
+    rows = (
+        qs.exclude(status__in=CLOSED)
+        .order_by()
+        .values_list("status")
+        .annotate(
+            n=Count("id"),
+            overdue=Count("id", filter=overdue_q(now)),
+            mine=Count("id", filter=Q(current_assignee=user)),
+        )
+    )
+    counts = dict.fromkeys(statuses, 0) | {"overdue": 0, "mine": 0}
+    for status, n, overdue, mine in rows:
+        if status in counts:
+            counts[status] = n
+        counts["overdue"] += overdue
+        counts["mine"] += mine
+    return counts
 
 
 def overdue_q(now) -> Q:

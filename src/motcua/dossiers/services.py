@@ -249,7 +249,8 @@ def _locked(dossier: Dossier) -> Dossier:
     # FOR UPDATE OF the dossier only: without `of`, PostgreSQL also locks the joined
     # procedure and agency rows, which serialised every transition of an agency. The
     # joins are what the event, the outbox message and the API's answer read.
-    return (
+    # remember(): the state the transition starts from, for the counters that move with it.
+    return stats.remember(
         Dossier.objects.select_for_update(of=("self",))
         .select_related("procedure", "agency", "current_agency", "current_assignee")
         .get(pk=dossier.pk)
@@ -414,11 +415,28 @@ def record_reads(
         else:
             object_type, object_id = subject or ("dossier", dossiers[0].code)
             audit.record_read(user, object_type, object_id, fields, data={"via": via})
-        now = timezone.now()
+        _insert_accesses([d.pk for d in dossiers], timezone.now(), role, agency_id, via)
+
+
+def _insert_accesses(ids: list[int], at: dt.datetime, role: str, agency_id, via: str) -> None:
+    """One DossierAccess row per dossier. On PostgreSQL one INSERT ... SELECT unnest(ids):
+    a queue page's fifty rows as fifty model instances through bulk_create cost more CPU
+    than the rest of its read log."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
         DossierAccess.objects.bulk_create(
-            DossierAccess(dossier_id=d.pk, at=now, role=role, agency_id=agency_id, via=via)
-            for d in dossiers
+            DossierAccess(dossier_id=pk, at=at, role=role, agency_id=agency_id, via=via)
+            for pk in ids
         )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_ACCESS_INSERT_SQL, [ids, at, role, agency_id, via])
+
+
+_ACCESS_INSERT_SQL = (
+    f"INSERT INTO {DossierAccess._meta.db_table} (dossier_id, at, role, agency_id, via) "
+    "SELECT unnest(%s::bigint[]), %s, %s, %s, %s"
+)
 
 
 # --- submission -----------------------------------------------------------------------

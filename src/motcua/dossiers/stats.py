@@ -47,17 +47,52 @@ OPEN_AFTER_RECEIPT = [
 TRANSITION_HOOKS: list[Callable[[Dossier, str, str], None]] = []
 
 
+@dataclass(frozen=True)
+class State:
+    """What decides where a dossier stands in the statistic (received, open, late or not),
+    as the transition's transaction found it when it locked the row (services._locked):
+    hooks that keep counts by these fields move the dossier from its old place to its new
+    one. A dossier created in the transaction has no earlier state (None)."""
+
+    status: str
+    agency_id: int
+    received_at: dt.datetime | None
+    on_time_due_at: dt.datetime | None
+    original_due_at: dt.datetime | None
+    paused_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    intake_supplement_count: int
+    appraisal_supplement_count: int
+
+
+STATE_FIELDS = [f.name for f in fields(State)]
+
+
+def state_of(dossier: Dossier | State) -> State:
+    return State(*(getattr(dossier, name) for name in STATE_FIELDS))
+
+
+def remember(dossier: Dossier) -> Dossier:
+    """Keep the dossier's current State on it, as the "before" of its next transition."""
+    dossier._stats_before = state_of(dossier)
+    return dossier
+
+
+def state_before(dossier: Dossier) -> State | None:
+    return getattr(dossier, "_stats_before", None)
+
+
 def month_of(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date().replace(day=1)
 
 
-def deadline(dossier: Dossier) -> dt.datetime | None:
+def deadline(dossier: Dossier | State) -> dt.datetime | None:
     """The appointment the statistic measures against (rows older than the field: the
     original appointment)."""
     return dossier.on_time_due_at or dossier.original_due_at
 
 
-def too_many_supplements(dossier: Dossier) -> bool:
+def too_many_supplements(dossier: Dossier | State) -> bool:
     return (
         dossier.intake_supplement_count > SUPPLEMENTS_PER_STAGE
         or dossier.appraisal_supplement_count > SUPPLEMENTS_PER_STAGE
@@ -85,6 +120,7 @@ def on_transition(dossier: Dossier, action: str, from_status: str) -> None:
     _count(dossier, action, from_status)
     for hook in TRANSITION_HOOKS:
         hook(dossier, action, from_status)
+    remember(dossier)  # a second transition in the same transaction starts from here
 
 
 def _count(dossier: Dossier, action: str, from_status: str) -> None:

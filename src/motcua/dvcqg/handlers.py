@@ -11,6 +11,7 @@ redelivery after a lost answer changes nothing at the portal.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from motcua.core import outbox
@@ -21,6 +22,10 @@ from motcua.dvcqg.client import DvcqgClient, DvcqgError
 
 # Answers that say the content is wrong, not that the portal is unwell.
 REFUSED = {400, 413, 422}
+
+# Called as hook(message) once the portal has accepted a dossier's message, inside the
+# transaction that marks it delivered (serviceindex counts the dossiers synced).
+DELIVERED_HOOKS: list[Callable[[OutboxMessage], None]] = []
 
 
 def _previous(message: OutboxMessage) -> dict[str, Any] | None:
@@ -70,3 +75,5 @@ def push_status(message: OutboxMessage) -> None:
         _send(client, "DongBoHoSoMC", record, message.key, isUpdating=previous is not None)
     else:
         _send(client, "CapNhatTienDoHoSoMC", mapping.tien_do(snapshot), message.key)
+    for hook in DELIVERED_HOOKS:
+        hook(message)

@@ -3,9 +3,10 @@ count are shown as a preview) and read what was sent and what the providers repo
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
+from motcua.core.problems import DomainError
 from motcua.notify import services, templating
 from motcua.notify.models import ChannelKind, Notice, Receipt, Template
 
@@ -69,6 +70,7 @@ class NoticeAdmin(admin.ModelAdmin):
     list_display = ["created_at", "kind", "channel", "recipient", "dossier_code", "status"]
     list_filter = ["status", "channel", "kind"]
     search_fields = ["dossier_code", "recipient", "provider_message_id", "key"]
+    actions = ["resend"]
 
     def has_add_permission(self, request):
         return False
@@ -78,6 +80,19 @@ class NoticeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.action(description="Gửi lại thông báo không gửi được")
+    def resend(self, request, queryset):
+        sent = 0
+        for notice in queryset.order_by("pk"):
+            try:
+                services.resend(notice.pk, actor=request.user)
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.WARNING)
+            else:
+                sent += 1
+        if sent:
+            self.message_user(request, f"Đã xếp {sent} thông báo vào hàng đợi gửi lại.")
 
 
 @admin.register(Receipt)

@@ -115,6 +115,16 @@ class Notice(models.Model):
     created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now)
     sent_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("đến lúc"), null=True, blank=True)
+    # A failed notice sent again is a new notice (a new client reference for the
+    # provider), pointing to the one it repeats.
+    retry_of = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="retry",
+        verbose_name=_("gửi lại của"),
+    )
 
     class Meta:
         ordering = ["-id"]

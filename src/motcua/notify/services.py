@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from motcua.core import audit, outbox
+from motcua.core.problems import DomainError, InvalidInput
 from motcua.core.text import vnd
 from motcua.notify import channels, templating
 from motcua.notify.models import ChannelKind, Kind, Notice, Preference, Receipt, Template
@@ -175,6 +176,55 @@ def send(notice_id: int) -> Notice | None:
     if failure is not None:
         raise failure
     return notice
+
+
+def resend(notice_id: int, *, actor: User) -> Notice:
+    """A failed notice, sent again as a new notice (the provider refused or lost the first:
+    a new client reference, the same text and recipient). Once per failure: a notice
+    already sent again is refused, and its retry is the one to resend if it fails too."""
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().filter(pk=notice_id).first()
+        if notice is None:
+            raise InvalidInput("Không tìm thấy thông báo.", code="notice_not_found")
+        if notice.status != Notice.Status.FAILED:
+            raise DomainError(
+                f"Thông báo {notice.pk} đang ở trạng thái “{notice.get_status_display()}”: "
+                "chỉ gửi lại thông báo không gửi được.",
+                code="notice_not_failed",
+            )
+        if Notice.objects.filter(retry_of=notice).exists():
+            raise DomainError(
+                f"Thông báo {notice.pk} đã được gửi lại; nếu lần gửi lại cũng lỗi, hãy gửi lại "
+                "thông báo đó.",
+                code="notice_already_resent",
+            )
+        depth = 1
+        first = notice
+        while first.retry_of_id is not None:
+            first = Notice.objects.get(pk=first.retry_of_id)
+            depth += 1
+        retry = Notice.objects.create(
+            key=f"{first.key}:r{depth}"[:160],
+            kind=notice.kind,
+            channel=notice.channel,
+            dossier_code=notice.dossier_code,
+            event_id=notice.event_id,
+            user_id_ref=notice.user_id_ref,
+            recipient=notice.recipient,
+            subject=notice.subject,
+            body=notice.body,
+            segments=notice.segments,
+            retry_of=notice,
+        )
+        audit.record(
+            "notice_resent",
+            "notify.Notice",
+            notice.pk,
+            actor=actor,
+            data={"retry": retry.pk, "channel": notice.channel, "error": notice.error[:200]},
+        )
+        _queue(retry)
+    return retry
 
 
 FINAL = {"delivered": Notice.Status.DELIVERED, "failed": Notice.Status.FAILED,

@@ -18,3 +18,8 @@ class ServiceIndexConfig(AppConfig):
 
         if tracking.on_payment_completed not in payment_services.COMPLETION_HOOKS:
             payment_services.COMPLETION_HOOKS.append(tracking.on_payment_completed)
+        # Dossiers synced to the national portal, in the transaction of the delivery.
+        from motcua.dvcqg import handlers as dvcqg_handlers
+
+        if tracking.on_status_delivered not in dvcqg_handlers.DELIVERED_HOOKS:
+            dvcqg_handlers.DELIVERED_HOOKS.append(tracking.on_status_delivered)

@@ -73,18 +73,23 @@ def published_procedures_rate(c: Counts) -> float | None:
 
 
 def digitised_components_rate(c: Counts) -> float | None:
-    return ratio(c["digitised_components"], c["received"])
+    """Dossiers received with their components as electronic files / dossiers received."""
+    return ratio(c["digitised"], c["received"])
 
 
 def digitised_results_rate(c: Counts) -> float | None:
+    """Dossiers returned with their result as an electronic file / dossiers returned."""
     return ratio(c["digitised_results"], c["returned"])
 
 
 def reuse_rate(c: Counts) -> float | None:
+    """No counter yet (Motcua does not record which data were reused): no data."""
     return ratio(c["reused"], c["received"])
 
 
 def synced_rate(c: Counts) -> float | None:
+    """Dossiers received whose record as received the national portal acknowledged /
+    dossiers received (tracking.on_status_delivered)."""
     return ratio(c["synced"], c["received"])
 
 
@@ -111,13 +116,12 @@ FORMULAS: dict[str, Formula] = {
         "Hồ sơ thanh toán trực tuyến / hồ sơ có nghĩa vụ tài chính",
         "payment",
     ),
+    # Motcua's own data: the files attached to the dossier (tracking.on_transition).
     "digitised_components": Formula(
-        digitised_components_rate,
-        "Hồ sơ có thành phần được số hóa / hồ sơ tiếp nhận",
-        "digitisation",
+        digitised_components_rate, "Hồ sơ có thành phần được số hóa / hồ sơ tiếp nhận"
     ),
     "digitised_results": Formula(
-        digitised_results_rate, "Kết quả được số hóa / hồ sơ đã trả kết quả", "digitisation"
+        digitised_results_rate, "Kết quả được số hóa / hồ sơ đã trả kết quả"
     ),
     "reuse": Formula(
         reuse_rate,

@@ -4,6 +4,7 @@ per agency and month of receipt, and which outside data feeds exist yet."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -106,10 +107,51 @@ class IndexMonthStats(models.Model):
     complained = models.PositiveIntegerField(db_default=0)  # dossiers with a complaint
     feedback = models.PositiveIntegerField(db_default=0)  # feedback answered (month received)
     feedback_on_time = models.PositiveIntegerField(db_default=0)  # ... within the time limit
+    # received with its components as electronic files (uploaded online or scanned at the desk)
+    digitised = models.PositiveIntegerField(db_default=0)
+    digitised_results = models.PositiveIntegerField(db_default=0)  # returned, result as a file
+    # received, and its record as received acknowledged by the national portal (once each)
+    synced = models.PositiveIntegerField(db_default=0)
 
     class Meta:
         verbose_name = _("số liệu chỉ số theo tháng")
         verbose_name_plural = _("số liệu chỉ số theo tháng")
         constraints = [
             models.UniqueConstraint(fields=["agency", "month"], name="serviceindex_month_key")
+        ]
+
+
+# The due day of the open dossiers that are late whatever the time (no appointment, too
+# many supplement requests, clock stopped after the appointment): before every real day,
+# so "due day < today" counts them.
+ALWAYS_LATE = dt.date(1, 1, 1)
+
+
+class OpenDueCount(models.Model):
+    """Open dossiers (received, result not yet issued) per agency, month of receipt and the
+    (local) day their appointment falls due. An open dossier turns late when its appointment
+    passes, with no transaction: so the count that is late now is exact as the rows with a
+    due day before today plus, for today, the few dossiers due between midnight and now
+    (selectors.month_counts). Dossiers late whatever happens carry ALWAYS_LATE; those on a
+    stopped clock that stopped in time (waiting for the applicant) have no row: they are on
+    time while they wait. Moved by tracking.on_transition, in the transaction of the change."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    due_day = models.DateField()
+    count = models.IntegerField(db_default=0)
+
+    class Meta:
+        verbose_name = _("hồ sơ đang xử lý theo ngày hẹn")
+        verbose_name_plural = _("hồ sơ đang xử lý theo ngày hẹn")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "month", "due_day"], name="serviceindex_opendue_key"
+            )
+        ]
+        # The province's pages sum by period and due day, without an agency.
+        indexes = [
+            models.Index(
+                fields=["month", "due_day", "agency", "count"], name="serviceindex_opendue_m"
+            )
         ]

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
@@ -18,9 +19,16 @@ from django.utils import timezone
 
 from motcua.catalog.models import AdministrativeUnit, Agency, Component, Procedure, ServiceCentre
 from motcua.dossiers.models import AgencyMonthStats, Channel, Dossier, ReturnMethod, Status
-from motcua.dossiers.stats import OPEN_AFTER_RECEIPT, month_of
+from motcua.dossiers.stats import OPEN_AFTER_RECEIPT, SUPPLEMENTS_PER_STAGE, month_of
 from motcua.serviceindex import formulas
-from motcua.serviceindex.models import GROUP_ORDER, DataFeed, Group, IndexMonthStats, Indicator
+from motcua.serviceindex.models import (
+    GROUP_ORDER,
+    DataFeed,
+    Group,
+    IndexMonthStats,
+    Indicator,
+    OpenDueCount,
+)
 
 PROGRESS_COUNTERS = ["received", "finished", "on_time", "late", "stopped", "withdrawn"]
 PROGRESS_COUNTERS += ["closed_late"]
@@ -35,6 +43,9 @@ INDEX_COUNTERS = [
     "complained",
     "feedback",
     "feedback_on_time",
+    "digitised",
+    "digitised_results",
+    "synced",
 ]
 COUNTERS = [*PROGRESS_COUNTERS, "open_late", *INDEX_COUNTERS]
 CATALOG_COUNTERS = ["procedures", "procedures_published"]
@@ -262,6 +273,34 @@ def with_due(qs):
     return qs.annotate(due=Coalesce("on_time_due_at", "original_due_at"))
 
 
+def running_open(qs):
+    """Open dossiers whose clock runs: the ones that turn late when their appointment passes
+    (tracking.due_bucket gives them a due day). The filter is the predicate of the partial
+    index dossiers_open_running_due, written the same way so that PostgreSQL uses it."""
+    return with_due(
+        qs.filter(
+            status__in=OPEN_AFTER_RECEIPT,
+            paused_at__isnull=True,
+            finished_at__isnull=True,
+            intake_supplement_count__lte=SUPPLEMENTS_PER_STAGE,
+            appraisal_supplement_count__lte=SUPPLEMENTS_PER_STAGE,
+        )
+    )
+
+
+def day_start(now: dt.datetime) -> dt.datetime:
+    """Local midnight of `now`'s day: OpenDueCount's rows before it are late as a whole."""
+    tz = timezone.get_current_timezone()
+    return dt.datetime.combine(timezone.localtime(now, tz).date(), dt.time(), tzinfo=tz)
+
+
+def _due_today_passed(first: dt.date, last: dt.date, now: dt.datetime):
+    """The dossiers of today's due-day rows whose appointment has passed already (between
+    local midnight and now): a few, through the partial index."""
+    qs = running_open(_in_range(Dossier.objects.all(), first, last))
+    return qs.filter(due__gte=day_start(now), due__lt=now)
+
+
 def month_counts(
     agency_ids: Iterable[int] | None,
     first: dt.date,
@@ -271,18 +310,19 @@ def month_counts(
 ) -> dict[tuple, dict[str, int]]:
     """Counters summed in the database, grouped by `by` (agency_id, month, both or none;
     the key is the tuple of those values): the two summary tables, and the open dossiers
-    whose appointment has passed (the live part of the progress indicator)."""
+    whose appointment has passed (the live part of the progress indicator), exact at `now`:
+    OpenDueCount's rows due before today, and today's dossiers due before now."""
     now = now or timezone.now()
     ids = None if agency_ids is None else list(agency_ids)
     out: dict[tuple, dict[str, int]] = defaultdict(zero)
 
-    def grouped(qs, sums):
+    def grouped(qs, sums, keys=by):
         if ids is not None:
             qs = qs.filter(agency_id__in=ids)
-        if not by:
+        if not keys:
             row = qs.aggregate(**sums)
             return [{**row}] if any(row.values()) else []
-        return qs.values(*by).annotate(**sums)
+        return qs.values(*keys).annotate(**sums)
 
     months = Q(month__gte=first, month__lte=last)
     for model, columns in (
@@ -293,12 +333,13 @@ def month_counts(
             counts = out[tuple(row[k] for k in by)]
             for c in columns:
                 counts[c] += row[c] or 0
-    open_qs = with_due(
-        _in_range(Dossier.objects.filter(status__in=OPEN_AFTER_RECEIPT), first, last)
-    ).filter(late_q(now))
+    today = timezone.localtime(now).date()
+    for row in grouped(OpenDueCount.objects.filter(months, due_day__lt=today), {"n": Sum("count")}):
+        out[tuple(row[k] for k in by)]["open_late"] += row["n"] or 0
+    passed = _due_today_passed(first, last, now)
     if "month" in by:
-        open_qs = open_qs.annotate(month=TruncMonth("received_at", output_field=DateField()))
-    for row in grouped(open_qs, {"n": Count("id")}):
+        passed = passed.annotate(month=TruncMonth("received_at", output_field=DateField()))
+    for row in grouped(passed, {"n": Count("id")}):
         out[tuple(row[k] for k in by)]["open_late"] += row["n"] or 0
     return out
 
@@ -380,22 +421,23 @@ class Scorecard:
     groups: list[GroupScore]
     counts: dict[str, int]
 
-    @property
+    # Cached: a card does not change once computed, and a ranking reads them many times.
+    @cached_property
     def points(self) -> Decimal | None:
         scored = [r.points for r in self.results if r.points is not None]
         return sum(scored, Decimal(0)) if scored else None
 
-    @property
+    @cached_property
     def max_points(self) -> Decimal:
         return sum((r.indicator.max_points for r in self.results), Decimal(0))
 
-    @property
+    @cached_property
     def max_with_data(self) -> Decimal:
         return sum(
             (r.indicator.max_points for r in self.results if r.points is not None), Decimal(0)
         )
 
-    @property
+    @cached_property
     def percent(self) -> float | None:
         """Points earned over the points of the indicators with data: how units with
         different data compare (rank)."""
@@ -422,9 +464,12 @@ def evaluate(indicator: Indicator, counts: dict[str, int], feeds: set[str]) -> R
     return Result(indicator, rate, formulas.points(rate, indicator.max_points, indicator.full_at))
 
 
+GROUP_LABELS = {g.value: g.label for g in Group}
+
+
 def scorecard(counts: dict[str, int], indicators: list[Indicator], feeds: set[str]) -> Scorecard:
     results = [evaluate(i, counts, feeds) for i in indicators]
-    groups = {g: GroupScore(g, Group(g).label) for g in GROUP_ORDER}
+    groups = {g: GroupScore(g, GROUP_LABELS[g]) for g in GROUP_ORDER}
     for r in results:
         g = groups[r.indicator.group]
         g.results.append(r)
@@ -463,15 +508,9 @@ def unit_scorecard(unit: Unit, period: Period, ctx: Context) -> Scorecard:
     return scorecard(unit_counts(unit, period, ctx), ctx.indicators, ctx.feeds)
 
 
-def trend(
-    unit: Unit, last: dt.date, ctx: Context, months: int = 12
-) -> list[tuple[dt.date, Scorecard]]:
-    """The unit's score month by month, for the `months` months ending with `last`."""
-    first = trend_first(last, months)
-    ids = None if unit.kind == "tinh" else unit.agency_ids
-    rows = month_counts(ids, first, last, ctx.now, by=("month",))
-    by_month = {month: counts for (month,), counts in rows.items()}
-    catalog = ctx.catalog.for_unit(unit)
+def _trend_cards(
+    by_month: dict[dt.date, dict[str, int]], first: dt.date, last: dt.date, catalog, ctx: Context
+) -> list[tuple[dt.date, Scorecard | None]]:
     return [
         (
             m,
@@ -483,10 +522,47 @@ def trend(
     ]
 
 
+def trend(
+    unit: Unit, last: dt.date, ctx: Context, months: int = 12
+) -> list[tuple[dt.date, Scorecard]]:
+    """The unit's score month by month, for the `months` months ending with `last`."""
+    first = trend_first(last, months)
+    ids = None if unit.kind == "tinh" else unit.agency_ids
+    rows = month_counts(ids, first, last, ctx.now, by=("month",))
+    by_month = {month: counts for (month,), counts in rows.items()}
+    return _trend_cards(by_month, first, last, ctx.catalog.for_unit(unit), ctx)
+
+
+@dataclass
+class Score:
+    """A unit's total without the detail by group and indicator: what a ranking compares
+    (the same evaluate() as a Scorecard, for 175 communes at once)."""
+
+    points: Decimal | None
+    max_with_data: Decimal
+
+    @property
+    def percent(self) -> float | None:
+        if self.points is None or not self.max_with_data:
+            return None
+        return round(float(self.points / self.max_with_data) * 100, 2)
+
+
+def score(counts: dict[str, int], indicators: list[Indicator], feeds: set[str]) -> Score:
+    points, max_with_data, scored = Decimal(0), Decimal(0), False
+    for indicator in indicators:
+        earned = evaluate(indicator, counts, feeds).points
+        if earned is not None:
+            points += earned
+            max_with_data += indicator.max_points
+            scored = True
+    return Score(points if scored else None, max_with_data)
+
+
 @dataclass
 class Ranked:
     unit: Unit
-    card: Scorecard
+    card: Score
     rank: int | None
 
 
@@ -501,11 +577,39 @@ def peers(unit: Unit, period: Period, ctx: Context) -> list[Ranked]:
         for pk in u.agency_ids:
             add_into(total, by_agency.get(pk, {}))
         add_into(total, ctx.catalog.for_unit(u))
-        cards.append((u, scorecard(total, ctx.indicators, ctx.feeds)))
-    cards.sort(key=lambda uc: (uc[1].percent is None, -(uc[1].percent or 0), uc[0].name))
+        card = score(total, ctx.indicators, ctx.feeds)
+        cards.append((card.percent, u, card))
+    cards.sort(key=lambda puc: (puc[0] is None, -(puc[0] or 0), puc[1].name))
     return [
-        Ranked(u, c, i + 1 if c.percent is not None else None) for i, (u, c) in enumerate(cards)
+        Ranked(u, c, i + 1 if percent is not None else None)
+        for i, (percent, u, c) in enumerate(cards)
     ]
+
+
+@dataclass
+class Dashboard:
+    card: Scorecard
+    trend: list[tuple[dt.date, Scorecard | None]]
+    ranked: list[Ranked]  # empty for the province (no peers)
+
+
+def dashboard(unit: Unit, period: Period, ctx: Context, months: int = 12) -> Dashboard:
+    """A dashboard's numbers: one read of the summaries by month over the trend's months
+    and the period's (the unit's card is the sum of its period's months), and one by agency
+    for the ranking among units of the same kind."""
+    first = trend_first(period.last, months)
+    ids = None if unit.kind == "tinh" else unit.agency_ids
+    rows = month_counts(ids, min(first, period.first), period.last, ctx.now, by=("month",))
+    by_month = {month: counts for (month,), counts in rows.items()}
+    catalog = ctx.catalog.for_unit(unit)
+    total = zero()
+    for m in period.months:
+        add_into(total, by_month.get(m, {}))
+    return Dashboard(
+        card=scorecard(add_into(total, catalog), ctx.indicators, ctx.feeds),
+        trend=_trend_cards(by_month, first, period.last, catalog, ctx),
+        ranked=peers(unit, period, ctx) if unit.kind != "tinh" else [],
+    )
 
 
 # --- the dossiers that cost points, and the what-if ---------------------------------------
@@ -532,38 +636,96 @@ def losing_dossiers(unit: Unit, period: Period, indicator: Indicator, now: dt.da
         qs = qs.filter(status=Status.RETURNED).exclude(return_method=ReturnMethod.ONLINE)
     else:
         return None
-    return qs.select_related("procedure", "agency").order_by("-received_at")
+    return qs.select_related("procedure", "agency").order_by("-received_at", "-id")
+
+
+def losing_count(indicator: Indicator, counts: dict[str, int]) -> int | None:
+    """How many dossiers losing_dossiers lists, from the summary counters (never a COUNT
+    over the dossiers); None when the indicator is not about single dossiers."""
+    if indicator.formula in ("on_time", "satisfaction"):
+        return formulas.counted_late(counts)
+    if indicator.formula == "online":
+        return counts["received"] - counts["online"]
+    if indicator.formula == "electronic_result":
+        return counts["returned"] - counts["returned_online"]
+    return None
+
+
+@dataclass
+class LosingPage:
+    dossiers: list[Dossier]
+    total: int
+    next_after: int | None  # the id to continue after, None on the last page
+    first: bool  # the first page (no cursor)
+
+
+def losing_page(qs, total: int, after: int | None, size: int = 25) -> LosingPage:
+    """One page of losing_dossiers, newest received first, continuing after the dossier
+    `after` (keyset on received_at, id: every page costs the same, however deep)."""
+    if after is not None:
+        mark = qs.model.objects.filter(pk=after).values_list("received_at", flat=True).first()
+        if mark is not None:
+            qs = qs.filter(received_at__lte=mark).exclude(received_at=mark, id__gte=after)
+    rows = list(qs[: size + 1])
+    return LosingPage(
+        dossiers=rows[:size],
+        total=total,
+        next_after=rows[size - 1].pk if len(rows) > size else None,
+        first=after is None,
+    )
 
 
 @dataclass
 class WhatIf:
-    at_risk: list[Dossier]  # open, counted on time now, appointment within the horizon
+    at_risk: list[Dossier]  # open, clock running, counted on time now, due within the horizon
     at_risk_total: int
     already_late: int  # open and past the appointment: counted late, whatever happens
     current: Scorecard
     if_late: Scorecard  # the at-risk ones miss their appointment
     horizon_days: int
+    horizon_end: dt.datetime  # the end of the horizon's last day
 
 
-def what_if(unit: Unit, period: Period, ctx: Context, horizon_days: int = 7) -> WhatIf:
-    """Open dossiers still counted on time whose appointment falls within `horizon_days`:
-    finished on time, the score stays as it is now; late, it becomes if_late."""
-    counts = unit_counts(unit, period, ctx)
-    qs = with_due(
-        _in_range(Dossier.objects.filter(status__in=OPEN_AFTER_RECEIPT), period.first, period.last)
+def what_if(
+    unit: Unit,
+    period: Period,
+    ctx: Context,
+    horizon_days: int = 7,
+    counts: dict[str, int] | None = None,
+) -> WhatIf:
+    """Open dossiers still counted on time, their clock running, whose appointment falls
+    before the end of the day `horizon_days` days from today: finished on time, the score
+    stays as it is now; late, it becomes if_late. (Those waiting for the applicant have a
+    stopped clock: they cannot turn late while they wait.) The total is OpenDueCount's rows
+    of those days less today's already passed, exact like the open-and-late count."""
+    counts = counts if counts is not None else unit_counts(unit, period, ctx)
+    today = timezone.localtime(ctx.now).date()
+    last_day = today + dt.timedelta(days=horizon_days)
+    ids = None if unit.kind == "tinh" else unit.agency_ids
+    rows = OpenDueCount.objects.filter(
+        month__gte=period.first, month__lte=period.last, due_day__gte=today, due_day__lte=last_day
     )
-    if unit.kind != "tinh":
-        qs = qs.filter(agency_id__in=unit.agency_ids)
-    soon = qs.exclude(late_q(ctx.now)).filter(due__lte=ctx.now + dt.timedelta(days=horizon_days))
-    at_risk_total = soon.count()
+    passed = _due_today_passed(period.first, period.last, ctx.now)
+    if ids is not None:
+        rows = rows.filter(agency_id__in=ids)
+        passed = passed.filter(agency_id__in=ids)
+    at_risk_total = (rows.aggregate(n=Sum("count"))["n"] or 0) - passed.count()
+    tz = timezone.get_current_timezone()
+    horizon_end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    soon = running_open(_in_range(Dossier.objects.all(), period.first, period.last)).filter(
+        due__gte=ctx.now, due__lt=horizon_end
+    )
+    if ids is not None:
+        soon = soon.filter(agency_id__in=ids)
     worse = dict(counts, open_late=counts["open_late"] + at_risk_total)
     return WhatIf(
-        at_risk=list(soon.select_related("procedure").order_by("due")[:20]),
+        at_risk=list(soon.select_related("procedure").order_by("due", "id")[:20]),
         at_risk_total=at_risk_total,
         already_late=counts["open_late"],
         current=scorecard(counts, ctx.indicators, ctx.feeds),
         if_late=scorecard(worse, ctx.indicators, ctx.feeds),
         horizon_days=horizon_days,
+        horizon_end=horizon_end,
     )
 
 

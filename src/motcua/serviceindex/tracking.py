@@ -21,14 +21,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
 from django.db.models import F
+from django.utils import timezone
 
 from motcua.core.counters import increment
-from motcua.dossiers.models import Dossier, Event, ReturnMethod
-from motcua.dossiers.stats import month_of
-from motcua.serviceindex.models import DataFeed, IndexMonthStats
+from motcua.core.models import OutboxMessage
+from motcua.dossiers import stats
+from motcua.dossiers.models import Attachment, Dossier, Event, ReturnMethod
+from motcua.dossiers.stats import OPEN_AFTER_RECEIPT, month_of
+from motcua.serviceindex.models import ALWAYS_LATE, DataFeed, IndexMonthStats, OpenDueCount
 
 TABLE = IndexMonthStats._meta.db_table
+OPEN_TABLE = OpenDueCount._meta.db_table
 
 
 def _add(dossier: Dossier, **deltas: int) -> None:
@@ -43,12 +48,71 @@ def declare_feed(key: str) -> None:
     DataFeed.objects.get_or_create(key=key)
 
 
+def due_bucket(state: stats.State | Dossier) -> tuple[int, dt.date, dt.date] | None:
+    """(agency, month of receipt, due day) of an open dossier in OpenDueCount, or None for
+    one not counted there (not received, closed, or waiting on a clock stopped in time).
+    The rule is dossiers.stats.is_on_time's: the due day is when it turns late."""
+    if state.status not in OPEN_AFTER_RECEIPT or state.received_at is None:
+        return None
+    due = stats.deadline(state)
+    end = state.paused_at if state.paused_at is not None else state.finished_at
+    if due is None or stats.too_many_supplements(state):
+        day = ALWAYS_LATE
+    elif end is not None:
+        if end <= due:
+            return None  # the clock stopped in time: on time while it stays stopped
+        day = ALWAYS_LATE
+    else:
+        day = timezone.localtime(due).date()
+    return (state.agency_id, month_of(state.received_at), day)
+
+
+def _move_open(dossier: Dossier) -> None:
+    """Move the dossier from the due-day row of its state before the transition to the one
+    of its state now (same row: nothing to do)."""
+    before = stats.state_before(dossier)
+    old = due_bucket(before) if before is not None else None
+    new = due_bucket(dossier)
+    if old == new:
+        return
+    if old is not None:
+        agency, month, day = old
+        with connection.cursor() as cursor:
+            # An emptied row goes: the pages sum every row of a period.
+            cursor.execute(
+                f"UPDATE {OPEN_TABLE} SET count = count - 1 "  # noqa: S608 - our table name
+                "WHERE agency_id = %s AND month = %s AND due_day = %s",
+                [agency, month, day],
+            )
+            cursor.execute(
+                f"DELETE FROM {OPEN_TABLE} "  # noqa: S608
+                "WHERE agency_id = %s AND month = %s AND due_day = %s AND count <= 0",
+                [agency, month, day],
+            )
+    if new is not None:
+        agency, month, day = new
+        increment(OPEN_TABLE, {"agency_id": agency, "month": month, "due_day": day}, {"count": 1})
+
+
+def _has_file(dossier: Dossier, kind: str) -> bool:
+    return Attachment.objects.filter(dossier_id=dossier.pk, kind=kind).exists()
+
+
 def on_transition(dossier: Dossier, action: str, from_status: str) -> None:
+    _move_open(dossier)
     if action == "receive":
-        if dossier.channel == "online":
-            _add(dossier, online=1)
+        _add(
+            dossier,
+            online=int(dossier.channel == "online"),
+            digitised=int(_has_file(dossier, Attachment.Kind.APPLICATION)),
+        )
     elif action == "return_result":
-        _add(dossier, returned=1, returned_online=int(dossier.return_method == ReturnMethod.ONLINE))
+        _add(
+            dossier,
+            returned=1,
+            returned_online=int(dossier.return_method == ReturnMethod.ONLINE),
+            digitised_results=int(_has_file(dossier, Attachment.Kind.RESULT)),
+        )
     elif (
         action == "request_payment"
         # One dossier asked to pay counts once, however many requests it had; this
@@ -118,3 +182,30 @@ def adjust_satisfaction(dossier: Dossier, *, rated_negative: int = 0, complained
         IndexMonthStats.objects.filter(
             agency_id=dossier.agency_id, month=month_of(dossier.received_at)
         ).update(**down)
+
+
+def carries_receipt(payload: dict) -> bool:
+    """A dvcqg.status message that shows the dossier as received (the portal then holds
+    its record as received)."""
+    dossier = payload.get("dossier") if isinstance(payload, dict) else None
+    return isinstance(dossier, dict) and bool(dossier.get("received_at"))
+
+
+def on_status_delivered(message: OutboxMessage) -> None:
+    """Hook of motcua.dvcqg: the national portal accepted a dossier's status message (we are
+    in the transaction that marks it delivered). A received dossier counts as synced once,
+    with the first accepted message that carries it as received."""
+    declare_feed(DataFeed.Key.SYNC)
+    if not carries_receipt(message.payload) or not message.ordering_key:
+        return
+    earlier = OutboxMessage.objects.filter(
+        ordering_key=message.ordering_key,
+        id__lt=message.pk,
+        status=OutboxMessage.Status.DELIVERED,
+    ).values_list("payload", flat=True)
+    if any(carries_receipt(p) for p in earlier):
+        return
+    code = message.payload["dossier"].get("code") or message.payload.get("code")
+    dossier = Dossier.objects.filter(code=code).only("agency_id", "received_at").first()
+    if dossier is not None:
+        _add(dossier, synced=1)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from motcua.catalog.models import AdministrativeUnit
 from motcua.serviceindex import policy, selectors
@@ -61,6 +63,36 @@ def _on_time_percent(card):
     if card is None:
         return None
     return next((r.percent for r in card.results if r.indicator.formula == "on_time"), None)
+
+
+def _decimal(value, places: int) -> str:
+    """What |floatformat prints in Vietnamese for a rate or points (at most 100: no
+    thousands), without its per-call locale lookups: 36.5 -> "36,50"."""
+    return f"{value:.{places}f}".replace(".", ",")
+
+
+def _peer_rows(ranked, unit) -> str:
+    """The ranking table's rows (175 for the communes), built here rather than by the
+    template loop, which cost more than computing the ranking itself."""
+    current = mark_safe(' class="current" aria-current="true"')  # noqa: S308 - a constant
+    no_data = _("Không có dữ liệu")
+    return format_html_join(
+        "",
+        '<tr{}><td class="num">{}</td><th scope="row">{}</th>'
+        '<td class="num">{}</td><td class="num">{}</td></tr>',
+        (
+            (
+                current if r.unit.pk == unit.pk else "",
+                r.rank or "–",
+                r.unit.name,
+                no_data if r.card.percent is None else f"{_decimal(r.card.percent, 2)} %",
+                "–"
+                if r.card.points is None
+                else f"{_decimal(r.card.points, 2)} / {_decimal(r.card.max_with_data, 0)}",
+            )
+            for r in ranked
+        ),
+    )
 
 
 def _province_name() -> str:
@@ -120,9 +152,8 @@ def dashboard(request, kind, pk):
     unit = _unit_for(request, kind, pk)
     period, error = _period(request)
     ctx = selectors.Context.load()
-    card = selectors.unit_scorecard(unit, period, ctx)
-    trend = selectors.trend(unit, period.last, ctx)
-    ranked = selectors.peers(unit, period, ctx) if unit.kind != "tinh" else []
+    numbers = selectors.dashboard(unit, period, ctx)
+    card, trend, ranked = numbers.card, numbers.trend, numbers.ranked
     mine = next((r for r in ranked if r.unit.pk == unit.pk), None)
     chart = {
         "groups": _groups_chart(card),
@@ -144,8 +175,10 @@ def dashboard(request, kind, pk):
         {
             "unit": unit,
             "card": card,
-            "trend": trend,
+            # (month, card, on-time %): the table reads the rate without looping over results
+            "trend": [(m, c, _on_time_percent(c)) for m, c in trend],
             "ranked": ranked,
+            "peer_rows": _peer_rows(ranked, unit),
             "mine": mine,
             "peer_count": sum(1 for r in ranked if r.rank),
             "chart": chart,
@@ -159,6 +192,13 @@ def dashboard(request, kind, pk):
 DETAIL_PAGE = 25
 
 
+def _after(request) -> int | None:
+    """The cursor of the losing-dossier list (`sau`: the last dossier of the page before);
+    anything else is the first page."""
+    raw = request.GET.get("sau", "")
+    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+
+
 @login_required
 def indicator(request, kind, pk, code):
     unit = _unit_for(request, kind, pk)
@@ -170,12 +210,14 @@ def indicator(request, kind, pk, code):
     card = selectors.unit_scorecard(unit, period, ctx)
     losing = selectors.losing_dossiers(unit, period, item, ctx.now)
     page = (
-        Paginator(losing, DETAIL_PAGE).get_page(request.GET.get("trang"))
+        selectors.losing_page(
+            losing, selectors.losing_count(item, card.counts), _after(request), DETAIL_PAGE
+        )
         if losing is not None
         else None
     )
     what_if = (
-        selectors.what_if(unit, period, ctx)
+        selectors.what_if(unit, period, ctx, counts=card.counts)
         if item.formula in ("on_time", "satisfaction")
         else None
     )

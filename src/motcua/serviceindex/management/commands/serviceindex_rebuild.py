@@ -4,9 +4,10 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from motcua.core.models import OutboxMessage
 from motcua.dossiers.models import Dossier, Event
-from motcua.serviceindex.models import IndexMonthStats
-from motcua.serviceindex.rebuild import rebuild
+from motcua.serviceindex.models import IndexMonthStats, OpenDueCount
+from motcua.serviceindex.rebuild import rebuild, rebuild_open
 
 
 class Command(BaseCommand):
@@ -14,5 +15,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
-            rows = rebuild(Dossier, Event, IndexMonthStats)
-        self.stdout.write(f"Đã tính lại {rows} dòng (cơ quan, tháng).")
+            rows = rebuild(Dossier, Event, IndexMonthStats, OutboxMessage)
+            open_rows = rebuild_open(Dossier, OpenDueCount)
+        self.stdout.write(
+            f"Đã tính lại {rows} dòng (cơ quan, tháng) và {open_rows} dòng hồ sơ đang xử lý "
+            "theo ngày hẹn."
+        )
