@@ -208,3 +208,30 @@ def test_admin_pages(client, world):
     ):
         assert client.get(url).status_code == 200, url
     assert kiosk.token_hash not in client.get(url).content.decode()
+
+
+def test_rate_limits(client, world, monkeypatch):
+    from motcua.feedback import views
+
+    monkeypatch.setattr(views, "KIOSK_CODES_PER_10_MIN", 2)
+    monkeypatch.setattr(views, "FEEDBACK_PER_HOUR", 1)
+    _, token = services.open_kiosk(world.desk)
+    client.cookies[KIOSK_COOKIE] = token
+    for n in range(2):
+        assert client.get(f"/mot-cua/danh-gia/ho-so/X{n}/").status_code == 404
+    refused = client.get("/mot-cua/danh-gia/ho-so/X3/")
+    assert refused.status_code == 429 and "Quá nhiều lượt" in refused.content.decode()
+
+    citizen = Client()
+    citizen.force_login(world.citizen)
+    post = {
+        "loai": "question",
+        "co-quan": str(world.dept.pk),
+        "noi-dung": "Hỏi về thời gian làm việc của bộ phận một cửa.",
+        "ho-ten": "Dân",
+        "lien-he": "0912345678",
+    }
+    assert citizen.post("/hoi-dap/gui/", post).status_code == 302
+    again = citizen.post("/hoi-dap/gui/", post)
+    assert again.status_code == 429 and "Vui lòng thử lại sau" in again.content.decode()
+    assert Feedback.objects.count() == 1

@@ -94,6 +94,14 @@ class FeedbackData:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+def _lock(dossier: Dossier | None) -> None:
+    """Lock the dossier row first in every transaction that touches its ratings or
+    feedback, before any row referencing it and before the audit chain's head: the same
+    order as the dossier services, so two of them at once queue instead of deadlocking."""
+    if dossier is not None:
+        Dossier.objects.select_for_update().filter(pk=dossier.pk).values_list("pk").first()
+
+
 def _scores(scores: dict[str, Any]) -> dict[str, int]:
     return {
         str(k): int(v)
@@ -118,6 +126,7 @@ def record_rating(data: RatingData) -> tuple[Rating, bool]:
     try:
         with transaction.atomic():
             dossier = find_dossier(data.dossier_code)
+            _lock(dossier)
             rating = Rating.objects.create(
                 dossier=dossier,
                 dossier_code=data.dossier_code.strip()[:64],
@@ -129,6 +138,8 @@ def record_rating(data: RatingData) -> tuple[Rating, bool]:
                 external_id=data.external_id,
                 raw=data.raw,
             )
+            if dossier is not None:
+                _tally(dossier)
             audit.record(
                 "feedback.rating",
                 "rating",
@@ -140,8 +151,6 @@ def record_rating(data: RatingData) -> tuple[Rating, bool]:
                     "overall": data.overall,
                 },
             )
-            if dossier is not None:
-                _tally(dossier)
             return rating, True
     except IntegrityError:  # the same rating recorded at the same moment by another pull
         return Rating.objects.get(source=data.source, external_id=data.external_id), False
@@ -156,6 +165,7 @@ def record_feedback(data: FeedbackData) -> tuple[Feedback, bool]:
     try:
         with transaction.atomic():
             dossier = find_dossier(data.dossier_code)
+            _lock(dossier)
             item = Feedback.objects.create(
                 dossier=dossier,
                 dossier_code=data.dossier_code.strip()[:64],
@@ -171,6 +181,8 @@ def record_feedback(data: FeedbackData) -> tuple[Feedback, bool]:
                 agency_id=dossier.agency_id if dossier else None,
                 due_at=due_for(data.kind, data.received_at),
             )
+            if dossier is not None:
+                _tally(dossier)
             audit.record(
                 "feedback.received",
                 "feedback",
@@ -182,8 +194,6 @@ def record_feedback(data: FeedbackData) -> tuple[Feedback, bool]:
                     "dossier": dossier.code if dossier else None,
                 },
             )
-            if dossier is not None:
-                _tally(dossier)
             return item, True
     except IntegrityError:
         return Feedback.objects.get(source=data.source, external_id=data.external_id), False
@@ -196,19 +206,20 @@ def _attach_one(row: Rating | Feedback) -> bool:
     if dossier is None:
         return False
     with transaction.atomic():
+        _lock(dossier)
         updated = type(row).objects.filter(pk=row.pk, dossier__isnull=True).update(dossier=dossier)
         if updated:
             if isinstance(row, Feedback):
                 Feedback.objects.filter(pk=row.pk, agency__isnull=True).update(
                     agency_id=dossier.agency_id
                 )
+            _tally(dossier)
             audit.record(
                 "feedback.attached",
                 type(row)._meta.model_name,
                 row.pk,
                 data={"dossier": dossier.code},
             )
-            _tally(dossier)
     row.dossier = dossier
     return bool(updated)
 
@@ -238,7 +249,9 @@ def _tally(dossier: Dossier) -> None:
     once for the same dossier count once. Rated: any rating; negative: any rating not
     satisfied (models.is_satisfied); complained: a phản ánh or kiến nghị about it, counted
     only while the dossier is not already negative (the index adds the two)."""
-    Dossier.objects.select_for_update().filter(pk=dossier.pk).values_list("pk").first()
+    # The dossier is already locked by the caller (first in its transaction); the counters
+    # move before the audit entry is written, in the order of dossiers.services._record.
+    _lock(dossier)
     tally, _ = DossierTally.objects.get_or_create(dossier_id=dossier.pk)
     ratings = list(Rating.objects.filter(dossier_id=dossier.pk).values_list("overall", "scores"))
     rated = bool(ratings)
@@ -345,6 +358,7 @@ def rate_online(
                 author=user,
             )
             created = True
+        _tally(dossier)
         audit.record(
             "feedback.rating" if created else "feedback.rating_changed",
             "rating",
@@ -352,7 +366,6 @@ def rate_online(
             actor=user,
             data={"source": Source.ONLINE, "dossier": dossier.code, "scores": scores},
         )
-        _tally(dossier)
     return rating, created
 
 
@@ -424,6 +437,7 @@ def rate_at_counter(
             comment=text,
             kiosk=kiosk,
         )
+        _tally(dossier)
         audit.record(
             "feedback.rating",
             "rating",
@@ -431,7 +445,6 @@ def rate_at_counter(
             actor=f"kiosk:{kiosk.pk}",
             data={"source": Source.COUNTER, "dossier": dossier.code, "scores": scores},
         )
-        _tally(dossier)
     return rating
 
 
@@ -494,6 +507,7 @@ def submit_feedback(user: Actor, data: Submission) -> Feedback:
             raise InvalidInput("Vui lòng chọn cơ quan tiếp nhận.", code="agency_missing")
     now = timezone.now()
     with transaction.atomic():
+        _lock(dossier)
         item = Feedback.objects.create(
             dossier=dossier,
             dossier_code=dossier.code if dossier else "",
@@ -508,6 +522,8 @@ def submit_feedback(user: Actor, data: Submission) -> Feedback:
             due_at=due_for(data.kind, now),
             consent_publish=bool(data.consent_publish),
         )
+        if dossier is not None:
+            _tally(dossier)
         audit.record(
             "feedback.received",
             "feedback",
@@ -515,8 +531,6 @@ def submit_feedback(user: Actor, data: Submission) -> Feedback:
             actor=user,
             data={"source": Source.ONLINE, "kind": data.kind, "dossier": code or None},
         )
-        if dossier is not None:
-            _tally(dossier)
     return item
 
 

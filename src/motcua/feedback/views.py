@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from motcua.catalog.models import Agency
-from motcua.core import audit
+from motcua.core import audit, ratelimit
 from motcua.core.problems import DomainError
 from motcua.dossiers import policy as dossier_policy
 from motcua.dossiers import selectors as dossier_selectors
@@ -40,6 +40,11 @@ from motcua.feedback.models import (
 )
 
 KIOSK_COOKIE = "motcua_kiosk"
+# Dossier codes a tablet may open per 10 minutes (a queue at the counter is far below it;
+# trying codes one after another to learn their status is not), and feedback items a
+# citizen may send per hour.
+KIOSK_CODES_PER_10_MIN = 60
+FEEDBACK_PER_HOUR = 10
 KIOSK_PATH = "/mot-cua/danh-gia/"
 PAGE_SIZE = 20
 
@@ -190,8 +195,20 @@ def kiosk(request):
     )
 
 
+def _too_many(request, decision, template: str, context: dict):
+    wait = ratelimit.wait_text(decision.retry_after)
+    context["error"] = f"Quá nhiều lượt trong thời gian ngắn. Vui lòng thử lại sau {wait}."
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(decision.retry_after)
+    return response
+
+
 @kiosk_required
 def kiosk_rate(request, code: str):
+    decision = ratelimit.hit("kiosk-code", str(request.kiosk.pk), KIOSK_CODES_PER_10_MIN, 600)
+    if not decision.allowed:
+        context = {"kiosk": request.kiosk, "dossier": None, "code": code}
+        return _too_many(request, decision, "feedback/kiosk_rate.html", context)
     dossier = selectors.kiosk_dossier(request.kiosk, code)
     chosen: dict = {}
     comment = ""
@@ -285,6 +302,13 @@ def submit(request):
             "consent": p.get("dong-y-cong-khai") == "1",
         }
         agency_id = _id(values["agency"])
+        decision = ratelimit.hit("feedback", str(request.user.pk), FEEDBACK_PER_HOUR, 3600)
+        if not decision.allowed:
+            context = {"values": values, "kinds": Feedback.Kind.choices}
+            context.update(
+                agencies=selectors.agencies(), own=own, limit_days=services.limit_days("report")
+            )
+            return _too_many(request, decision, "feedback/submit.html", context)
         try:
             item = services.submit_feedback(
                 request.user,
