@@ -131,11 +131,11 @@ def _pages(t: dict) -> dict[str, str]:
     }
 
 
-def _backend_cpu_seconds() -> float:
-    """CPU time used so far by the PostgreSQL backends serving the bench database (the
-    gunicorn workers keep theirs open: CONN_MAX_AGE), this connection's excepted."""
+def _backend_cpu() -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL backend serving the bench database (the
+    gunicorn workers' connections), this connection's excepted."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    out = {}
     with connect() as conn:
         pids = conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
@@ -145,9 +145,15 @@ def _backend_cpu_seconds() -> float:
         try:
             fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
         except OSError:
-            continue  # another user's server: no CPU figure
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
+            continue  # gone, or another user's server: no CPU figure
+        out[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return out
+
+
+def _backend_cpu_since(before: dict[int, float]) -> float:
+    """CPU of the backends since `before`: a backend that closed meanwhile (connection
+    age) is left out, one that opened counts from zero, so never less than 0."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in _backend_cpu().items())
 
 
 def _measure(cookies, pages: dict[str, str], n: int, server: Gunicorn) -> dict[str, dict]:
@@ -169,14 +175,14 @@ def _measure(cookies, pages: dict[str, str], n: int, server: Gunicorn) -> dict[s
             if r.status_code != 200:
                 raise RuntimeError(f"{path}: {r.status_code}")
             times = []
-            app0, db0 = server.cpu_seconds(), _backend_cpu_seconds()
+            app0, db0 = server.cpu_seconds(), _backend_cpu()
             for _ in range(n):
                 t0 = time.perf_counter()
                 r = c.get(path)
                 times.append((time.perf_counter() - t0) * 1000)
                 assert r.status_code == 200, path
             app_ms = (server.cpu_seconds() - app0) * 1000 / n
-            db_ms = (_backend_cpu_seconds() - db0) * 1000 / n
+            db_ms = _backend_cpu_since(db0) * 1000 / n
             times.sort()
             out[name] = {
                 "path": path,
