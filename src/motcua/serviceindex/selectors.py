@@ -328,7 +328,7 @@ def month_counts(
         key = tuple(_date(v) if k == "month" else v for k, v in zip(by, row, strict=False))
         counts = out[key]
         for c, v in zip(SUMMED_COUNTERS, row[width:], strict=True):
-            counts[c] += v or 0
+            counts[c] += int(v or 0)  # PostgreSQL sums the sums as numeric
     passed = _due_today_passed(first, last, now)
     if ids is not None:
         passed = passed.filter(agency_id__in=ids)
@@ -357,9 +357,14 @@ def _summary_sql(ids, first, last, today, by) -> tuple[str, list]:
     keys = [q(k) for k in by]
     parts, params = [], []
     for model, columns, extra in _SUMMARIES:
+        # Summed per table first: the outer sum adds a few hundred rows, and PostgreSQL
+        # sees no big Append worth parallel workers (their start cost more than the sum).
         select = [
             *keys,
-            *(f"{q(columns[c]) if c in columns else '0'} AS {q(c)}" for c in SUMMED_COUNTERS),
+            *(
+                f"{f'SUM({q(columns[c])})' if c in columns else '0'} AS {q(c)}"
+                for c in SUMMED_COUNTERS
+            ),
         ]
         where = [f"{q('month')} >= %s", f"{q('month')} <= %s"]
         params += [first, last]
@@ -371,7 +376,7 @@ def _summary_sql(ids, first, last, today, by) -> tuple[str, list]:
             params += ids
         parts.append(
             f"SELECT {', '.join(select)} FROM {q(model._meta.db_table)} "  # noqa: S608 - names from models
-            f"WHERE {' AND '.join(where)}"
+            f"WHERE {' AND '.join(where)}" + (f" GROUP BY {', '.join(keys)}" if keys else "")
         )
     sums = ", ".join(f"SUM({q(c)})" for c in SUMMED_COUNTERS)
     sql = f"SELECT {', '.join([*keys, sums])} FROM ({' UNION ALL '.join(parts)}) AS t"  # noqa: S608
@@ -677,7 +682,12 @@ def losing_dossiers(unit: Unit, period: Period, indicator: Indicator, now: dt.da
         qs = qs.filter(status=Status.RETURNED).exclude(return_method=ReturnMethod.ONLINE)
     else:
         return None
-    return qs.select_related("procedure", "agency").order_by("-received_at", "-id")
+    # Only what the list shows: a dossier row has some fifty columns.
+    return (
+        qs.select_related("procedure", "agency")
+        .only("code", "status", "received_at", "procedure__name", "agency__name")
+        .order_by("-received_at", "-id")
+    )
 
 
 def losing_count(indicator: Indicator, counts: dict[str, int]) -> int | None:
@@ -760,7 +770,11 @@ def what_if(
         soon = soon.filter(agency_id__in=ids)
     worse = dict(counts, open_late=counts["open_late"] + at_risk_total)
     return WhatIf(
-        at_risk=list(soon.select_related("procedure").order_by("due", "id")[:20]),
+        at_risk=list(
+            soon.select_related("procedure")
+            .only("code", "procedure__name", "on_time_due_at", "original_due_at")
+            .order_by("due", "id")[:20]
+        ),
         at_risk_total=at_risk_total,
         already_late=counts["open_late"],
         current=scorecard(counts, ctx.indicators, ctx.feeds),
