@@ -587,7 +587,7 @@ class Score:
     points: Decimal | None
     max_with_data: Decimal
 
-    @property
+    @cached_property
     def percent(self) -> float | None:
         if self.points is None or not self.max_with_data:
             return None
@@ -619,9 +619,12 @@ def peers(unit: Unit, period: Period, ctx: Context) -> list[Ranked]:
     by_agency = {agency: counts for (agency,), counts in rows.items()}
     cards = []
     for u in units:
-        total = zero()
-        for pk in u.agency_ids:
-            add_into(total, by_agency.get(pk, {}))
+        if len(u.agency_ids) == 1:  # most units (a commune, a department): a copy
+            total = {**zero(), **by_agency.get(u.agency_ids[0], {})}
+        else:
+            total = zero()
+            for pk in u.agency_ids:
+                add_into(total, by_agency.get(pk, {}))
         add_into(total, ctx.catalog.for_unit(u))
         card = score(total, ctx.indicators, ctx.feeds)
         cards.append((card.percent, u, card))
