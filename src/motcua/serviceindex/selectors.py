@@ -310,9 +310,10 @@ def month_counts(
     by: tuple[str, ...] = ("agency_id", "month"),
 ) -> dict[tuple, dict[str, int]]:
     """Counters summed in the database, grouped by `by` (agency_id, month, both or none;
-    the key is the tuple of those values): the two summary tables, and the open dossiers
+    the key is the tuple of those values): the month summaries, and the open dossiers
     whose appointment has passed (the live part of the progress indicator), exact at `now`:
-    OpenDueCount's rows due before today, and today's dossiers due before now."""
+    OpenDueCount's rows due before today (in the same statement), and today's dossiers due
+    before now (a count through the partial index)."""
     now = now or timezone.now()
     ids = None if agency_ids is None else list(agency_ids)
     out: dict[tuple, dict[str, int]] = defaultdict(zero)
