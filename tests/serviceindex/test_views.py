@@ -92,6 +92,9 @@ def test_province_leader_sees_every_unit_and_the_ranking(client, world):
     page = client.get(reverse("serviceindex:dashboard", args=["co-quan", world.dept.pk]))
     text = page.content.decode()
     assert "xếp hạng 1/1" in text  # the only department with dossiers
+    # The ranking table: this department first and marked, the others without data.
+    assert '<tr class="current" aria-current="true"><td class="num">1</td>' in text
+    assert '<th scope="row">Sở Tư pháp</th><td class="num">Không có dữ liệu</td>' in text
     assert client.get(reverse("serviceindex:dashboard", args=["tinh", 0])).status_code == 200
     assert client.get(reverse("serviceindex:dashboard", args=["xa", 999])).status_code == 404
     assert client.get(reverse("serviceindex:dashboard", args=["sao", 1])).status_code == 404

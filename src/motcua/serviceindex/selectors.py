@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
+from django.db import connection
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -309,39 +310,85 @@ def month_counts(
     by: tuple[str, ...] = ("agency_id", "month"),
 ) -> dict[tuple, dict[str, int]]:
     """Counters summed in the database, grouped by `by` (agency_id, month, both or none;
-    the key is the tuple of those values): the two summary tables, and the open dossiers
+    the key is the tuple of those values): the month summaries, and the open dossiers
     whose appointment has passed (the live part of the progress indicator), exact at `now`:
-    OpenDueCount's rows due before today, and today's dossiers due before now."""
+    OpenDueCount's rows due before today (in the same statement), and today's dossiers due
+    before now (a count through the partial index)."""
     now = now or timezone.now()
     ids = None if agency_ids is None else list(agency_ids)
     out: dict[tuple, dict[str, int]] = defaultdict(zero)
-
-    def grouped(qs, sums, keys=by):
-        if ids is not None:
-            qs = qs.filter(agency_id__in=ids)
-        if not keys:
-            row = qs.aggregate(**sums)
-            return [{**row}] if any(row.values()) else []
-        return qs.values(*keys).annotate(**sums)
-
-    months = Q(month__gte=first, month__lte=last)
-    for model, columns in (
-        (AgencyMonthStats, PROGRESS_COUNTERS),
-        (IndexMonthStats, INDEX_COUNTERS),
-    ):
-        for row in grouped(model.objects.filter(months), {c: Sum(c) for c in columns}):
-            counts = out[tuple(row[k] for k in by)]
-            for c in columns:
-                counts[c] += row[c] or 0
     today = timezone.localtime(now).date()
-    for row in grouped(OpenDueCount.objects.filter(months, due_day__lt=today), {"n": Sum("count")}):
-        out[tuple(row[k] for k in by)]["open_late"] += row["n"] or 0
+    sql, params = _summary_sql(ids, first, last, today, by)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    width = len(by)
+    for row in rows:
+        if row[width] is None:
+            continue  # no row at all (an aggregate without GROUP BY)
+        key = tuple(_date(v) if k == "month" else v for k, v in zip(by, row, strict=False))
+        counts = out[key]
+        for c, v in zip(SUMMED_COUNTERS, row[width:], strict=True):
+            counts[c] += int(v or 0)  # PostgreSQL sums the sums as numeric
     passed = _due_today_passed(first, last, now)
+    if ids is not None:
+        passed = passed.filter(agency_id__in=ids)
     if "month" in by:
         passed = passed.annotate(month=TruncMonth("received_at", output_field=DateField()))
-    for row in grouped(passed, {"n": Count("id")}):
-        out[tuple(row[k] for k in by)]["open_late"] += row["n"] or 0
+    if by:
+        for row in passed.values(*by).annotate(n=Count("id")):
+            out[tuple(row[k] for k in by)]["open_late"] += row["n"]
+    elif n := passed.count():
+        out[()]["open_late"] += n
     return out
+
+
+# The three summaries in one statement (one round trip, no ORM per table): each table's
+# rows give their own columns and 0 for the others, summed together.
+SUMMED_COUNTERS = [*PROGRESS_COUNTERS, *INDEX_COUNTERS, "open_late"]
+_SUMMARIES = [
+    (AgencyMonthStats, {c: c for c in PROGRESS_COUNTERS}, ""),
+    (IndexMonthStats, {c: c for c in INDEX_COUNTERS}, ""),
+    (OpenDueCount, {"open_late": "count"}, "due_day < %s"),  # due before today: late
+]
+
+
+def _summary_sql(ids, first, last, today, by) -> tuple[str, list]:
+    q = connection.ops.quote_name
+    keys = [q(k) for k in by]
+    parts, params = [], []
+    for model, columns, extra in _SUMMARIES:
+        # Summed per table first: the outer sum adds a few hundred rows, and PostgreSQL
+        # sees no big Append worth parallel workers (their start cost more than the sum).
+        select = [
+            *keys,
+            *(
+                f"{f'SUM({q(columns[c])})' if c in columns else '0'} AS {q(c)}"
+                for c in SUMMED_COUNTERS
+            ),
+        ]
+        where = [f"{q('month')} >= %s", f"{q('month')} <= %s"]
+        params += [first, last]
+        if extra:
+            where.append(extra)
+            params.append(today)
+        if ids is not None:
+            where.append(f"{q('agency_id')} IN ({', '.join(['%s'] * len(ids)) or 'NULL'})")
+            params += ids
+        parts.append(
+            f"SELECT {', '.join(select)} FROM {q(model._meta.db_table)} "  # noqa: S608 - names from models
+            f"WHERE {' AND '.join(where)}" + (f" GROUP BY {', '.join(keys)}" if keys else "")
+        )
+    sums = ", ".join(f"SUM({q(c)})" for c in SUMMED_COUNTERS)
+    sql = f"SELECT {', '.join([*keys, sums])} FROM ({' UNION ALL '.join(parts)}) AS t"  # noqa: S608
+    if keys:
+        sql += f" GROUP BY {', '.join(keys)}"
+    return sql, params
+
+
+def _date(value) -> dt.date:
+    """A month as the database returns it (SQLite: text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 @dataclass
@@ -541,7 +588,7 @@ class Score:
     points: Decimal | None
     max_with_data: Decimal
 
-    @property
+    @cached_property
     def percent(self) -> float | None:
         if self.points is None or not self.max_with_data:
             return None
@@ -573,9 +620,12 @@ def peers(unit: Unit, period: Period, ctx: Context) -> list[Ranked]:
     by_agency = {agency: counts for (agency,), counts in rows.items()}
     cards = []
     for u in units:
-        total = zero()
-        for pk in u.agency_ids:
-            add_into(total, by_agency.get(pk, {}))
+        if len(u.agency_ids) == 1:  # most units (a commune, a department): a copy
+            total = {**zero(), **by_agency.get(u.agency_ids[0], {})}
+        else:
+            total = zero()
+            for pk in u.agency_ids:
+                add_into(total, by_agency.get(pk, {}))
         add_into(total, ctx.catalog.for_unit(u))
         card = score(total, ctx.indicators, ctx.feeds)
         cards.append((card.percent, u, card))
@@ -636,7 +686,12 @@ def losing_dossiers(unit: Unit, period: Period, indicator: Indicator, now: dt.da
         qs = qs.filter(status=Status.RETURNED).exclude(return_method=ReturnMethod.ONLINE)
     else:
         return None
-    return qs.select_related("procedure", "agency").order_by("-received_at", "-id")
+    # Only what the list shows: a dossier row has some fifty columns.
+    return (
+        qs.select_related("procedure", "agency")
+        .only("code", "status", "received_at", "procedure__name", "agency__name")
+        .order_by("-received_at", "-id")
+    )
 
 
 def losing_count(indicator: Indicator, counts: dict[str, int]) -> int | None:
@@ -719,7 +774,11 @@ def what_if(
         soon = soon.filter(agency_id__in=ids)
     worse = dict(counts, open_late=counts["open_late"] + at_risk_total)
     return WhatIf(
-        at_risk=list(soon.select_related("procedure").order_by("due", "id")[:20]),
+        at_risk=list(
+            soon.select_related("procedure")
+            .only("code", "procedure__name", "on_time_due_at", "original_due_at")
+            .order_by("due", "id")[:20]
+        ),
         at_risk_total=at_risk_total,
         already_late=counts["open_late"],
         current=scorecard(counts, ctx.indicators, ctx.feeds),
