@@ -23,8 +23,15 @@ from django_fsm import TransitionNotAllowed
 from motcua.accounts import selectors as account_selectors
 from motcua.accounts.models import CitizenIdentity
 from motcua.catalog import services as catalog_versions
-from motcua.catalog.hours import calendar_for
-from motcua.catalog.models import AdministrativeUnit, Agency, Officer, Procedure, ProcessStep
+from motcua.catalog.hours import calendar_for, calendar_of_centre
+from motcua.catalog.models import (
+    AdministrativeUnit,
+    Agency,
+    Officer,
+    Procedure,
+    ProcessStep,
+    ServiceCentre,
+)
 from motcua.catalog.selectors import centre_for, current_process
 from motcua.catalog.services import stages as process_stages
 from motcua.core import audit, outbox, text
@@ -248,10 +255,11 @@ def _actor_name(user: Actor) -> str:
 def _locked(dossier: Dossier) -> Dossier:
     # FOR UPDATE OF the dossier only: without `of`, PostgreSQL also locks the joined
     # procedure and agency rows, which serialised every transition of an agency. The
-    # joins are what the event, the outbox message and the API's answer read.
+    # joins are what the event, the outbox message (the procedure's field too) and the
+    # API's answer read.
     return (
         Dossier.objects.select_for_update(of=("self",))
-        .select_related("procedure", "agency", "current_agency", "current_assignee")
+        .select_related("procedure__field", "agency", "current_agency", "current_assignee")
         .get(pk=dossier.pk)
     )
 
@@ -301,6 +309,14 @@ def _record(
         data=data or {},
         province_code=dossier.province_code,
     )
+    # The step's unit is nearly always the dossier's agency or its holder, both already
+    # read with the dossier: the status message names it without another query.
+    for known in ("agency", "current_agency"):
+        if event.agency_id is not None and Dossier._meta.get_field(known).is_cached(dossier):
+            candidate = getattr(dossier, known)
+            if candidate is not None and candidate.pk == event.agency_id:
+                event.agency = candidate
+                break
     stats.on_transition(dossier, action, from_status)
     audit.record(
         f"dossier.{action}",
@@ -718,7 +734,8 @@ def _create(
     idempotency: tuple[str, str, str] | None,
     national_id: str | None = None,
 ) -> SubmitResult:
-    cal = calendar_for(agency)  # the hours of the centre receiving for this agency
+    centre = centre_for(agency)
+    cal = calendar_of_centre(centre)  # the hours of the centre receiving for this agency
     now = timezone.now()
     day = timezone.localdate(now)
     code = dossier_code(agency.identifier, day, next_in_day(agency.identifier, day))
@@ -767,7 +784,7 @@ def _create(
         )
     ]
     if channel != Channel.ONLINE:
-        events.append(_receive(dossier, actor, cal, note=""))
+        events.append(_receive(dossier, actor, cal, "", centre))
     return SubmitResult(dossier, created=True, events=events, attachments=attachments)
 
 
@@ -847,7 +864,11 @@ def _due(cal: WorkingCalendar, procedure: Procedure, start: dt.datetime) -> dt.d
     )
 
 
-def _receive(dossier: Dossier, actor: Actor, cal: WorkingCalendar, note: str) -> Event:
+def _receive(
+    dossier: Dossier, actor: Actor, cal: WorkingCalendar, note: str, centre: ServiceCentre | None
+) -> Event:
+    """`cal` and `centre`: the working calendar and service centre of the dossier's
+    agency (one centre_for, read by the caller for both)."""
     before = _apply(dossier, "receive")
     now = timezone.now()
     dossier.received_at = now
@@ -858,16 +879,17 @@ def _receive(dossier: Dossier, actor: Actor, cal: WorkingCalendar, note: str) ->
     dossier.due_at = _due(cal, dossier.procedure, dossier.clock_started_at)
     dossier.original_due_at = dossier.on_time_due_at = dossier.due_at
     dossier.save()
-    _enter_register(dossier, now)
+    _enter_register(dossier, now, centre)
     _start_process(dossier, cal)
     return _record(dossier, "receive", before, actor, note=note)
 
 
-def _enter_register(dossier: Dossier, at: dt.datetime) -> RegisterEntry:
+def _enter_register(
+    dossier: Dossier, at: dt.datetime, centre: ServiceCentre | None
+) -> RegisterEntry:
     """The dossier's line in the receiving unit's register (form 07): the service centre
-    serving the agency, or the agency's own book; number gap-free per unit and year (a
-    counter row of the caller's transaction, like the dossier code)."""
-    centre = centre_for(dossier.agency_id)
+    serving the agency (`centre`, centre_for), or the agency's own book; number gap-free
+    per unit and year (a counter row of the caller's transaction, like the dossier code)."""
     year = timezone.localdate(at).year
     if centre is not None:
         scope, book = f"register:c{centre.pk}", f"{centre.book_code.upper()}-{year}"
@@ -887,7 +909,8 @@ def _enter_register(dossier: Dossier, at: dt.datetime) -> RegisterEntry:
 def receive(dossier: Dossier, actor: Actor, note: str = "") -> Dossier:
     dossier = _locked(dossier)
     policy.require(actor, dossier, "receive")
-    _receive(dossier, actor, calendar_for(dossier.agency_id), note)
+    centre = centre_for(dossier.agency_id)
+    _receive(dossier, actor, calendar_of_centre(centre), note, centre)
     return dossier
 
 
