@@ -252,16 +252,28 @@ def _actor_name(user: Actor) -> str:
     return user.get_full_name() or user.username
 
 
+_LOCKED_RELATIONS = ("procedure", "agency", "current_agency", "current_assignee")
+
+
 def _locked(dossier: Dossier) -> Dossier:
-    # FOR UPDATE OF the dossier only: without `of`, PostgreSQL also locks the joined
-    # procedure and agency rows, which serialised every transition of an agency. The
-    # joins are what the event, the outbox message (the procedure's field too) and the
-    # API's answer read.
-    return (
-        Dossier.objects.select_for_update(of=("self",))
-        .select_related("procedure__field", "agency", "current_agency", "current_assignee")
-        .get(pk=dossier.pk)
-    )
+    """The dossier's row read again under FOR UPDATE, with its procedure, agency, holder
+    and assignee: what the event, the outbox message and the API's answer read.
+
+    The related rows are not locked (locking the joined procedure and agency rows would
+    serialise every transition of an agency), so those the caller already read with the
+    dossier are as good as a join made now; they are reused when the locked row still
+    points at them, and only the dossier's own columns are read (a join of four tables
+    was the most expensive query of an action to compile). Others load when read."""
+    fresh = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    for name in _LOCKED_RELATIONS:
+        field = Dossier._meta.get_field(name)
+        if not field.is_cached(dossier):
+            continue
+        related = field.get_cached_value(dossier)
+        current = getattr(fresh, field.attname)
+        if (related.pk if related is not None else None) == current:
+            field.set_cached_value(fresh, related)
+    return fresh
 
 
 def _apply(dossier: Dossier, action: str, *args: Any) -> str:
