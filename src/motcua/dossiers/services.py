@@ -264,7 +264,7 @@ def _locked(dossier: Dossier) -> Dossier:
     dossier are as good as a join made now; they are reused when the locked row still
     points at them, and only the dossier's own columns are read (a join of four tables
     was the most expensive query of an action to compile). Others load when read."""
-    fresh = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    fresh = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
     for name in _LOCKED_RELATIONS:
         field = Dossier._meta.get_field(name)
         if not field.is_cached(dossier):
