@@ -3,14 +3,17 @@ the service centre that receives for the agency (catalog.WorkingHours)."""
 
 from __future__ import annotations
 
-from motcua.catalog.models import Agency, WorkingHours
+from motcua.catalog.models import Agency, ServiceCentre, WorkingHours
 from motcua.catalog.selectors import centre_for
 from motcua.core.calendar import WorkingCalendar, calendar
 
 
 def week_of(agency: Agency | int | None) -> dict[int, list[tuple[str, str]]] | None:
     """Windows per weekday of the agency's centre, or None for the province's default."""
-    centre = centre_for(agency)
+    return week_of_centre(centre_for(agency))
+
+
+def week_of_centre(centre: ServiceCentre | None) -> dict[int, list[tuple[str, str]]] | None:
     if centre is None:
         return None
     rows = WorkingHours.objects.filter(centre=centre)
@@ -20,3 +23,8 @@ def week_of(agency: Agency | int | None) -> dict[int, list[tuple[str, str]]] | N
 
 def calendar_for(agency: Agency | int | None) -> WorkingCalendar:
     return calendar(week=week_of(agency))
+
+
+def calendar_of_centre(centre: ServiceCentre | None) -> WorkingCalendar:
+    """calendar_for when the caller already has the agency's centre (centre_for)."""
+    return calendar(week=week_of_centre(centre))

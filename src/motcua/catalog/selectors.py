@@ -85,6 +85,12 @@ def procedure_by_code(code: str) -> Procedure | None:
     return one_or_none(procedures_with_details().filter(code=code.strip()))
 
 
+def procedure_for_submission(code: str) -> Procedure | None:
+    """procedure_by_code without the form templates, which a submission never reads."""
+    qs = Procedure.objects.select_related("field", "agency").prefetch_related("components")
+    return one_or_none(qs.filter(code=code.strip()))
+
+
 def active_agencies(level: str | None = None) -> QuerySet[Agency]:
     qs = Agency.objects.filter(is_active=True)
     if level:

@@ -179,6 +179,66 @@ def desk_list(
     return qs.only(*LIST_FIELDS).order_by(deadline.asc(nulls_last=True), "submitted_at", "id")
 
 
+@dataclass(slots=True)
+class QueueRow:
+    """One line of the queue as plain values: a page of model instances (the dossier, its
+    procedure, holder and assignee: 200 objects) was a tenth of the page's CPU."""
+
+    pk: int
+    code: str
+    status: str
+    channel: str
+    applicant_name: str
+    submitted_at: dt.datetime | None
+    intake_due_at: dt.datetime | None
+    received_at: dt.datetime | None
+    due_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    procedure_code: str
+    procedure_name: str
+    holder_name: str | None
+    assignee_id: int | None
+    assignee_first_name: str | None
+    assignee_last_name: str | None
+    assignee_username: str | None
+
+    @property
+    def is_overdue(self) -> bool:
+        return Dossier.is_overdue.fget(self)  # the one rule, read from these fields
+
+    @property
+    def assignee_name(self) -> str:
+        """User.get_full_name(), or the username when it is empty."""
+        full = f"{self.assignee_first_name or ''} {self.assignee_last_name or ''}".strip()
+        return full or self.assignee_username or ""
+
+
+QUEUE_ROW_VALUES = [
+    "pk",
+    "code",
+    "status",
+    "channel",
+    "applicant_name",
+    "submitted_at",
+    "intake_due_at",
+    "received_at",
+    "due_at",
+    "finished_at",
+    "procedure__code",
+    "procedure__name",
+    "current_agency__name",
+    "current_assignee_id",
+    "current_assignee__first_name",
+    "current_assignee__last_name",
+    "current_assignee__username",
+]
+
+
+def queue_row_values(qs: QuerySet[Dossier]) -> QuerySet:
+    """desk_list's dossiers as the tuples of QueueRow (same filters, same order)."""
+    return qs.values_list(*QUEUE_ROW_VALUES)
+
+
 def assignees_of(user: User) -> list[tuple[int, str]]:
     """The officers of the user's agency, for the "assigned to" filter: (id, name) pairs,
     read as plain values (no model instances for a list of names)."""

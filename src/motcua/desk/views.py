@@ -120,12 +120,13 @@ def queue(request):
     if valid and request.GET.get("xuat") == "xlsx":
         return _export(request, qs)
     counts = selectors.queue_counts(request.user, QUEUE_STATUSES, now, visible)
-    paginator = Paginator(qs, PAGE_SIZE)
+    paginator = Paginator(desk_selectors.queue_row_values(qs), PAGE_SIZE)
     if valid and not (form.is_bound and form.filled()):
         # The unfiltered list is every open dossier the officer sees: the tabs' counts
         # already have its length, so the paginator need not count it again.
         paginator.count = sum(counts[s] for s in QUEUE_STATUSES)
     page = paginator.get_page(request.GET.get("trang"))
+    page.object_list = [desk_selectors.QueueRow(*values) for values in page.object_list]
     # The rows show applicants' names: one audit entry for the page, naming every dossier
     # on it, and one access row per dossier for its applicant to see.
     services.record_reads(

@@ -140,8 +140,11 @@ def _submit(request: Request, body: SubmitSerializer) -> Response:
     dossier = result.dossier
     location = reverse("dossier-detail", kwargs={"code": dossier.code}, request=request)
     # The citizen reads their own data; a desk officer typed it in: no read to log.
-    # A new dossier's files are those just stored, and it has no processing legs yet.
+    # A new dossier's files are those just stored, and it has no processing legs yet, nor
+    # steps until it is received (a desk intake receives it at once: those are read).
     known = {"attachments": result.attachments, "legs": []} if result.created else {}
+    if result.created and dossier.received_at is None:
+        known["steps"] = []
     return _detail_response(
         request,
         dossier,

@@ -28,6 +28,7 @@ from motcua.dossiers.models import (
     Attachment,
     Channel,
     Dossier,
+    DossierStep,
     Event,
     ProcessingLeg,
     Representation,
@@ -285,7 +286,7 @@ class SubmitSerializer(ReturnChoiceFields):
             errors = {k: [m] for k, m in missing.items() if not attrs.get(k)}
             if errors:
                 raise serializers.ValidationError(errors)
-        procedure = catalog_selectors.procedure_by_code(attrs["procedure_code"])
+        procedure = catalog_selectors.procedure_for_submission(attrs["procedure_code"])
         if procedure is None:
             raise InvalidInput(
                 f"Không tìm thấy thủ tục có mã “{attrs['procedure_code']}”.",
@@ -462,7 +463,11 @@ class StepRowSerializer(serializers.Serializer):
     is_overdue = serializers.BooleanField()
 
 
-def _step_rows(dossier: Dossier, tz: tzinfo) -> list[dict[str, Any]]:
+def _step_rows(
+    dossier: Dossier, tz: tzinfo, steps: Sequence[DossierStep] | None = None
+) -> list[dict[str, Any]]:
+    if steps is None:
+        steps = dossier.steps.select_related("agency", "assignee").order_by("id")
     return [
         {
             "id": s.pk,
@@ -480,7 +485,7 @@ def _step_rows(dossier: Dossier, tz: tzinfo) -> list[dict[str, Any]]:
             "outcome": s.outcome,
             "is_overdue": s.is_overdue,
         }
-        for s in dossier.steps.select_related("agency", "assignee").order_by("id")
+        for s in steps
     ]
 
 
@@ -719,11 +724,12 @@ def detail_data(
     *,
     attachments: Sequence[Attachment] | None = None,
     legs: Sequence[ProcessingLeg] | None = None,
+    steps: Sequence[DossierStep] | None = None,
 ) -> dict[str, Any]:
     """DossierDetailSerializer(dossier, context={"request": <user's request>}).data.
 
-    `attachments` and `legs`, when the caller already holds them (a dossier it has just
-    created), save their queries; by default they are read."""
+    `attachments`, `legs` and `steps`, when the caller already holds them (a dossier it
+    has just created), save their queries; by default they are read."""
     tz = timezone.get_current_timezone()
     procedure = dossier.procedure
     if attachments is None:
@@ -786,7 +792,7 @@ def detail_data(
         "return_method": dossier.return_method or None,
         "attachments": attachment_data,
         "legs": leg_data,
-        "steps": _step_rows(dossier, tz),
+        "steps": _step_rows(dossier, tz, steps),
         "allowed_actions": policy.available_actions(user, dossier),
     }
 

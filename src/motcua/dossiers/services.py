@@ -23,8 +23,15 @@ from django_fsm import TransitionNotAllowed
 from motcua.accounts import selectors as account_selectors
 from motcua.accounts.models import CitizenIdentity
 from motcua.catalog import services as catalog_versions
-from motcua.catalog.hours import calendar_for
-from motcua.catalog.models import AdministrativeUnit, Agency, Officer, Procedure, ProcessStep
+from motcua.catalog.hours import calendar_for, calendar_of_centre
+from motcua.catalog.models import (
+    AdministrativeUnit,
+    Agency,
+    Officer,
+    Procedure,
+    ProcessStep,
+    ServiceCentre,
+)
 from motcua.catalog.selectors import centre_for, current_process
 from motcua.catalog.services import stages as process_stages
 from motcua.core import audit, outbox, text
@@ -245,16 +252,29 @@ def _actor_name(user: Actor) -> str:
     return user.get_full_name() or user.username
 
 
+_LOCKED_RELATIONS = ("procedure", "agency", "current_agency", "current_assignee")
+
+
 def _locked(dossier: Dossier) -> Dossier:
-    # FOR UPDATE OF the dossier only: without `of`, PostgreSQL also locks the joined
-    # procedure and agency rows, which serialised every transition of an agency. The
-    # joins are what the event, the outbox message and the API's answer read.
+    """The dossier's row read again under FOR UPDATE, with its procedure, agency, holder
+    and assignee: what the event, the outbox message and the API's answer read.
+
+    The related rows are not locked (locking the joined procedure and agency rows would
+    serialise every transition of an agency), so those the caller already read with the
+    dossier are as good as a join made now; they are reused when the locked row still
+    points at them, and only the dossier's own columns are read (a join of four tables
+    was the most expensive query of an action to compile). Others load when read."""
+    fresh = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
+    for name in _LOCKED_RELATIONS:
+        field = Dossier._meta.get_field(name)
+        if not field.is_cached(dossier):
+            continue
+        related = field.get_cached_value(dossier)
+        current = getattr(fresh, field.attname)
+        if (related.pk if related is not None else None) == current:
+            field.set_cached_value(fresh, related)
     # remember(): the state the transition starts from, for the counters that move with it.
-    return stats.remember(
-        Dossier.objects.select_for_update(of=("self",))
-        .select_related("procedure", "agency", "current_agency", "current_assignee")
-        .get(pk=dossier.pk)
-    )
+    return stats.remember(fresh)
 
 
 def _apply(dossier: Dossier, action: str, *args: Any) -> str:
@@ -302,6 +322,14 @@ def _record(
         data=data or {},
         province_code=dossier.province_code,
     )
+    # The step's unit is nearly always the dossier's agency or its holder, both already
+    # read with the dossier: the status message names it without another query.
+    for known in ("agency", "current_agency"):
+        if event.agency_id is not None and Dossier._meta.get_field(known).is_cached(dossier):
+            candidate = getattr(dossier, known)
+            if candidate is not None and candidate.pk == event.agency_id:
+                event.agency = candidate
+                break
     stats.on_transition(dossier, action, from_status)
     audit.record(
         f"dossier.{action}",
@@ -719,7 +747,8 @@ def _create(
     idempotency: tuple[str, str, str] | None,
     national_id: str | None = None,
 ) -> SubmitResult:
-    cal = calendar_for(agency)  # the hours of the centre receiving for this agency
+    centre = centre_for(agency)
+    cal = calendar_of_centre(centre)  # the hours of the centre receiving for this agency
     now = timezone.now()
     day = timezone.localdate(now)
     code = dossier_code(agency.identifier, day, next_in_day(agency.identifier, day))
@@ -768,7 +797,7 @@ def _create(
         )
     ]
     if channel != Channel.ONLINE:
-        events.append(_receive(dossier, actor, cal, note=""))
+        events.append(_receive(dossier, actor, cal, "", centre))
     return SubmitResult(dossier, created=True, events=events, attachments=attachments)
 
 
@@ -848,7 +877,11 @@ def _due(cal: WorkingCalendar, procedure: Procedure, start: dt.datetime) -> dt.d
     )
 
 
-def _receive(dossier: Dossier, actor: Actor, cal: WorkingCalendar, note: str) -> Event:
+def _receive(
+    dossier: Dossier, actor: Actor, cal: WorkingCalendar, note: str, centre: ServiceCentre | None
+) -> Event:
+    """`cal` and `centre`: the working calendar and service centre of the dossier's
+    agency (one centre_for, read by the caller for both)."""
     before = _apply(dossier, "receive")
     now = timezone.now()
     dossier.received_at = now
@@ -859,16 +892,17 @@ def _receive(dossier: Dossier, actor: Actor, cal: WorkingCalendar, note: str) ->
     dossier.due_at = _due(cal, dossier.procedure, dossier.clock_started_at)
     dossier.original_due_at = dossier.on_time_due_at = dossier.due_at
     dossier.save()
-    _enter_register(dossier, now)
+    _enter_register(dossier, now, centre)
     _start_process(dossier, cal)
     return _record(dossier, "receive", before, actor, note=note)
 
 
-def _enter_register(dossier: Dossier, at: dt.datetime) -> RegisterEntry:
+def _enter_register(
+    dossier: Dossier, at: dt.datetime, centre: ServiceCentre | None
+) -> RegisterEntry:
     """The dossier's line in the receiving unit's register (form 07): the service centre
-    serving the agency, or the agency's own book; number gap-free per unit and year (a
-    counter row of the caller's transaction, like the dossier code)."""
-    centre = centre_for(dossier.agency_id)
+    serving the agency (`centre`, centre_for), or the agency's own book; number gap-free
+    per unit and year (a counter row of the caller's transaction, like the dossier code)."""
     year = timezone.localdate(at).year
     if centre is not None:
         scope, book = f"register:c{centre.pk}", f"{centre.book_code.upper()}-{year}"
@@ -888,7 +922,8 @@ def _enter_register(dossier: Dossier, at: dt.datetime) -> RegisterEntry:
 def receive(dossier: Dossier, actor: Actor, note: str = "") -> Dossier:
     dossier = _locked(dossier)
     policy.require(actor, dossier, "receive")
-    _receive(dossier, actor, calendar_for(dossier.agency_id), note)
+    centre = centre_for(dossier.agency_id)
+    _receive(dossier, actor, calendar_of_centre(centre), note, centre)
     return dossier
 
 

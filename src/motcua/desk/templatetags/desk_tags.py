@@ -42,7 +42,7 @@ def _when(value) -> str:
 
 
 @register.simple_tag
-def queue_rows(page) -> SafeString:
+def queue_rows(page) -> SafeString:  # page of desk.selectors.QueueRow
     """The queue table's rows, written out in Python: fifty rows through the template
     engine were half of the page's CPU (8 columns, a URL, dates, labels per row). Every
     value is escaped; the markup is what desk/queue.html had."""
@@ -57,10 +57,9 @@ def queue_rows(page) -> SafeString:
         code = _e(d.code)
         href = f"{link}{_e(quote(d.code, safe=URL_SAFE))}/"
         overdue = d.is_overdue
-        assignee = d.current_assignee
         who = ""
-        if assignee is not None:
-            who = f"<br><small>{_e(assignee.get_full_name() or assignee.username)}</small>"
+        if d.assignee_id is not None:
+            who = f"<br><small>{_e(d.assignee_name)}</small>"
         received = _when(d.received_at) if d.received_at else "—"
         due = d.due_at or d.intake_due_at
         if due is None:
@@ -72,12 +71,12 @@ def queue_rows(page) -> SafeString:
         rows.append(
             f'<tr class="{"overdue" if overdue else ""}" data-code="{code}">\n'
             f'    <td><a href="{href}">{code}</a></td>\n'
-            f'    <td><span class="muted">{_e(d.procedure.code)}</span> '
-            f"{_e(_name(d.procedure.name))}</td>\n"
+            f'    <td><span class="muted">{_e(d.procedure_code)}</span> '
+            f"{_e(_name(d.procedure_name))}</td>\n"
             f"    <td>{_e(d.applicant_name)}</td>\n"
             f'    <td><span class="badge status-{_e(d.status)}">{statuses[d.status]}</span></td>\n'
             f"    <td>{channels[d.channel]}</td>\n"
-            f"    <td>{_e(d.current_agency.name)}{who}</td>\n"
+            f"    <td>{_e(d.holder_name or '')}{who}</td>\n"
             f"    <td>{received}</td>\n"
             f"    <td>\n      {due_html}\n      {overdue_badge if overdue else ''}\n    </td>\n"
             "  </tr>\n"
