@@ -309,24 +309,31 @@ def _next_working_close(local: dt.datetime) -> dt.datetime:
 
 @pytest.mark.django_db
 def test_procedures_in_the_day_and_in_hours_get_their_due_time(world):
+    from motcua.catalog.services import record_local_change
     from motcua.core.calendar import calendar
     from motcua.dossiers import services
 
     world.proc.time_limit_kind = "in_day"
     world.proc.save()
+    record_local_change(world.proc)  # what the admin does after an edit
     d = services.receive(world.submit_online(), world.desk)
     assert d.due_at == _next_working_close(d.clock_started_at.astimezone(TZ))
+    assert "theo quy định: trong ngày" in _receipt_text(d)
     world.proc.time_limit_kind, world.proc.time_limit_hours = "working_hours", 4
     world.proc.save()
+    record_local_change(world.proc)
     d = services.receive(world.submit_online(), world.desk)
     assert calendar().minutes_between(d.clock_started_at, d.due_at) == 240
     assert d.on_time_due_at == d.due_at == d.original_due_at
     # Form 01 states the limit in its kind (TT 03/2025), not as working days.
     assert _receipt_text(d).count("theo quy định: 4 giờ làm việc") == 1
+    # A later change of the procedure is a new version: this dossier's reprint keeps its
+    # terms.
     world.proc.time_limit_kind = "in_day"
     world.proc.save()
+    record_local_change(world.proc)
     d.procedure.refresh_from_db()
-    assert "theo quy định: trong ngày" in _receipt_text(d)
+    assert _receipt_text(d).count("theo quy định: 4 giờ làm việc") == 1
 
 
 def _receipt_text(dossier) -> str:

@@ -40,8 +40,9 @@ LOOKUP_COUNTER = 1
 SUBMIT = 19 + _audit(1)
 # Each action: token, the dossier (404 first), the locked re-read, the action's rows and
 # its audit entry, then the answer: its read logged (audit entry + access row), its files,
-# legs and steps.
-RECEIVE = 23 + _audit(2)
+# legs and steps. Receipt also moves the service index's open-by-due-day and month rows
+# and the statistical report's month row (one upsert each).
+RECEIVE = 26 + _audit(2)
 ASSIGN = 22 + _audit(2)
 
 

@@ -220,6 +220,18 @@ class Procedure(VietnameseOrder):
 
     def save(self, *args, **kwargs):
         self.search_text = fold(f"{self.code} {self.name} {self.field.name}")
+        if (
+            not self._state.adding
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
+            # current_version is moved only by catalog.services (with its own UPDATE): an
+            # edit from an instance loaded before a dossier made version 1 must not undo it.
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "current_version"
+            ]
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
