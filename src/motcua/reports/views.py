@@ -23,18 +23,9 @@ FORMATS = {
 }
 
 
-def _visible_units(user):
-    if policy.sees_everything(user):
-        out = [units_selectors.province()]
-        for kind in ("co-quan", "xa", "trung-tam"):
-            out += units_selectors.units_of_kind(kind)
-        return out
-    return [u for k, pk in policy.own_units(user) if (u := units_selectors.get_unit(k, pk))]
-
-
 @login_required
 def units(request):
-    found = _visible_units(request.user)
+    found = units_selectors.visible_units(request.user, policy)
     if not found:
         raise PermissionDenied(NOT_ALLOWED)
     if len(found) == 1:
@@ -46,9 +37,7 @@ def units(request):
 
 
 def _unit(request, kind, pk):
-    if kind not in units_selectors.KIND_LABELS:
-        raise Http404("Không có đơn vị này.")
-    unit = units_selectors.get_unit(kind, pk if kind != "tinh" else 0)
+    unit = units_selectors.unit_at(kind, pk)
     if unit is None:
         raise Http404("Không có đơn vị này.")
     if not policy.may_see(request.user, unit):

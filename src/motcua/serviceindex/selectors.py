@@ -249,6 +249,24 @@ def get_unit(kind: str, pk: int) -> Unit | None:
 # --- counts -------------------------------------------------------------------------------
 
 
+def visible_units(user, policy) -> list[Unit]:
+    """The units `policy` (serviceindex.policy, or a page's own with the same two
+    functions) lets the user open: every unit, or the user's own."""
+    if policy.sees_everything(user):
+        units = [province()]
+        for kind in ("co-quan", "xa", "trung-tam"):
+            units += units_of_kind(kind)
+        return units
+    return [u for k, pk in policy.own_units(user) if (u := get_unit(k, pk))]
+
+
+def unit_at(kind: str, pk: int) -> Unit | None:
+    """The unit a page's address names (`tinh` has no id of its own), or None."""
+    if kind not in KIND_LABELS:
+        return None
+    return get_unit(kind, pk if kind != "tinh" else 0)
+
+
 def late_q(now: dt.datetime) -> Q:
     """dossiers.stats.is_on_time negated, in SQL, for received dossiers (annotate `due`)."""
     end_past_due = Q(paused_at__isnull=False, paused_at__gt=F("due")) | Q(

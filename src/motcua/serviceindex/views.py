@@ -119,12 +119,7 @@ def scorecard(request):
 @login_required
 def dashboards(request):
     """The dashboards this user may open; straight to it when there is only one."""
-    if policy.sees_everything(request.user):
-        units = [selectors.province()]
-        for kind in ("co-quan", "xa", "trung-tam"):
-            units += selectors.units_of_kind(kind)
-    else:
-        units = [u for k, pk in policy.own_units(request.user) if (u := selectors.get_unit(k, pk))]
+    units = selectors.visible_units(request.user, policy)
     if not units:
         raise PermissionDenied(NOT_ALLOWED)
     if len(units) == 1:
@@ -136,9 +131,7 @@ def dashboards(request):
 
 
 def _unit_for(request, kind, pk):
-    if kind not in selectors.KIND_LABELS:
-        raise Http404("Không có đơn vị này.")
-    unit = selectors.get_unit(kind, pk if kind != "tinh" else 0)
+    unit = selectors.unit_at(kind, pk)
     if unit is None:
         raise Http404("Không có đơn vị này.")
     if not policy.may_see(request.user, unit):
