@@ -205,12 +205,29 @@ def disk_free_gb(path: Path = ROOT) -> float:
     return shutil.disk_usage(path).free / 1e9
 
 
+def reference_ms(runs: int = 7) -> float:
+    """CPU milliseconds of a fixed pure-Python workload (a million additions), median of
+    `runs`: the machine's speed beside every figure. CPU per request is only comparable
+    between machines (or hosts of one cloud, which vary by 2x) through this."""
+    times = []
+    for _ in range(runs):
+        start = time.thread_time()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        times.append((time.thread_time() - start) * 1000)
+    return round(sorted(times)[runs // 2], 1)
+
+
 def append_results(title: str, lines: list[str]) -> None:
-    """Append one run's figures to bench/RESULTS.md (date, commit, cores)."""
+    """Append one run's figures to bench/RESULTS.md (date, commit, cores, the machine's
+    reference speed, load average)."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     header = (
         f"\n## {title} — {stamp}, commit {git_commit()}, {os.cpu_count()} cores, "
-        f"PostgreSQL {server_version()}\n\n"
+        f"PostgreSQL {server_version()}, reference {reference_ms()} ms "
+        f"(bench.common.reference_ms), load {load}\n\n"
     )
     with open(BENCH / "RESULTS.md", "a", encoding="utf-8") as f:
         f.write(header + "\n".join(lines) + "\n")

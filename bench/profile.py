@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import statistics
 import time
@@ -23,6 +24,7 @@ import uuid
 from collections.abc import Callable
 
 from bench.capture_sql import forget_bench_devices, setup_django, verified_officer_session
+from bench.common import reference_ms
 
 Call = Callable[[int], object]
 
@@ -171,6 +173,8 @@ def main(argv: list[str] | None = None) -> None:
             measure(name, makers[name](), args.n, args.cprofile, args.top)
     finally:
         forget_bench_devices()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores, reference {reference_ms()} ms, load {load}")
 
 
 if __name__ == "__main__":
