@@ -87,3 +87,24 @@ def test_form_fields_clean_and_render():
     with pytest.raises(forms.ValidationError) as info:
         date_field.clean("12/31/2026")  # the English order
     assert "ngày/tháng/năm" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("03/2026", dt.date(2026, 3, 1)),
+        ("3/2026", dt.date(2026, 3, 1)),
+        ("2026-03", dt.date(2026, 3, 1)),
+        (" 12-2025 ", dt.date(2025, 12, 1)),
+    ],
+)
+def test_parse_month(text, expected):
+    assert dates.parse_month(text) == expected
+    assert dates.format_month(expected) == f"{expected.month:02d}/{expected.year}"
+
+
+@pytest.mark.parametrize("text", ["", "2026", "13/2026", "0/2026", "March 2026", "03/26"])
+def test_bad_months_are_refused_in_vietnamese(text):
+    with pytest.raises(dates.BadDate) as caught:
+        dates.parse_month(text)
+    assert "tháng" in str(caught.value)

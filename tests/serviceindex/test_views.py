@@ -43,6 +43,8 @@ def test_public_scorecard_for_everyone(client, world):
         {"ky": "tuần"},
         {"ky": "tuy-chon", "tu": "2026-05", "den": "2026-01"},
         {"ky": "tuy-chon", "tu": "x"},
+        {"ky": "tuy-chon", "tu": "13/2025", "den": "12/2025"},
+        {"ky": "tuy-chon", "tu": "01/0001", "den": "12/2025"},
         {"nam": "abc"},
     ],
 )
@@ -58,6 +60,7 @@ def test_periods_month_quarter_year_custom(client, world):
         ({"ky": "quy", "nam": "2025", "quy": "2"}, "Quý 2/2025"),
         ({"ky": "nam", "nam": "2024"}, "Năm 2024"),
         ({"ky": "tuy-chon", "tu": "2025-01", "den": "2025-06"}, "Từ 01/2025 đến 06/2025"),
+        ({"ky": "tuy-chon", "tu": "1/2025", "den": "06/2025"}, "Từ 01/2025 đến 06/2025"),
     ]:
         page = client.get(reverse("serviceindex:public"), params)
         assert label in page.content.decode()
@@ -156,3 +159,14 @@ def test_the_ranking_score_is_the_scorecard_total(world):
             card.max_with_data,
             card.percent,
         )
+
+
+def test_custom_months_shown_day_first_not_in_the_browsers_language(client, world):
+    """The month boxes are text in mm/yyyy (a browser's month picker would print
+    "January 2025" on an English system)."""
+    page = client.get(
+        reverse("serviceindex:public"), {"ky": "tuy-chon", "tu": "2025-01", "den": "2025-06"}
+    )
+    text = page.content.decode()
+    assert 'type="month"' not in text
+    assert 'name="tu" value="01/2025"' in text and 'name="den" value="06/2025"' in text

@@ -75,6 +75,26 @@ def parse_datetime(value: str) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute))
 
 
+MONTH_PLACEHOLDER = "mm/yyyy"
+_MONTH_RE = re.compile(r"\s*(?P<m>\d{1,2})[/.\-](?P<y>\d{4})\s*")
+_ISO_MONTH_RE = re.compile(r"\s*(?P<y>\d{4})-(?P<m>\d{1,2})\s*")
+
+
+def parse_month(value: str) -> dt.date:
+    """'3/2026' or '03/2026' -> date(2026, 3, 1). ISO '2026-03' (links, what a browser's
+    month picker sends) is read too."""
+    m = _MONTH_RE.fullmatch(value or "") or _ISO_MONTH_RE.fullmatch(value or "")
+    if m is None:
+        raise BadDate("Nhập tháng theo dạng tháng/năm, ví dụ 03/2026.")
+    if not 1 <= int(m["m"]) <= 12:
+        raise BadDate(f"Không có tháng {int(m['m'])}: nhập tháng/năm, ví dụ 03/2026.")
+    return dt.date(int(m["y"]), int(m["m"]), 1)
+
+
+def format_month(value: dt.date | None) -> str:
+    return "" if value is None else value.strftime("%m/%Y")
+
+
 def format_date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return ""

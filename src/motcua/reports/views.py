@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from motcua.core.dates import format_month
 from motcua.reports import pdf, policy, selectors, xlsx
 from motcua.serviceindex import selectors as units_selectors
 
@@ -60,8 +61,8 @@ def _form(request, period) -> dict:
         "month": period.first.month if period else today.month,
         "quarter": (period.first.month - 1) // 3 + 1 if period else 1,
         "half": 1 if (period is None or period.first.month <= 6) else 2,
-        "first_value": f"{period.first:%Y-%m}" if period else "",
-        "last_value": f"{period.last:%Y-%m}" if period else "",
+        "first_value": format_month(period.first) if period else "",
+        "last_value": format_month(period.last) if period else "",
         "grouping": _grouping(request),
         "groupings": selectors.GROUPINGS,
     }

@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from motcua.catalog.models import AdministrativeUnit, Agency, Component, Procedure, ServiceCentre
+from motcua.core.dates import BadDate, parse_month
 from motcua.dossiers.models import AgencyMonthStats, Channel, Dossier, ReturnMethod, Status
 from motcua.dossiers.stats import OPEN_AFTER_RECEIPT, SUPPLEMENTS_PER_STAGE, month_of
 from motcua.serviceindex import formulas
@@ -123,14 +124,17 @@ def _int(params, name: str, low: int, high: int, default: int) -> int:
 
 def _month(raw: str) -> dt.date:
     try:
-        return dt.datetime.strptime(raw, "%Y-%m").date()
-    except (TypeError, ValueError):
-        raise PeriodError(f"Tháng “{raw}” không hợp lệ (dạng năm-tháng, ví dụ 2026-03).") from None
+        month = parse_month(raw)
+    except BadDate as exc:
+        raise PeriodError(f"Tháng “{raw}” không hợp lệ. {exc}") from None
+    if not 2000 <= month.year <= 2100:
+        raise PeriodError(f"Tháng “{raw}” nằm ngoài các năm có số liệu (2000–2100).")
+    return month
 
 
 def parse_period(params, today: dt.date | None = None) -> Period:
     """The period from GET parameters: ky=thang|quy|nam|tuy-chon with nam, thang, quy, or
-    tu and den (YYYY-MM). Without any: this year so far. Raises PeriodError."""
+    tu and den (mm/yyyy, or yyyy-mm). Without any: this year so far. Raises PeriodError."""
     today = today or timezone.localdate()
     kind = params.get("ky") or "nam"
     year = _int(params, "nam", 2000, 2100, today.year)

@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from motcua.catalog.models import AdministrativeUnit
+from motcua.core.dates import format_month
 from motcua.serviceindex import policy, selectors
 from motcua.serviceindex.models import Indicator
 
@@ -41,8 +42,8 @@ def _period_form(period):
         "quarters": [1, 2, 3, 4],
         "quarter": (period.first.month - 1) // 3 + 1,
         "period": period,
-        "first_value": f"{period.first:%Y-%m}",
-        "last_value": f"{period.last:%Y-%m}",
+        "first_value": format_month(period.first),
+        "last_value": format_month(period.last),
     }
 
 
