@@ -23,7 +23,16 @@ import os
 import statistics
 import time
 
-from bench.common import BENCH_DB, app_env, append_results, log
+from bench.common import (
+    BENCH_DB,
+    PORT,
+    Gunicorn,
+    app_env,
+    append_results,
+    connect,
+    log,
+    percentile,
+)
 from bench.generate import ON_TIME_SQL
 
 TZ = "Asia/Ho_Chi_Minh"
@@ -82,12 +91,77 @@ def _median(f, runs: int) -> tuple[float, object]:
     return statistics.median(times), out
 
 
+def _reference_loop() -> float:
+    """CPU seconds of a fixed pure-Python loop: how fast this machine is, to compare runs."""
+    t, s = time.process_time(), 0
+    for i in range(10_000_000):
+        s += i
+    return time.process_time() - t
+
+
+def _http(year: int, runs: int, requests: int) -> list[str]:
+    """The page and the download through gunicorn, as a leader of a province agency."""
+    import httpx
+
+    from bench.load import login
+
+    with connect() as conn:
+        leader = conn.execute(
+            "SELECT u.username FROM catalog_officer o JOIN auth_user u ON u.id = o.user_id "
+            "JOIN catalog_agency a ON a.id = o.agency_id "
+            "WHERE o.role = 'leader' AND a.level = 'province' ORDER BY o.id LIMIT 1"
+        ).fetchone()[0]
+    year_query = f"ky=nam&nam={year}&nhom=don-vi"
+    pages = {
+        f"report page, province, year {year} by agency": f"/bao-cao/tinh/0/?{year_query}",
+        "report page, province, current quarter (the default)": "/bao-cao/tinh/0/",
+    }
+    lines = []
+    with Gunicorn(workers=2):
+        with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=300) as c:
+            for _ in range(4):  # each worker imports Django on its first request
+                c.get("/dang-nhap/")
+        cookies = login(leader)
+        with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", cookies=cookies, timeout=300) as c:
+            for name, path in pages.items():
+                c.get(path).raise_for_status()
+                times = []
+                for _ in range(requests):
+                    t = time.perf_counter()
+                    c.get(path).raise_for_status()
+                    times.append((time.perf_counter() - t) * 1000)
+                times.sort()
+                line = (
+                    f"- {name} (`{path}`): p50 {percentile(times, 50):.0f} ms, "
+                    f"p95 {percentile(times, 95):.0f} ms ({requests} requests)"
+                )
+                log(line)
+                lines.append(line)
+            path = f"/bao-cao/tinh/0/tai-ve.xlsx?{year_query}"
+
+            def download():
+                r = c.get(path)
+                r.raise_for_status()
+                return len(r.content)
+
+            download_s, size = _median(download, runs)
+            line = (
+                f"- **year {year}, province, .xlsx downloaded through gunicorn: "
+                f"{download_s:.2f} s** (median of {runs}, {size / 1e6:.1f} MB)"
+            )
+            log(line)
+            lines.append(line)
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--year", type=int, default=dt.date.today().year - 1)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--write", action="store_true")
+    parser.add_argument("--http", action="store_true")
+    parser.add_argument("--requests", type=int, default=50)
     args = parser.parse_args(argv)
     _setup()
     from django.db import connection
@@ -158,9 +232,12 @@ def main(argv: list[str] | None = None) -> None:
         )
         log(line)
         lines.append(line)
+    if args.http:
+        lines += _http(args.year, args.runs, args.requests)
     load = os.getloadavg()
     lines.append(
-        f"- nproc {os.cpu_count()}, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
+        f"- nproc {os.cpu_count()}, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; "
+        f"reference loop (`for i in range(10_000_000): s += i`) {_reference_loop():.2f} s CPU"
     )
     if args.write:
         append_results("Statistical report, form 06 (bench/report.py)", lines)

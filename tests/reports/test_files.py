@@ -130,3 +130,14 @@ def test_empty_period_still_makes_both_files(world):
     )
     assert pdf.render(report).startswith(b"%PDF-")
     assert timezone.now()
+
+
+def test_xlsx_writes_text_as_text(world, march):
+    # An explanation typed by an officer: never a formula or a link in the leader's file.
+    note = '=HYPERLINK("http://example.invalid/x") xem http://example.invalid/y'
+    march.late[0].explanation = note
+    data = xlsx.render(march)
+    assert note in [r[-1] for r in read_xlsx(data)["Ho so tre han"] if r]
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        sheet = z.read("xl/worksheets/sheet2.xml").decode()
+    assert "<f>" not in sheet and "<hyperlink" not in sheet

@@ -99,6 +99,8 @@ def test_april_carries_march_over(world, story):
         "closed": 1,
         "returned": 1,
     }
+    assert report.late_total == 2
+    assert [i.explanation for i in report.late if i.code == story["b"].code] == [APOLOGY]
     situations = sorted((i.code == story["b"].code, i.situation) for i in report.late)
     assert situations == [
         (False, "Đang giải quyết quá hạn tại thời điểm cuối kỳ"),

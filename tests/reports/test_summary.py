@@ -54,10 +54,12 @@ def _bounds(first: dt.date, last_next: dt.date):
     )
 
 
-def naive(first: dt.date, after: dt.date) -> dict[str, int]:
-    """The report's numbers for [first, after) counted from each dossier."""
+def naive(first: dt.date, after: dt.date, late: set[str] | None = None) -> dict[str, int]:
+    """The report's numbers for [first, after) counted from each dossier; the codes of the
+    late ones (solved late, or overdue and open at the end) are added to `late`."""
     start, end = _bounds(first, after)
     out = dict.fromkeys(selectors.RAW, 0)
+    late = set() if late is None else late
     for d in Dossier.objects.filter(received_at__isnull=False):
         ended = d.finished_at if d.status in ("done", "returned", "stopped", "withdrawn") else None
         if d.received_at < start and (ended is None or ended >= start):
@@ -69,11 +71,14 @@ def naive(first: dt.date, after: dt.date) -> dict[str, int]:
                 out["closed"] += 1
             else:
                 out[tracking.solved_kind(d)] += 1
+                if tracking.solved_kind(d) == "solved_late":
+                    late.add(d.code)
         if d.returned_at is not None and start <= d.returned_at < end:
             out["returned"] += 1
         due = stats.deadline(d)
         if d.received_at < end and (ended is None or ended >= end) and due < end:
             out["open_overdue"] += 1
+            late.add(d.code)
     return out
 
 
@@ -86,8 +91,19 @@ def test_summary_equals_recount_and_report_equals_naive_count(world, monkeypatch
     months = [dt.date(2026, m, 1) for m in range(1, 8)]
     for first, after in zip(months, months[1:], strict=False):
         period = selectors.parse({"ky": "thang", "nam": first.year, "thang": first.month})
-        row = selectors.build(province(), period).total
-        assert {k: getattr(row, k) for k in selectors.RAW} == naive(first, after), first
+        report = selectors.build(province(), period)
+        late: set[str] = set()
+        assert {k: getattr(report.total, k) for k in selectors.RAW} == naive(first, after, late), (
+            first
+        )
+        # The late list's total (from the form's columns) and its rows are the same dossiers.
+        assert report.late_total == len(late) == len(report.late), first
+        assert {i.code for i in report.late} == late, first
+        # Cut short: the first ones solved late, in the order they ended.
+        if late:
+            cut = selectors.build(province(), period, late_limit=1)
+            assert cut.late_total == len(late) and len(cut.late) == 1
+            assert cut.late[0].code == report.late[0].code
     # Quarters and a custom range as well; what one month leaves is what the next carries.
     q1 = selectors.build(province(), selectors.parse({"ky": "quy", "nam": 2026, "quy": 1})).total
     assert {k: getattr(q1, k) for k in selectors.RAW} == naive(months[0], months[3])
