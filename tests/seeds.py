@@ -9,6 +9,7 @@ import importlib
 SEEDS = [
     ("motcua.catalog.migrations.0006_portal_collation_details", "fill"),
     ("motcua.notify.migrations.0002_notify_templates", "seed"),
+    ("motcua.notify.migrations.0004_feedback_notices", "seed"),
     ("motcua.serviceindex.migrations.0002_serviceindex_seed", "seed"),
     ("motcua.feedback.migrations.0003_feedback_limits", "seed"),
 ]

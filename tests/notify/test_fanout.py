@@ -6,6 +6,7 @@ from django.db import transaction
 
 from motcua.core.models import OutboxMessage
 from motcua.dossiers import notices, services
+from motcua.feedback import outgoing
 from motcua.notify import services as notify
 from motcua.notify.models import Kind, Notice, Template
 from tests.notify.conftest import drain
@@ -18,7 +19,8 @@ def notify_messages():
 
 
 def test_every_kind_in_the_table_is_a_notice_kind_with_templates():
-    kinds = set(notices.NOTICE_KINDS.values())
+    # Dossier steps and the feedback notices (answered, published) are every citizen kind.
+    kinds = set(notices.NOTICE_KINDS.values()) | {outgoing.ANSWERED, outgoing.PUBLISHED}
     assert kinds == set(Kind.values) - {Kind.OVERDUE_DIGEST}
     for kind in kinds:
         channels = set(Template.objects.filter(kind=kind).values_list("channel", flat=True))

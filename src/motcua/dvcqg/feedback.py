@@ -2,7 +2,8 @@
 National Public Service Portal into motcua.feedback.
 
 Each list is read after a stored cursor (FeedCursor, by SoThuTu) and every record is stored
-once by its id on the portal (MaDanhGia, MaCauHoi), so reading again creates nothing. A
+once by its id on the portal (MaDanhGia, MaCauHoi), so reading again creates nothing; a
+rating the province sent up itself (it carries MaDanhGiaMC) is never taken back. A
 record is attached to its dossier by MaHoSo (the portal's dossier code, else the local
 code); one whose dossier is not known is kept unattached and attached on a later pull
 (feedback.services.attach_pending). A malformed record is never skipped: the cursor stops
@@ -36,6 +37,7 @@ class FeedbackReport:
     ratings: list[str] = field(default_factory=list)  # new, by MaDanhGia
     feedback: list[str] = field(default_factory=list)  # new, by MaCauHoi
     seen: int = 0  # records already stored
+    own: int = 0  # ratings the province gave and sent up itself (DongBoDanhGiaMC)
     unattached: list[str] = field(default_factory=list)  # new ones without a known dossier
     attached_later: int = 0
     invalid: list[str] = field(default_factory=list)
@@ -47,6 +49,8 @@ class FeedbackReport:
             f"{self.seen} đã có, {len(self.unattached)} chưa gắn được hồ sơ, "
             f"{self.attached_later} được gắn hồ sơ, {len(self.invalid)} bản ghi sai định dạng"
         )
+        if self.own:
+            line += f", {self.own} đánh giá do tỉnh gửi lên (đã có)"
         return f"{line}; dừng: {self.stopped}" if self.stopped else line
 
 
@@ -113,6 +117,11 @@ def _pull_list(client: DvcqgClient, service: str, report: FeedbackReport, from_s
             # Not past it: read again next time (position is before this record's).
             number = item.get("SoThuTu") if isinstance(item, dict) else None
             reach = min(reach, number - 1 if isinstance(number, int) else after)
+            continue
+        if service == RATINGS and item.get("MaDanhGiaMC"):
+            # Given here and sent up (feedback.outgoing): stored here already, under its own
+            # row; taking it again would count the dossier's rating twice.
+            report.own += 1
             continue
         row, created = store(convert(item))
         if not created:

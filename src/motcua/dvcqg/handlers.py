@@ -1,5 +1,8 @@
-"""Outbox handler of "dvcqg.status": one dossier's step sent to the national portal.
+"""Outbox handlers of the national portal: "dvcqg.status" (one dossier's step),
+"dvcqg.rating" (a rating given in the province, or its change) and "dvcqg.feedback_answer"
+(the answer to a question the portal sent).
 
+"dvcqg.status":
 The first message of a dossier, and any whose full record differs from the one sent before
 (beyond what a step carries), is sent as DongBoHoSoMC (the record, with its status and the
 step's unit and note); any other step as CapNhatTienDoHoSoMC.
@@ -11,14 +14,18 @@ redelivery after a lost answer changes nothing at the portal.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
+
+from django.conf import settings
 
 from motcua.core import outbox
 from motcua.core.models import OutboxMessage
 from motcua.dossiers.sync import TOPIC
 from motcua.dvcqg import mapping, schemas
 from motcua.dvcqg.client import DvcqgClient, DvcqgError
+from motcua.feedback.outgoing import PORTAL_ANSWER_TOPIC, PORTAL_RATING_TOPIC
 
 # Answers that say the content is wrong, not that the portal is unwell.
 REFUSED = {400, 413, 422}
@@ -47,15 +54,22 @@ def _previous(message: OutboxMessage) -> dict[str, Any] | None:
     return mapping.ho_so(before)
 
 
-def _send(client: DvcqgClient, service: str, record: dict[str, Any], key: str, **extra) -> None:
+def _send(
+    client: DvcqgClient,
+    service: str,
+    record: dict[str, Any],
+    key: str,
+    refused: set[int] = REFUSED,
+    **extra,
+) -> dict[str, Any]:
     body = {"service": service, **extra, "data": [record]}
     errors = schemas.validate(service, body)
     if errors:
         raise outbox.Undeliverable(f"{service}: {'; '.join(errors[:5])}")
     try:
-        client.call(service, body, idempotency_key=key)
+        return client.call(service, body, idempotency_key=key)
     except DvcqgError as exc:
-        if exc.status in REFUSED:
+        if exc.status in refused:
             raise outbox.Undeliverable(str(exc)) from exc
         raise
 
@@ -77,3 +91,57 @@ def push_status(message: OutboxMessage) -> None:
         _send(client, "CapNhatTienDoHoSoMC", mapping.tien_do(snapshot), message.key)
     for hook in DELIVERED_HOOKS:
         hook(message)
+
+
+# --- ratings and answers -------------------------------------------------------------------
+
+KENH_DANH_GIA = {"online": 1, "counter": 2}
+
+
+def _when(value: str | None) -> str:
+    return schemas.format_datetime(dt.datetime.fromisoformat(value)) if value else ""
+
+
+def danh_gia(payload: dict[str, Any]) -> dict[str, Any]:
+    """A rating given in the province as the portal's DanhGiaMC record."""
+    record = {
+        "MaDanhGiaMC": f"{settings.MOTCUA_PROVINCE_CODE}-DG-{payload['rating_id']}",
+        "PhienBan": payload["revision"],
+        "MaHoSo": payload["dossier_code"],
+        "KenhDanhGia": KENH_DANH_GIA.get(payload.get("source"), 0),
+        "ChiTietDanhGia": [
+            {"MaTieuChi": code, "Diem": score}
+            for code, score in sorted(payload["scores"].items(), key=lambda kv: int(kv[0]))
+        ],
+        "NoiDung": payload.get("comment") or "",
+        "NgayDanhGia": _when(payload.get("given_at")),
+    }
+    if payload.get("national_code"):
+        record["MaHoSoQuocGia"] = payload["national_code"]
+    if payload.get("changed_at"):
+        record["NgayCapNhat"] = _when(payload["changed_at"])
+    return record
+
+
+@outbox.handler(PORTAL_RATING_TOPIC)
+def push_rating(message: OutboxMessage) -> None:
+    """404 (the portal does not hold the dossier yet: its status messages are still on
+    their way) is retried; 409 (another rating for the dossier) is dead at once."""
+    record = danh_gia(message.payload)
+    _send(DvcqgClient.from_settings(), "DongBoDanhGiaMC", record, message.key, REFUSED | {409})
+
+
+@outbox.handler(PORTAL_ANSWER_TOPIC)
+def push_answer(message: OutboxMessage) -> None:
+    """The portal does not know the question (404) or holds another answer (409): sending
+    again cannot help, the message is dead and shows in the admin."""
+    payload = message.payload
+    record = {
+        "MaCauHoi": payload["question_id"],
+        "NoiDungTraLoi": payload["answer"],
+        "NgayTraLoi": _when(payload["answered_at"]),
+    }
+    if payload.get("agency_identifier"):
+        record["MaDonVi"] = payload["agency_identifier"]
+        record["TenDonVi"] = payload.get("agency_name", "")
+    _send(DvcqgClient.from_settings(), "TraLoiHoiDapMC", record, message.key, REFUSED | {404, 409})

@@ -273,6 +273,52 @@ DONG_BO_HO_SO_MC = _envelope(
 )
 CAP_NHAT_TIEN_DO_HO_SO_MC = _envelope("CapNhatTienDoHoSoMC", TIEN_DO_HO_SO_MC)
 
+# KenhDanhGia: where a rating given in the province was given.
+KENH_DANH_GIA: dict[int, str] = {1: "Cổng dịch vụ công của tỉnh", 2: "Tại bộ phận một cửa"}
+
+# A rating given in the province, for the portal's index (DongBoDanhGiaMC). MaDanhGiaMC is
+# the province's id of the rating, PhienBan 1 when given and +1 per change: the portal keeps
+# the highest version, so a repeated or late message changes nothing.
+DANH_GIA_MC = _object(
+    ["MaDanhGiaMC", "PhienBan", "MaHoSo", "KenhDanhGia", "ChiTietDanhGia", "NgayDanhGia"],
+    {
+        "MaDanhGiaMC": _CODE,
+        "PhienBan": {"type": "integer", "minimum": 1},
+        "MaHoSo": _CODE,  # the local code, as DongBoHoSoMC sent the dossier
+        "MaHoSoQuocGia": _CODE,  # dossiers filed on the portal
+        "KenhDanhGia": {"type": "integer", "enum": sorted(KENH_DANH_GIA)},
+        "ChiTietDanhGia": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 50,
+            "items": _object(
+                ["MaTieuChi", "Diem"],
+                {"MaTieuChi": _CODE, "Diem": {"type": "integer", "minimum": 0, "maximum": 2}},
+                strict=True,
+            ),
+        },
+        "NoiDung": {"type": "string", "maxLength": 4000},
+        "NgayDanhGia": _DATETIME,
+        "NgayCapNhat": _DATETIME,
+    },
+    strict=True,
+)
+DONG_BO_DANH_GIA_MC = _envelope("DongBoDanhGiaMC", DANH_GIA_MC)
+
+# The province's answer to a question, report or proposal the portal sent (LayHoiDap).
+TRA_LOI_HOI_DAP = _object(
+    ["MaCauHoi", "NoiDungTraLoi", "NgayTraLoi"],
+    {
+        "MaCauHoi": _CODE,
+        "NoiDungTraLoi": {"type": "string", "minLength": 1, "maxLength": 4000},
+        "NgayTraLoi": _DATETIME,
+        "MaDonVi": _CODE,  # the answering agency's identifier
+        "TenDonVi": _TEXT,
+    },
+    strict=True,
+)
+TRA_LOI_HOI_DAP_MC = _envelope("TraLoiHoiDapMC", TRA_LOI_HOI_DAP)
+
 # Portal -> Motcua ----------------------------------------------------------------------------
 
 # A dossier filed on the national portal, waiting for the province (the intake feed).
@@ -458,6 +504,8 @@ KET_QUA = _object(
 SCHEMAS: dict[str, dict[str, Any]] = {
     "DongBoHoSoMC": DONG_BO_HO_SO_MC,
     "CapNhatTienDoHoSoMC": CAP_NHAT_TIEN_DO_HO_SO_MC,
+    "DongBoDanhGiaMC": DONG_BO_DANH_GIA_MC,
+    "TraLoiHoiDapMC": TRA_LOI_HOI_DAP_MC,
     "HoSoMC": HO_SO_MC,
     "TienDoHoSoMC": TIEN_DO_HO_SO_MC,
     "HoSoDVCQG": HO_SO_DVCQG,

@@ -102,6 +102,9 @@ class Rating(models.Model):
         related_name="ratings",
     )
     changed_at = models.DateTimeField(_("sửa lần cuối"), null=True, blank=True)
+    # 1 when given, +1 per change: the national portal keeps the highest it has received,
+    # so a late or repeated message cannot undo a change (feedback.outgoing).
+    revision = models.PositiveIntegerField(_("lần sửa"), default=1)
 
     class Meta:
         ordering = ["-received_at"]

@@ -33,7 +33,7 @@ from motcua.core.problems import IllegalTransition, InvalidInput, NotAllowed
 from motcua.core.text import clean_text
 from motcua.dossiers import policy as dossier_policy
 from motcua.dossiers.models import Dossier, Status
-from motcua.feedback import policy
+from motcua.feedback import outgoing, policy
 from motcua.feedback.models import (
     COMPLAINT_KINDS,
     CRITERION_MAX,
@@ -345,7 +345,8 @@ def rate_online(
                     f"Đánh giá chỉ được sửa trong {RATING_CHANGE_DAYS} ngày kể từ khi gửi."
                 )
             rating.scores, rating.comment, rating.changed_at = scores, text, now
-            rating.save(update_fields=["scores", "comment", "changed_at"])
+            rating.revision += 1
+            rating.save(update_fields=["scores", "comment", "changed_at", "revision"])
             created = False
         else:
             rating = Rating.objects.create(
@@ -359,6 +360,7 @@ def rate_online(
             )
             created = True
         _tally(dossier)
+        outgoing.rating_given(rating)
         audit.record(
             "feedback.rating" if created else "feedback.rating_changed",
             "rating",
@@ -438,6 +440,7 @@ def rate_at_counter(
             kiosk=kiosk,
         )
         _tally(dossier)
+        outgoing.rating_given(rating)
         audit.record(
             "feedback.rating",
             "rating",
@@ -603,6 +606,7 @@ def answer(item: Feedback, actor: Actor, text: str) -> Feedback:
         item.due_at, item.on_time = due, now <= due
         item.save()
         tracking.record_feedback_answered(item.agency_id, item.received_at, on_time=item.on_time)
+        outgoing.answered(item)
         audit.record(
             "feedback.answered",
             "feedback",
@@ -654,6 +658,7 @@ def publish(item: Feedback, actor: Actor, question: str = "", answer_text: str =
         item.public_question, item.public_answer = q, a
         item.published_at = timezone.now()
         item.save(update_fields=["public_question", "public_answer", "published_at"])
+        outgoing.published(item)
         audit.record("feedback.published", "feedback", item.pk, actor=actor)
     return item
 

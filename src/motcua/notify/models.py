@@ -22,6 +22,8 @@ class Kind(models.TextChoices):
     APOLOGY = "apology", _("Xin lỗi, hẹn lại ngày trả kết quả")
     STOPPED = "stopped", _("Dừng xử lý hồ sơ")
     OVERDUE_DIGEST = "overdue_digest", _("Cán bộ: tổng hợp bước xử lý quá hạn (hằng ngày)")
+    FEEDBACK_ANSWER = "feedback_answer", _("Đã trả lời phản ánh, kiến nghị")
+    FEEDBACK_PUBLIC = "feedback_public", _("Đã công khai câu hỏi và trả lời")
 
 
 class ChannelKind(models.TextChoices):

@@ -98,28 +98,77 @@ def fan_out(key: str, payload: Mapping[str, Any]) -> list[Notice]:
     """One dossier step -> one notice per chosen, configured channel with a recipient,
     each queued for sending. Run again for the same message, it adds nothing."""
     dossier = payload["dossier"]
-    user_id = dossier.get("applicant_id")
+    return _fan_out(
+        key,
+        payload["kind"],
+        values_for(payload),
+        contact=dossier,
+        user_id=dossier.get("applicant_id"),
+        dossier_code=dossier["code"],
+        event_id=payload.get("event_id"),
+    )
+
+
+def feedback_values(item: Mapping[str, Any]) -> dict[str, str]:
+    """The placeholders of a feedback notice from its outbox payload."""
+    return {
+        "nguoi_gui": item.get("submitter_name", ""),
+        "loai": str(item.get("kind_label", "")).lower(),
+        "ngay_gui": _local(item.get("received_at"), with_time=False),
+        "ngay_tra_loi": _local(item.get("answered_at"), with_time=False),
+        "co_quan": item.get("agency_name", ""),
+        "ma_ho_so": item.get("dossier_code", ""),
+        "tra_loi": item.get("answer", ""),
+        "xem_tai": item.get("url", ""),
+    }
+
+
+def fan_out_feedback(key: str, payload: Mapping[str, Any]) -> list[Notice]:
+    """A question, report or proposal answered (or published) -> notices to its sender on
+    the channels their contact gives (an e-mail address, a mobile number), as the citizen's
+    account prefers; the account's e-mail when the contact has none."""
+    item = payload["feedback"]
+    phone = item.get("phone") or ""
+    contact = {"email": item.get("email") or "", "phone": phone if channels.msisdn(phone) else ""}
+    return _fan_out(
+        key,
+        payload["kind"],
+        feedback_values(item),
+        contact=contact,
+        user_id=item.get("user_id"),
+        dossier_code=item.get("dossier_code") or "",
+        event_id=None,
+    )
+
+
+def _fan_out(
+    key: str,
+    kind: str,
+    values: Mapping[str, str],
+    *,
+    contact: Mapping[str, Any],
+    user_id: int | None,
+    dossier_code: str,
+    event_id: int | None,
+) -> list[Notice]:
     chosen = preferences(user_id)
     templates = {
-        t.channel: t
-        for t in Template.objects.filter(kind=payload["kind"], active=True)
-        if t.channel in chosen
+        t.channel: t for t in Template.objects.filter(kind=kind, active=True) if t.channel in chosen
     }
-    values = values_for(payload)
     wanted = []
     for channel in CHANNELS:
         template = templates.get(channel)
-        recipient = _recipient(channel, dossier, user_id)
+        recipient = _recipient(channel, contact, user_id)
         if not (chosen.get(channel) and template and recipient and channels.enabled(channel)):
             continue
         subject, body, parts = compose(template, values)
         wanted.append(
             Notice(
                 key=f"{key}:{channel}",
-                kind=payload["kind"],
+                kind=kind,
                 channel=channel,
-                dossier_code=dossier["code"],
-                event_id=payload.get("event_id"),
+                dossier_code=dossier_code,
+                event_id=event_id,
                 user_id_ref=user_id,
                 recipient=recipient[:254],
                 subject=subject[:300],

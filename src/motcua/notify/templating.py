@@ -33,11 +33,25 @@ DIGEST_FIELDS = {
     "danh_sach": "danh sách bước quá hạn",
     "ngay": "ngày tổng hợp",
 }
+# A question, report or proposal answered (or published): motcua.feedback.outgoing.
+FEEDBACK_FIELDS = {
+    "nguoi_gui": "họ tên người gửi",
+    "loai": "loại (hỏi đáp, phản ánh, kiến nghị)",
+    "ngay_gui": "ngày gửi",
+    "ngay_tra_loi": "ngày trả lời",
+    "co_quan": "cơ quan trả lời",
+    "ma_ho_so": "mã hồ sơ (nếu có)",
+    "tra_loi": "nội dung trả lời",
+    "xem_tai": "địa chỉ xem trả lời",
+}
+FEEDBACK_KINDS = ("feedback_answer", "feedback_public")
 # Fields shortened first when an SMS would take more than one segment.
-SHORTENABLE = ("thu_tuc", "giay_to", "ly_do", "co_quan", "nguoi_nop")
+SHORTENABLE = ("thu_tuc", "giay_to", "ly_do", "co_quan", "nguoi_nop", "tra_loi", "nguoi_gui")
 
 
 def allowed(kind: str) -> dict[str, str]:
+    if kind in FEEDBACK_KINDS:
+        return FEEDBACK_FIELDS
     return DIGEST_FIELDS if kind == "overdue_digest" else DOSSIER_FIELDS
 
 

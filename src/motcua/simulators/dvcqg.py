@@ -148,6 +148,9 @@ class Dvcqg(CitizenPages, System):
         self.procedures: list[dict[str, Any]] = []
         self.ratings: list[dict[str, Any]] = []
         self.questions: list[dict[str, Any]] = []
+        # Ratings the province gave and sent (DongBoDanhGiaMC): MaDanhGiaMC -> {"record",
+        # "received"}. Counted by the portal's index; never listed back in LayDanhGia.
+        self.province_ratings: dict[str, dict[str, Any]] = {}
         self.seq = 0
         for proc in DEMO_PROCEDURES:
             self.procedures.append(dict(proc, NgayHetHieuLuc=None))
@@ -171,6 +174,8 @@ class Dvcqg(CitizenPages, System):
                 "procedures": len(self.procedures),
                 "ratings": len(self.ratings),
                 "questions": len(self.questions),
+                "province_ratings": len(self.province_ratings),
+                "answered": sum(1 for q in self.questions if "TraLoi" in q),
             }
 
     def routes(self) -> list[Route]:
@@ -188,6 +193,8 @@ class Dvcqg(CitizenPages, System):
             Route("GET", f"{api}/LayThuTuc", self.procedure, "dvcqg.LayThuTuc"),
             Route("GET", f"{api}/LayDanhGia", self.rating_list, "dvcqg.LayDanhGia"),
             Route("GET", f"{api}/LayHoiDap", self.question_list, "dvcqg.LayHoiDap"),
+            Route("POST", f"{api}/DongBoDanhGiaMC", self.rating_in, "dvcqg.DongBoDanhGiaMC"),
+            Route("POST", f"{api}/TraLoiHoiDapMC", self.answer_in, "dvcqg.TraLoiHoiDapMC"),
             Route("GET", f"{api}/LayTomTatDoiSoat", self.digests, "dvcqg.LayTomTatDoiSoat"),
             Route("GET", f"{api}/LayDanhSachDoiSoat", self.day_rows, "dvcqg.LayDanhSachDoiSoat"),
         ]
@@ -211,6 +218,8 @@ class Dvcqg(CitizenPages, System):
             Route("POST", f"{c}/procedures", self.c_add_procedure, "dvcqg.c"),
             Route("POST", f"{c}/ratings", self.c_add_rating, "dvcqg.c"),
             Route("POST", f"{c}/questions", self.c_add_question, "dvcqg.c"),
+            Route("GET", f"{c}/questions", self.c_questions, "dvcqg.c"),
+            Route("GET", f"{c}/province-ratings", self.c_province_ratings, "dvcqg.c"),
             Route("POST", f"{c}/settings", self.c_settings, "dvcqg.c"),
             *portal,
         ]
@@ -618,6 +627,103 @@ class Dvcqg(CitizenPages, System):
     def question_list(self, request: Request) -> Response:
         return self._numbered_list(request, self.questions)
 
+    # province -> portal: ratings given in the province, answers to the portal's questions ----
+
+    def _envelope(self, request: Request, service: str) -> tuple[list[dict], str | None]:
+        self._auth(request)
+        body = request.json()
+        request.errors = schemas.validate(service, body)
+        if request.errors:
+            raise HttpError(
+                400,
+                {"error_code": "-1", "message": "Dữ liệu không hợp lệ", "errors": request.errors},
+            )
+        return body["data"], request.headers.get("idempotency-key")
+
+    def rating_in(self, request: Request) -> Response:
+        """DongBoDanhGiaMC: ratings given in the province, counted by the national index.
+        A rating of a dossier the portal does not hold yet is refused (404: send the
+        dossier first); a version at or below the one held is a duplicate, merged (nothing
+        changes); a second rating id for a dossier already rated is refused (409)."""
+        service = "DongBoDanhGiaMC"
+        records, key = self._envelope(request, service)
+        request.dossiers = list(dict.fromkeys(r["MaHoSo"] for r in records))
+        with self.lock:
+            if key and (service, key) in self.replies:
+                request.notes["replay"] = True
+                return json_response(self.replies[(service, key)])
+            unknown = [
+                r["MaHoSo"]
+                for r in records
+                if r["MaHoSo"] not in self.synced and r.get("MaHoSoQuocGia") not in self.feed
+            ]
+            if unknown:
+                raise HttpError(
+                    404,
+                    {"error_code": "-1", "message": "Hồ sơ chưa được đồng bộ", "MaHoSo": unknown},
+                )
+            by_dossier = {h["record"]["MaHoSo"]: i for i, h in self.province_ratings.items()}
+            clash = [
+                r["MaHoSo"]
+                for r in records
+                if by_dossier.get(r["MaHoSo"], r["MaDanhGiaMC"]) != r["MaDanhGiaMC"]
+            ]
+            if clash:
+                raise HttpError(
+                    409,
+                    {"error_code": "-1", "message": "Hồ sơ đã có đánh giá khác", "MaHoSo": clash},
+                )
+            merged = 0
+            for record in records:
+                held = self.province_ratings.get(record["MaDanhGiaMC"])
+                if held is not None and held["record"]["PhienBan"] >= record["PhienBan"]:
+                    merged += 1
+                    continue
+                self.province_ratings[record["MaDanhGiaMC"]] = {
+                    "record": dict(record),
+                    "received": (held["received"] if held else 0) + 1,
+                }
+            reply = {**OK, "so_ban_ghi": len(records), "trung_lap": merged}
+            if key:
+                self.replies[(service, key)] = reply
+        return json_response(reply)
+
+    def answer_in(self, request: Request) -> Response:
+        """TraLoiHoiDapMC: the province answers questions the portal sent. An unknown
+        question is 404; the same answer again is merged; another answer to a question
+        already answered is refused (409)."""
+        service = "TraLoiHoiDapMC"
+        records, key = self._envelope(request, service)
+        with self.lock:
+            if key and (service, key) in self.replies:
+                request.notes["replay"] = True
+                return json_response(self.replies[(service, key)])
+            questions = {q["MaCauHoi"]: q for q in self.questions}
+            unknown = [r["MaCauHoi"] for r in records if r["MaCauHoi"] not in questions]
+            if unknown:
+                raise HttpError(
+                    404,
+                    {"error_code": "-1", "message": "Không tìm thấy câu hỏi", "MaCauHoi": unknown},
+                )
+            merged = 0
+            for record in records:
+                held = questions[record["MaCauHoi"]].get("TraLoi")
+                if held is None:
+                    continue
+                if held["NoiDungTraLoi"] != record["NoiDungTraLoi"]:
+                    raise HttpError(
+                        409,
+                        {"error_code": "-1", "message": "Câu hỏi đã được trả lời",
+                         "MaCauHoi": record["MaCauHoi"]},
+                    )  # fmt: skip
+                merged += 1
+            for record in records:
+                questions[record["MaCauHoi"]].setdefault("TraLoi", dict(record))
+            reply = {**OK, "so_ban_ghi": len(records), "trung_lap": merged}
+            if key:
+                self.replies[(service, key)] = reply
+        return json_response(reply)
+
     # control -----------------------------------------------------------------------------------
 
     def c_add_dossier(self, request: Request) -> Response:
@@ -663,6 +769,19 @@ class Dvcqg(CitizenPages, System):
 
     def c_add_question(self, request: Request) -> Response:
         return json_response(self.add_question(_object(request)), 201)
+
+    def c_questions(self, request: Request) -> Response:
+        """Every question, with the province's answer (TraLoi) when it came."""
+        with self.lock:
+            return json_response({"items": [dict(q) for q in self.questions]})
+
+    def c_province_ratings(self, request: Request) -> Response:
+        """The ratings the province sent, as the index counts them (latest version each)."""
+        with self.lock:
+            items = [
+                dict(h["record"], received=h["received"]) for h in self.province_ratings.values()
+            ]
+        return json_response({"items": items, "count": len(items)})
 
     def c_settings(self, request: Request) -> Response:
         body = _object(request)
