@@ -78,7 +78,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # NUL bytes in URLs refused; problem documents for every API error, Vietnamese 405 pages.
     "motcua.core.guards.HostileInputMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the settings' policy built once per process.
+    "motcua.core.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -24,9 +24,14 @@ import io
 import re
 from typing import Any
 
+import csp.middleware
+import csp.utils
+from csp.constants import HEADER, HEADER_REPORT_ONLY
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.handlers.wsgi import LimitedStream
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import defaults
@@ -228,3 +233,63 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     if request.path_info.startswith(API_PREFIX):
         return refusal(request, 400, "Yêu cầu không hợp lệ.", "bad_request")
     return defaults.bad_request(request, exception)
+
+
+_POLICY_OVERRIDES = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+)
+
+
+class CSPMiddleware(csp.middleware.CSPMiddleware):
+    """django-csp's middleware with the settings' policy built once per process.
+
+    django-csp builds the header string from the settings on every answer (twice, with the
+    report-only one): about a twelfth of a public lookup's CPU. An answer that carries no
+    per-view policy (csp_update/csp_replace/csp_exempt) and whose nonce was never used gets
+    the same strings from a cache; anything else goes through django-csp unchanged.
+    tests/core/test_csp_header.py compares both, header for header."""
+
+    _policies: tuple[str, str] | None = None  # (enforced, report-only) from the settings
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if getattr(request, "_csp_nonce", None) is not None or any(
+            getattr(response, name, None) is not None for name in _POLICY_OVERRIDES
+        ):
+            return super().process_response(request, response)
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response
+        policies = CSPMiddleware._policies
+        if policies is None:
+            policies = CSPMiddleware._policies = (
+                csp.utils.build_policy(),
+                csp.utils.build_policy(report_only=True),
+            )
+        path = request.path_info
+        for value, header, exempt, setting in (
+            (policies[0], HEADER, "_csp_exempt", "CONTENT_SECURITY_POLICY"),
+            (
+                policies[1],
+                HEADER_REPORT_ONLY,
+                "_csp_exempt_ro",
+                "CONTENT_SECURITY_POLICY_REPORT_ONLY",
+            ),
+        ):
+            if not value or header in response or getattr(response, exempt, False) is not False:
+                continue
+            prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
+            if not path.startswith(tuple(prefixes)):
+                response[header] = value
+        # As django-csp: a nonce asked for after the header was written is an error.
+        request.csp_nonce = csp.middleware.CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+@receiver(setting_changed)
+def _forget_policies(setting: str, **kwargs: Any) -> None:
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        CSPMiddleware._policies = None
