@@ -254,6 +254,10 @@ class DossierDetailView(APIView):
         return _detail_response(request, selectors.dossier_for(request.user, code))
 
 
+# Fields bound once; stateless here: only run_validation is called, from any thread.
+_LOOKUP_BODY = LookupSerializer()
+
+
 @extend_schema_view(
     post=extend_schema(
         tags=["lookup"],
@@ -277,11 +281,17 @@ class LookupView(APIView):
         decision = ratelimit.lookup(request)
         if not decision.allowed:
             raise Throttled(wait=decision.retry_after, detail="Bạn đã tra cứu quá nhiều lần.")
-        body = LookupSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        dossier = selectors.public_status(
-            body.validated_data["code"], body.validated_data["id_number"]
-        )
+        data = request.data
+        if isinstance(data, dict):
+            # What LookupSerializer(data=data).is_valid(raise_exception=True) does, through
+            # fields built once per process (DRF deep-copies the declared fields for every
+            # serializer instance); any other body is refused by a serializer as before.
+            valid = _LOOKUP_BODY.run_validation(data)
+        else:
+            body = LookupSerializer(data=data)
+            body.is_valid(raise_exception=True)
+            valid = body.validated_data
+        dossier = selectors.public_status(valid["code"], valid["id_number"])
         if dossier is None:
             raise NotFound("Không tìm thấy hồ sơ với mã hồ sơ và số định danh cá nhân đã nhập.")
         return Response(public_status_data(dossier))

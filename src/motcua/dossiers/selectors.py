@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db import connections, router
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
@@ -99,27 +100,65 @@ def _deferred(model, db: str, **values):
     return model.from_db(db, names, [values[name] for name in names])
 
 
+_PUBLIC_COLUMNS = [
+    "id",
+    "code",
+    "status",
+    "applicant_id",
+    "submitted_at",
+    "intake_due_at",
+    "received_at",
+    "due_at",
+    "finished_at",
+    "returned_at",
+    "procedure_id",
+    "agency_id",
+]
+_public_converters: dict[str, list] = {}  # per database alias: (index, converters, column)
+
+
+def _converters(db: str) -> list:
+    """What Django applies to these columns when it reads them (SQLite's text dates)."""
+    if db not in _public_converters:
+        connection = connections[db]
+        found = []
+        for i, name in enumerate(_PUBLIC_COLUMNS):
+            column = Dossier._meta.get_field(name).get_col(Dossier._meta.db_table)
+            # As the SQL compiler: the backend's converters, then the field's.
+            converters = connection.ops.get_db_converters(column) + column.get_db_converters(
+                connection
+            )
+            if converters:
+                found.append((i, converters, column))
+        _public_converters[db] = found
+    return _public_converters[db]
+
+
 def public_status(code: str, id_number: str) -> Dossier | None:
     """Anonymous lookup: the code alone is not enough, the applicant's ID must match.
-    The dossier with PUBLIC_FIELDS loaded (its procedure's and agency's too), or None."""
-    rows = list(Dossier.objects.raw(_PUBLIC_SQL, [code.strip(), id_number.strip()]))
-    if not rows:
+    The dossier with PUBLIC_FIELDS loaded (its procedure's and agency's too), or None.
+
+    One cursor row made into the three instances: Django's RawQuerySet (column mapping,
+    annotations, converters found again per call) was a fifth of a lookup's CPU."""
+    db = router.db_for_read(Dossier)
+    connection = connections[db]
+    with connection.cursor() as cursor:
+        cursor.execute(_PUBLIC_SQL, [code.strip(), id_number.strip()])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    dossier = rows[0]
-    db = dossier._state.db
+    n = len(_PUBLIC_COLUMNS)
+    values = list(row[:n])
+    for i, converters, column in _converters(db):
+        for converter in converters:
+            values[i] = converter(values[i], column, connection)
+    dossier = _deferred(Dossier, db, **dict(zip(_PUBLIC_COLUMNS, values, strict=True)))
+    procedure_code, procedure_name, agency_identifier, agency_name = row[n:]
     dossier.procedure = _deferred(
-        Procedure,
-        db,
-        id=dossier.procedure_id,
-        code=dossier.public_procedure_code,
-        name=dossier.public_procedure_name,
+        Procedure, db, id=dossier.procedure_id, code=procedure_code, name=procedure_name
     )
     dossier.agency = _deferred(
-        Agency,
-        db,
-        id=dossier.agency_id,
-        identifier=dossier.public_agency_identifier,
-        name=dossier.public_agency_name,
+        Agency, db, id=dossier.agency_id, identifier=agency_identifier, name=agency_name
     )
     return dossier
 
