@@ -467,7 +467,7 @@ def _step_rows(
     dossier: Dossier, tz: tzinfo, steps: Sequence[DossierStep] | None = None
 ) -> list[dict[str, Any]]:
     if steps is None:
-        steps = dossier.steps.select_related("agency", "assignee").order_by("id")
+        steps = selectors.steps_of(dossier)
     return [
         {
             "id": s.pk,
@@ -733,9 +733,11 @@ def detail_data(
     tz = timezone.get_current_timezone()
     procedure = dossier.procedure
     if attachments is None:
-        attachments = dossier.attachments.all()
+        attachments = selectors.attachments_of(dossier)
     if legs is None:
-        legs = dossier.legs.select_related("agency", "assignee").order_by("seq")
+        legs = selectors.legs_of(dossier)
+    if steps is None:
+        steps = selectors.steps_of(dossier)
     attachment_data = [
         {
             "name": a.original_name,
@@ -793,7 +795,9 @@ def detail_data(
         "attachments": attachment_data,
         "legs": leg_data,
         "steps": _step_rows(dossier, tz, steps),
-        "allowed_actions": policy.available_actions(user, dossier),
+        "allowed_actions": policy.available_actions(
+            user, dossier, open_steps=[s for s in steps if s.finished_at is None]
+        ),
     }
 
 
