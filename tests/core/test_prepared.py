@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.db import connection, transaction
 from django.db.models import Model
+from rest_framework.authtoken.models import Token
 
 from motcua.catalog import hours
 from motcua.catalog import selectors as catalog_selectors
@@ -21,17 +22,20 @@ from tests.process_helpers import build_process
 pytestmark = pytest.mark.django_db
 
 
-def _state(obj):
+def _state(obj, seen: frozenset = frozenset()):
     """Everything a model instance carries: its columns, how it was loaded, and the related
-    rows select_related put on it (recursively)."""
+    rows select_related put on it (recursively; a back reference by its key only)."""
     if not isinstance(obj, Model):
         return obj
+    if id(obj) in seen:
+        return ("back to", type(obj), obj.pk)
+    seen = seen | {id(obj)}
     return (
         type(obj),
         {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields},
         obj._state.adding,
         obj._state.db,
-        {name: _state(v) for name, v in sorted(obj._state.fields_cache.items())},
+        {name: _state(v, seen) for name, v in sorted(obj._state.fields_cache.items())},
         sorted(obj.get_deferred_fields()),
     )
 
@@ -102,6 +106,25 @@ def test_every_prepared_query_returns_what_its_queryset_returns(world, centre):
     _same("catalog.published_process", 1, procedure=world.proc.pk)
     _same("catalog.published_process", 0, procedure=world.commune_proc.pk)
     _same("catalog.working_hours", 5, centre=centre.pk)
+
+    _same("dossiers.last_leg", 1, dossier=legacy.pk)
+    _same("dossiers.last_leg", 0, dossier=received.pk)
+    _same("dossiers.any_file", 1, dossier=received.pk)
+    _same("dossiers.any_file", 0, dossier=-1)
+    _same("serviceindex.file_of_kind", 1, dossier=received.pk, kind=Attachment.Kind.APPLICATION)
+    _same("serviceindex.file_of_kind", 0, dossier=received.pk, kind=Attachment.Kind.RESULT)
+    _same("dossiers.agency_by_identifier", 1, value=world.other_dept.identifier)
+    _same("dossiers.agency_by_identifier", 0, value="000.00.99.H37")
+    [officer] = _same("dossiers.officer_by_username", 1, value=world.specialist.username)
+    assert officer._state.fields_cache["officer"].agency_id == world.dept.pk
+    _same("dossiers.officer_by_username", 0, value=world.citizen.username)  # no officer
+    token, _ = Token.objects.get_or_create(user=world.desk)
+    [row] = _same("core.token", 1, key=token.key)
+    assert row.user._state.fields_cache["officer"].role == "desk"
+    citizen_token, _ = Token.objects.get_or_create(user=world.citizen)
+    [row] = _same("core.token", 1, key=citizen_token.key)
+    assert row.user._state.fields_cache["officer"] is None  # known: no officer, no query
+    _same("core.token", 0, key="0" * 40)
 
     assert checked >= set(Prepared.registry), (
         f"prepared queries not compared here: {sorted(set(Prepared.registry) - checked)}"

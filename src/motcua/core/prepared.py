@@ -73,6 +73,12 @@ class Prepared(Generic[M]):
         self._compiled: dict[str, _Compiled] = {}
         Prepared.registry[name] = self
 
+    def __copy__(self) -> Prepared[M]:
+        return self  # one compiled statement per process, even inside copied serializers
+
+    def __deepcopy__(self, memo: dict) -> Prepared[M]:
+        return self
+
     def queryset(self, **values: Any) -> QuerySet[M]:
         """The queryset itself (what the prepared statement is tested equal to)."""
         return self._build(**values)

@@ -263,6 +263,13 @@ LOCKED_ROW = Prepared(
 )
 
 
+LAST_LEG = Prepared(
+    "dossiers.last_leg",
+    lambda dossier: ProcessingLeg.objects.filter(dossier_id=dossier).order_by("-seq")[:1],
+    dossier=int,
+)
+
+
 def _locked(dossier: Dossier) -> Dossier:
     """The dossier's row read again under FOR UPDATE, with its procedure, agency, holder
     and assignee: what the event, the outbox message and the API's answer read.
@@ -1137,7 +1144,7 @@ def assign(
             )
     before = _apply(dossier, "assign")
     seq = 1
-    open_leg = dossier.legs.order_by("-seq").first()
+    open_leg = LAST_LEG.first(dossier=dossier.pk)
     if open_leg is not None:
         seq = open_leg.seq + 1
         if open_leg.finished_at is None:
