@@ -38,11 +38,12 @@ LOOKUP_COUNTER = 1
 # dossier's rows (dossier, files, event, counters, summaries, outbox); the answer reads
 # nothing more (a new dossier's files are known, it has no legs or steps yet).
 SUBMIT = 19 + _audit(1)
-# Each action: token, the dossier (404 first), the locked re-read, the action's rows and
-# its audit entry, then the answer: its read logged (audit entry + access row), its files,
-# legs and steps. Receipt also moves the service index's open-by-due-day and month rows
-# and the statistical report's month row (one upsert each).
-RECEIVE = 26 + _audit(2)
+# Each action: token, the dossier (404 first; with its procedure's field, which the status
+# message names), the locked re-read, the action's rows and its audit entry, then the
+# answer: its read logged (audit entry + access row), its files, legs and steps. Receipt
+# also moves the service index's open-by-due-day and month rows and the statistical
+# report's month row (one upsert each).
+RECEIVE = 25 + _audit(2)
 ASSIGN = 22 + _audit(2)
 
 

@@ -6,6 +6,13 @@ from __future__ import annotations
 from motcua.catalog.models import Agency, ServiceCentre, WorkingHours
 from motcua.catalog.selectors import centre_for
 from motcua.core.calendar import WorkingCalendar, calendar
+from motcua.core.prepared import Prepared
+
+_HOURS = Prepared(
+    "catalog.working_hours",
+    lambda centre: WorkingHours.objects.filter(centre_id=centre),
+    centre=int,
+)
 
 
 def week_of(agency: Agency | int | None) -> dict[int, list[tuple[str, str]]] | None:
@@ -16,7 +23,7 @@ def week_of(agency: Agency | int | None) -> dict[int, list[tuple[str, str]]] | N
 def week_of_centre(centre: ServiceCentre | None) -> dict[int, list[tuple[str, str]]] | None:
     if centre is None:
         return None
-    rows = WorkingHours.objects.filter(centre=centre)
+    rows = _HOURS.all(centre=centre.pk)
     week = {row.weekday: [(f"{a:%H:%M}", f"{b:%H:%M}") for a, b in row.windows()] for row in rows}
     return week or None
 

@@ -7,6 +7,7 @@ import re
 from django.db.models import F, Q, QuerySet
 
 from motcua.catalog.models import Agency, Procedure, ProcessVersion, SearchTerm, ServiceCentre
+from motcua.core.prepared import Prepared
 from motcua.core.queries import one_or_none
 from motcua.core.text import fold
 
@@ -102,22 +103,33 @@ def agency_by_identifier(identifier: str) -> Agency | None:
     return Agency.objects.filter(identifier=identifier.strip()).first()
 
 
+def _centres_of(agency_id: int) -> QuerySet[ServiceCentre]:
+    return (
+        ServiceCentre.objects.filter(is_active=True, agencies=agency_id)
+        .select_related("unit", "parent")
+        .order_by(F("parent_id").asc(nulls_last=True), "id")[:1]
+    )
+
+
+# Read by every receipt, submission and assignment: compiled once (core.prepared).
+_CENTRE = Prepared("catalog.centre", _centres_of, agency_id=int)
+_PUBLISHED_PROCESS = Prepared(
+    "catalog.published_process",
+    lambda procedure: ProcessVersion.objects.filter(
+        procedure_id=procedure, state=ProcessVersion.State.PUBLISHED
+    )[:1],  # the model's ordering, as .first() takes it
+    procedure=int,
+)
+
+
 def centre_for(agency: Agency | int | None) -> ServiceCentre | None:
     """The active service centre that receives for `agency`: a branch before the
     provincial centre (the nearer unit), then the lowest id, so the answer is stable."""
     if agency is None:
         return None
-    agency_id = agency if isinstance(agency, int) else agency.pk
-    return (
-        ServiceCentre.objects.filter(is_active=True, agencies=agency_id)
-        .select_related("unit", "parent")
-        .order_by(F("parent_id").asc(nulls_last=True), "id")
-        .first()
-    )
+    return _CENTRE.first(agency_id=agency if isinstance(agency, int) else agency.pk)
 
 
 def current_process(procedure: Procedure) -> ProcessVersion | None:
     """The procedure's published internal process, if it has one."""
-    return ProcessVersion.objects.filter(
-        procedure=procedure, state=ProcessVersion.State.PUBLISHED
-    ).first()
+    return _PUBLISHED_PROCESS.first(procedure=procedure.pk)

@@ -191,14 +191,19 @@ def state_allows(dossier: Dossier, action: str) -> bool:
     return can_proceed(getattr(dossier, action))
 
 
-def available_actions(user: User | AnonymousUser | None, dossier: Dossier) -> list[str]:
+def available_actions(
+    user: User | AnonymousUser | None,
+    dossier: Dossier,
+    *,
+    open_steps: list[DossierStep] | None = None,
+) -> list[str]:
     """What this user may do on this dossier now, so that pages and clients offer only
-    actions that can succeed."""
-    open_steps = (
-        list(dossier.steps.filter(finished_at=None).order_by("id"))
-        if dossier.process_version_id is not None
-        else []
-    )
+    actions that can succeed. `open_steps`: the dossier's unfinished steps in id order,
+    when the caller has read them."""
+    if dossier.process_version_id is None:
+        open_steps = []
+    elif open_steps is None:
+        open_steps = list(dossier.steps.filter(finished_at=None).order_by("id"))
     return [
         name
         for name in OFFICER_ACTIONS
@@ -211,11 +216,21 @@ def available_actions(user: User | AnonymousUser | None, dossier: Dossier) -> li
 def visible_q(user: User | AnonymousUser | None) -> Q:
     officer = officer_of(user)
     if officer is not None:
-        return (
-            Q(agency_id=officer.agency_id)
-            | Q(current_agency_id=officer.agency_id)
-            | Q(pk__in=DossierStep.objects.filter(agency_id=officer.agency_id).values("dossier_id"))
-        )
+        return officer_visible_q(officer.agency_id)
     if user is not None and user.is_authenticated:
-        return Q(applicant_id=user.pk)
+        return applicant_visible_q(user.pk)
     return Q(pk__in=[])
+
+
+def officer_visible_q(agency_id: int) -> Q:
+    """An officer of this agency sees its dossiers, those it holds and those with a step
+    of its (visible_q; also the prepared lookup by code, selectors.dossier_for)."""
+    return (
+        Q(agency_id=agency_id)
+        | Q(current_agency_id=agency_id)
+        | Q(pk__in=DossierStep.objects.filter(agency_id=agency_id).values("dossier_id"))
+    )
+
+
+def applicant_visible_q(user_id: int) -> Q:
+    return Q(applicant_id=user_id)

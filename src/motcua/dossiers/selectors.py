@@ -10,14 +10,16 @@ from django.http import Http404
 from django.utils import timezone
 
 from motcua.catalog.models import AdministrativeUnit, Agency, Officer, Procedure
-from motcua.core.queries import one_or_none
+from motcua.core.prepared import Prepared
 from motcua.dossiers import policy
 from motcua.dossiers.models import (
     CLOSED,
+    Attachment,
     Dossier,
     DossierAccess,
     DossierStep,
     Event,
+    ProcessingLeg,
     Representation,
     Status,
 )
@@ -49,12 +51,94 @@ def visible_dossiers(user: User | AnonymousUser | None) -> QuerySet[Dossier]:
     return _base().filter(policy.visible_q(user))
 
 
-def dossier_for(user: User | AnonymousUser | None, code: str) -> Dossier:
-    """The dossier with this code if the user may see it; 404 otherwise, so that codes
-    of other people's dossiers cannot be probed."""
-    dossier = one_or_none(
-        visible_dossiers(user).select_related("current_assignee").filter(code=code)
+def _by_code(visible: Q, code: str) -> QuerySet[Dossier]:
+    # The procedure's field too: the status message to the portal names it.
+    return (
+        _base()
+        .filter(visible)
+        .select_related("current_assignee", "procedure__field")
+        .filter(code=code)
+        .order_by()[:1]
     )
+
+
+# Every action and detail request starts here: compiled once (core.prepared).
+DOSSIER_OF_OFFICER = Prepared(
+    "dossiers.dossier_of_officer",
+    lambda code, agency: _by_code(policy.officer_visible_q(agency), code),
+    code=str,
+    agency=int,
+)
+DOSSIER_OF_APPLICANT = Prepared(
+    "dossiers.dossier_of_applicant",
+    lambda code, user: _by_code(policy.applicant_visible_q(user), code),
+    code=str,
+    user=int,
+)
+
+
+# The detail answer's lists, as the related managers read them (tested equal there).
+_ATTACHMENTS = Prepared(
+    "dossiers.attachments",
+    lambda dossier: Attachment.objects.filter(dossier_id=dossier),
+    dossier=int,
+)
+_LEGS = Prepared(
+    "dossiers.legs",
+    lambda dossier: (
+        ProcessingLeg.objects.filter(dossier_id=dossier)
+        .select_related("agency", "assignee")
+        .order_by("seq")
+    ),
+    dossier=int,
+)
+_STEPS = Prepared(
+    "dossiers.steps",
+    lambda dossier: (
+        DossierStep.objects.filter(dossier_id=dossier)
+        .select_related("agency", "assignee")
+        .order_by("id")
+    ),
+    dossier=int,
+)
+
+
+def _of(dossier: Dossier, prepared: Prepared, model: type) -> list:
+    rows = prepared.all(dossier=dossier.pk)
+    field = model._meta.get_field("dossier")
+    for row in rows:  # as a related manager does: row.dossier is this dossier
+        field.set_cached_value(row, dossier)
+    return rows
+
+
+def attachments_of(dossier: Dossier) -> list[Attachment]:
+    """dossier.attachments.all() (a prefetched list if there is one)."""
+    cache = getattr(dossier, "_prefetched_objects_cache", {})
+    if "attachments" in cache:
+        return list(cache["attachments"])
+    return _of(dossier, _ATTACHMENTS, Attachment)
+
+
+def legs_of(dossier: Dossier) -> list[ProcessingLeg]:
+    """The dossier's processing legs in order, with their agency and assignee."""
+    return _of(dossier, _LEGS, ProcessingLeg)
+
+
+def steps_of(dossier: Dossier) -> list[DossierStep]:
+    """The dossier's process steps in order, with their agency and assignee."""
+    return _of(dossier, _STEPS, DossierStep)
+
+
+def dossier_for(user: User | AnonymousUser | None, code: str) -> Dossier:
+    """The dossier with this code if the user may see it (policy.visible_q); 404
+    otherwise, so that codes of other people's dossiers cannot be probed."""
+    officer = policy.officer_of(user)
+    if officer is not None:
+        dossier = DOSSIER_OF_OFFICER.first(code=code, agency=officer.agency_id)
+    elif user is not None and user.is_authenticated:
+        dossier = DOSSIER_OF_APPLICANT.first(code=code, user=user.pk)
+    else:
+        dossier = None
     if dossier is None:
         raise Http404("Không tìm thấy hồ sơ")
     return dossier

@@ -12,9 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.dateparse import parse_datetime
+from django.utils.encoding import smart_str
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -22,6 +24,7 @@ from motcua.catalog import selectors as catalog_selectors
 from motcua.catalog.models import AdministrativeUnit, Agency, Procedure
 from motcua.catalog.serializers import AgencyRefSerializer, enum_field
 from motcua.core.fields import IdNumberField, PhoneField, TextField
+from motcua.core.prepared import Prepared
 from motcua.core.problems import InvalidInput
 from motcua.dossiers import policy, selectors, services
 from motcua.dossiers.models import (
@@ -467,7 +470,7 @@ def _step_rows(
     dossier: Dossier, tz: tzinfo, steps: Sequence[DossierStep] | None = None
 ) -> list[dict[str, Any]]:
     if steps is None:
-        steps = dossier.steps.select_related("agency", "assignee").order_by("id")
+        steps = selectors.steps_of(dossier)
     return [
         {
             "id": s.pk,
@@ -733,9 +736,11 @@ def detail_data(
     tz = timezone.get_current_timezone()
     procedure = dossier.procedure
     if attachments is None:
-        attachments = dossier.attachments.all()
+        attachments = selectors.attachments_of(dossier)
     if legs is None:
-        legs = dossier.legs.select_related("agency", "assignee").order_by("seq")
+        legs = selectors.legs_of(dossier)
+    if steps is None:
+        steps = selectors.steps_of(dossier)
     attachment_data = [
         {
             "name": a.original_name,
@@ -793,7 +798,9 @@ def detail_data(
         "attachments": attachment_data,
         "legs": leg_data,
         "steps": _step_rows(dossier, tz, steps),
-        "allowed_actions": policy.available_actions(user, dossier),
+        "allowed_actions": policy.available_actions(
+            user, dossier, open_steps=[s for s in steps if s.finished_at is None]
+        ),
     }
 
 
@@ -874,15 +881,54 @@ class FinishFilesSerializer(NoteSerializer):
     )
 
 
-class AssignSerializer(serializers.Serializer):
-    to_agency = serializers.SlugRelatedField(
+def _by_slug(name: str, queryset: QuerySet, slug_field: str) -> Prepared:
+    return Prepared(
+        name, lambda value: queryset.filter(**{slug_field: value}).order_by()[:1], value=str
+    )
+
+
+class PreparedSlugField(serializers.SlugRelatedField):
+    """SlugRelatedField whose row is read by a prepared query (core.prepared) of its
+    queryset filtered by the slug (`_by_slug`): the same row, without compiling the lookup
+    on every request."""
+
+    def __init__(self, prepared: Prepared, **kwargs: Any) -> None:
+        self.prepared = prepared
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        # str(): what the slug column's to_python makes of any value that SlugRelatedField's
+        # .get(slug=data) would be given.
+        row = self.prepared.first(value=str(data))
+        if row is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=smart_str(data))
+        return row
+
+
+ACTIVE_AGENCIES = Agency.objects.filter(is_active=True)
+# With the officer record: the service checks the officer's agency without a query.
+ASSIGNABLE_USERS = User.objects.filter(is_active=True, officer__isnull=False).select_related(
+    "officer"
+)
+AGENCY_BY_IDENTIFIER = _by_slug("dossiers.agency_by_identifier", ACTIVE_AGENCIES, "identifier")
+OFFICER_BY_USERNAME = _by_slug("dossiers.officer_by_username", ASSIGNABLE_USERS, "username")
+
+
+def _active_agency() -> PreparedSlugField:
+    return PreparedSlugField(
+        AGENCY_BY_IDENTIFIER,
         slug_field="identifier",
-        queryset=Agency.objects.filter(is_active=True),
+        queryset=ACTIVE_AGENCIES,
         error_messages={"does_not_exist": "Không tìm thấy cơ quan có mã định danh “{value}”."},
     )
-    to_user = serializers.SlugRelatedField(
+
+
+class AssignSerializer(serializers.Serializer):
+    to_agency = _active_agency()
+    to_user = PreparedSlugField(
+        OFFICER_BY_USERNAME,
         slug_field="username",
-        queryset=User.objects.filter(is_active=True, officer__isnull=False),
+        queryset=ASSIGNABLE_USERS,
         required=False,
         allow_null=True,
         error_messages={"does_not_exist": "Không tìm thấy cán bộ “{value}”."},
@@ -991,11 +1037,7 @@ class SendBackSerializer(serializers.Serializer):
 
 class RequestOpinionSerializer(serializers.Serializer):
     step = _step_id()
-    to_agency = serializers.SlugRelatedField(
-        slug_field="identifier",
-        queryset=Agency.objects.filter(is_active=True),
-        error_messages={"does_not_exist": "Không tìm thấy cơ quan có mã định danh “{value}”."},
-    )
+    to_agency = _active_agency()
     budget_hours = serializers.DecimalField(
         max_digits=6,
         decimal_places=2,

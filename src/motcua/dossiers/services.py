@@ -37,6 +37,7 @@ from motcua.catalog.services import stages as process_stages
 from motcua.core import audit, outbox, text
 from motcua.core.calendar import WorkingCalendar, days_to_minutes
 from motcua.core.codes import dossier_code, next_in_day, result_code
+from motcua.core.prepared import Prepared
 from motcua.core.problems import IllegalTransition, InvalidInput, NotAllowed
 from motcua.core.queries import one_or_none
 from motcua.core.storage import StoredFile, check_upload, store
@@ -255,6 +256,20 @@ def _actor_name(user: Actor) -> str:
 _LOCKED_RELATIONS = ("procedure", "agency", "current_agency", "current_assignee")
 
 
+LOCKED_ROW = Prepared(
+    "dossiers.locked_row",
+    lambda pk: Dossier.objects.select_for_update(of=("self",)).filter(pk=pk).order_by(),
+    pk=int,
+)
+
+
+LAST_LEG = Prepared(
+    "dossiers.last_leg",
+    lambda dossier: ProcessingLeg.objects.filter(dossier_id=dossier).order_by("-seq")[:1],
+    dossier=int,
+)
+
+
 def _locked(dossier: Dossier) -> Dossier:
     """The dossier's row read again under FOR UPDATE, with its procedure, agency, holder
     and assignee: what the event, the outbox message and the API's answer read.
@@ -264,7 +279,9 @@ def _locked(dossier: Dossier) -> Dossier:
     dossier are as good as a join made now; they are reused when the locked row still
     points at them, and only the dossier's own columns are read (a join of four tables
     was the most expensive query of an action to compile). Others load when read."""
-    fresh = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
+    fresh = LOCKED_ROW.first(pk=dossier.pk)
+    if fresh is None:
+        raise Dossier.DoesNotExist(f"Dossier {dossier.pk} no longer exists.")
     for name in _LOCKED_RELATIONS:
         field = Dossier._meta.get_field(name)
         if not field.is_cached(dossier):
@@ -1127,7 +1144,7 @@ def assign(
             )
     before = _apply(dossier, "assign")
     seq = 1
-    open_leg = dossier.legs.order_by("-seq").first()
+    open_leg = LAST_LEG.first(dossier=dossier.pk)
     if open_leg is not None:
         seq = open_leg.seq + 1
         if open_leg.finished_at is None:

@@ -10,9 +10,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from motcua.dossiers.models import EVENT_LABELS, Dossier, Event
+from motcua.core.prepared import Prepared
+from motcua.dossiers.models import EVENT_LABELS, Attachment, Dossier, Event
 
 TOPIC = "dvcqg.status"
+
+
+# Asked at every step (the "digitised" flag): compiled once (core.prepared).
+_ANY_FILE = Prepared(
+    "dossiers.any_file",
+    lambda dossier: Attachment.objects.filter(dossier_id=dossier).order_by().values_list("pk")[:1],
+    dossier=int,
+)
+
+
+def has_files(dossier: Dossier) -> bool:
+    """dossier.attachments.exists()"""
+    cache = getattr(dossier, "_prefetched_objects_cache", {})
+    if "attachments" in cache:
+        return bool(cache["attachments"])
+    return bool(_ANY_FILE.all(dossier=dossier.pk))
 
 
 def ordering_key(dossier: Dossier) -> str:
@@ -74,7 +91,7 @@ def snapshot(dossier: Dossier, event: Event) -> dict[str, Any]:
                 )
                 if amount
             ],
-            "digitised": dossier.attachments.exists(),
+            "digitised": has_files(dossier),
         },
         "step": {
             "action": event.action,

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from motcua.core.counters import increment
 from motcua.core.models import OutboxMessage
+from motcua.core.prepared import Prepared
 from motcua.dossiers import stats
 from motcua.dossiers.models import Attachment, Dossier, Event, ReturnMethod
 from motcua.dossiers.stats import OPEN_AFTER_RECEIPT, month_of
@@ -94,8 +95,19 @@ def _move_open(dossier: Dossier) -> None:
         increment(OPEN_TABLE, {"agency_id": agency, "month": month, "due_day": day}, {"count": 1})
 
 
+# Asked at every receipt and return: compiled once (core.prepared).
+_FILE_OF_KIND = Prepared(
+    "serviceindex.file_of_kind",
+    lambda dossier, kind: (
+        Attachment.objects.filter(dossier_id=dossier, kind=kind).order_by().values_list("pk")[:1]
+    ),
+    dossier=int,
+    kind=str,
+)
+
+
 def _has_file(dossier: Dossier, kind: str) -> bool:
-    return Attachment.objects.filter(dossier_id=dossier.pk, kind=kind).exists()
+    return bool(_FILE_OF_KIND.all(dossier=dossier.pk, kind=kind))
 
 
 def on_transition(dossier: Dossier, action: str, from_status: str) -> None:

@@ -1,0 +1,193 @@
+"""core.prepared: a query compiled once returns what its queryset returns, for every
+prepared query of the project, on either database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Model
+from rest_framework.authtoken.models import Token
+
+from motcua.catalog import hours
+from motcua.catalog import selectors as catalog_selectors
+from motcua.catalog.models import ServiceCentre, WorkingHours
+from motcua.core.prepared import Prepared
+from motcua.dossiers import selectors, services
+from motcua.dossiers.models import Attachment, Dossier
+from tests import factories
+from tests.process_helpers import build_process
+
+pytestmark = pytest.mark.django_db
+
+
+def _state(obj, seen: frozenset = frozenset()):
+    """Everything a model instance carries: its columns, how it was loaded, and the related
+    rows select_related put on it (recursively; a back reference by its key only)."""
+    if not isinstance(obj, Model):
+        return obj
+    if id(obj) in seen:
+        return ("back to", type(obj), obj.pk)
+    seen = seen | {id(obj)}
+    return (
+        type(obj),
+        {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields},
+        obj._state.adding,
+        obj._state.db,
+        {name: _state(v, seen) for name, v in sorted(obj._state.fields_cache.items())},
+        sorted(obj.get_deferred_fields()),
+    )
+
+
+checked: set[str] = set()
+
+
+def _same(name: str, expect_rows: int | None = None, **values) -> list:
+    prepared = Prepared.registry[name]
+    rows = prepared.all(**values)
+    orm = list(prepared.queryset(**values))
+    assert [_state(r) for r in rows] == [_state(r) for r in orm]
+    assert prepared.all(**values) is not rows  # a fresh list each call
+    if expect_rows is not None:
+        assert len(rows) == expect_rows
+    checked.add(name)
+    return rows
+
+
+@pytest.fixture
+def centre(world) -> ServiceCentre:
+    obj = ServiceCentre.objects.create(
+        name="Trung tâm Phục vụ hành chính công tỉnh", unit=factories.unit(), book_code="ttpv"
+    )
+    obj.agencies.add(world.dept)
+    for weekday in range(5):
+        WorkingHours.objects.create(
+            centre=obj, weekday=weekday, morning_start=dt.time(7, 30), morning_end=dt.time(11)
+        )
+    return obj
+
+
+def test_every_prepared_query_returns_what_its_queryset_returns(world, centre):
+    build_process(world)
+    waiting = world.submit_online()
+    received = services.receive(world.submit_online(), world.desk)
+    assert received.process_version_id is not None
+    legacy = services.receive(
+        world.submit_online(
+            world.other_citizen, procedure=world.commune_proc, agency=world.commune
+        ),
+        world.commune_desk,
+    )
+    legacy = services.assign(legacy, world.commune_desk, to_agency=world.other_dept)
+
+    for d in (waiting, received):
+        _same("dossiers.dossier_of_officer", 1, code=d.code, agency=world.dept.pk)
+        _same("dossiers.dossier_of_applicant", 1, code=d.code, user=world.citizen.pk)
+        _same("dossiers.attachments", d.attachments.count(), dossier=d.pk)
+    # Another agency's officer and another citizen see nothing (selectors.dossier_for: 404).
+    _same("dossiers.dossier_of_officer", 0, code=waiting.code, agency=world.other_dept.pk)
+    _same("dossiers.dossier_of_applicant", 0, code=waiting.code, user=world.other_citizen.pk)
+    # Its opinion step has not opened yet: the other department does not see it; it sees
+    # the dossier it holds.
+    _same("dossiers.dossier_of_officer", 0, code=received.code, agency=world.other_dept.pk)
+    _same("dossiers.dossier_of_officer", 1, code=legacy.code, agency=world.other_dept.pk)
+    _same("dossiers.dossier_of_officer", 0, code="no-such-code", agency=world.dept.pk)
+    _same("dossiers.steps", received.steps.count(), dossier=received.pk)
+    _same("dossiers.steps", 0, dossier=waiting.pk)
+    _same("dossiers.legs", 1, dossier=legacy.pk)
+    _same("dossiers.legs", 0, dossier=received.pk)
+    with transaction.atomic():
+        _same("dossiers.locked_row", 1, pk=received.pk)
+        _same("dossiers.locked_row", 0, pk=-1)
+
+    _same("catalog.centre", 1, agency_id=world.dept.pk)
+    _same("catalog.centre", 0, agency_id=world.commune.pk)
+    _same("catalog.published_process", 1, procedure=world.proc.pk)
+    _same("catalog.published_process", 0, procedure=world.commune_proc.pk)
+    _same("catalog.working_hours", 5, centre=centre.pk)
+
+    _same("dossiers.last_leg", 1, dossier=legacy.pk)
+    _same("dossiers.last_leg", 0, dossier=received.pk)
+    _same("dossiers.any_file", 1, dossier=received.pk)
+    _same("dossiers.any_file", 0, dossier=-1)
+    _same("serviceindex.file_of_kind", 1, dossier=received.pk, kind=Attachment.Kind.APPLICATION)
+    _same("serviceindex.file_of_kind", 0, dossier=received.pk, kind=Attachment.Kind.RESULT)
+    _same("dossiers.agency_by_identifier", 1, value=world.other_dept.identifier)
+    _same("dossiers.agency_by_identifier", 0, value="000.00.99.H37")
+    [officer] = _same("dossiers.officer_by_username", 1, value=world.specialist.username)
+    assert officer._state.fields_cache["officer"].agency_id == world.dept.pk
+    _same("dossiers.officer_by_username", 0, value=world.citizen.username)  # no officer
+    token, _ = Token.objects.get_or_create(user=world.desk)
+    [row] = _same("core.token", 1, key=token.key)
+    assert row.user._state.fields_cache["officer"].role == "desk"
+    citizen_token, _ = Token.objects.get_or_create(user=world.citizen)
+    [row] = _same("core.token", 1, key=citizen_token.key)
+    assert row.user._state.fields_cache["officer"] is None  # known: no officer, no query
+    _same("core.token", 0, key="0" * 40)
+
+    assert checked >= set(Prepared.registry), (
+        f"prepared queries not compared here: {sorted(set(Prepared.registry) - checked)}"
+    )
+
+
+def test_the_readers_built_on_them_equal_the_related_managers(world, centre):
+    build_process(world)
+    dossier = services.receive(world.submit_online(), world.desk)
+    dossier = Dossier.objects.get(pk=dossier.pk)
+
+    def states(rows):
+        out = []
+        for r in rows:
+            assert r.dossier is dossier  # as a related manager sets it: no query
+            out.append(_state(r))
+        return out
+
+    assert states(selectors.attachments_of(dossier)) == states(dossier.attachments.all())
+    assert states(selectors.steps_of(dossier)) == states(
+        dossier.steps.select_related("agency", "assignee").order_by("id")
+    )
+    assert states(selectors.legs_of(dossier)) == []
+    # A prefetched list is used as it is.
+    prefetched = Dossier.objects.prefetch_related("attachments").get(pk=dossier.pk)
+    with django_queries() as queries:
+        assert len(selectors.attachments_of(prefetched)) == dossier.attachments.count()
+    assert queries == []
+    assert catalog_selectors.centre_for(world.dept) == centre
+    assert catalog_selectors.centre_for(world.dept.pk) == centre
+    assert catalog_selectors.centre_for(None) is None
+    assert hours.week_of(world.dept) == {d: [("07:30", "11:00")] for d in range(5)}
+
+
+class django_queries:  # noqa: N801 - used like CaptureQueriesContext, returns the list
+    def __enter__(self):
+        from django.test.utils import CaptureQueriesContext
+
+        self._ctx = CaptureQueriesContext(connection)
+        self._ctx.__enter__()
+        return self._ctx.captured_queries
+
+    def __exit__(self, *exc):
+        self._ctx.__exit__(*exc)
+
+
+def test_values_are_parameters_never_sql(world):
+    """A code with quotes and a marker-looking value are looked up, not spliced in."""
+    hostile = "x' OR '1'='1"
+    assert _same("dossiers.dossier_of_officer", 0, code=hostile, agency=world.dept.pk) == []
+    assert _same("dossiers.dossier_of_officer", 0, code="\x1fprepared-marker-0\x1f", agency=0) == []
+
+
+def test_misuse_is_refused(world):
+    unused = Prepared("test.unused", lambda code: Attachment.objects.all(), code=str)
+    try:
+        with pytest.raises(ValueError, match="not a parameter"):
+            # The argument never reaches the statement: the SQL would ignore it.
+            unused.all(code="a")
+    finally:
+        del Prepared.registry["test.unused"]
+    with pytest.raises(TypeError):
+        Prepared("test.dates", lambda at: Attachment.objects.filter(uploaded_at=at), at=dt.date)
+    with pytest.raises(ValueError, match="already named"):
+        Prepared("dossiers.locked_row", lambda pk: Dossier.objects.filter(pk=pk), pk=int)
+    assert "test.dates" not in Prepared.registry
