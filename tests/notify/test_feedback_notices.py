@@ -38,7 +38,7 @@ def test_contact_parts():
         "0912 345 678",
     )
     assert outgoing.contact_parts("Email: a.b+c@so.gov.vn") == ("a.b+c@so.gov.vn", "")
-    assert outgoing.contact_parts("ĐT (+84) 912.345.678") == ("", "+84) 912.345.678")
+    assert outgoing.contact_parts("ĐT (+84) 912.345.678") == ("", "(+84) 912.345.678")
     assert outgoing.contact_parts("gọi giờ hành chính") == ("", "")
 
 

@@ -111,7 +111,7 @@ def danh_gia(payload: dict[str, Any]) -> dict[str, Any]:
         "KenhDanhGia": KENH_DANH_GIA.get(payload.get("source"), 0),
         "ChiTietDanhGia": [
             {"MaTieuChi": code, "Diem": score}
-            for code, score in sorted(payload["scores"].items(), key=lambda kv: int(kv[0]))
+            for code, score in sorted(payload["scores"].items(), key=lambda kv: (len(kv[0]), kv[0]))
         ],
         "NoiDung": payload.get("comment") or "",
         "NgayDanhGia": _when(payload.get("given_at")),

@@ -32,7 +32,7 @@ ANSWERED, PUBLISHED = "feedback_answer", "feedback_public"
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # A phone number as people type it: digits, maybe grouped by spaces, dots, dashes, brackets.
-_PHONE = re.compile(r"\+?\d[\d\s.\-()]{7,}\d")
+_PHONE = re.compile(r"\(?\+?\d[\d\s.\-()]{7,}\d")
 
 
 def contact_parts(contact: str) -> tuple[str, str]:
