@@ -14,6 +14,7 @@ from motcua.catalog import hours
 from motcua.catalog import selectors as catalog_selectors
 from motcua.catalog.models import ServiceCentre, WorkingHours
 from motcua.core.prepared import Prepared
+from motcua.core.queries import one_or_none
 from motcua.dossiers import selectors, services
 from motcua.dossiers.models import Attachment, Dossier
 from tests import factories
@@ -126,6 +127,14 @@ def test_every_prepared_query_returns_what_its_queryset_returns(world, centre):
     assert row.user._state.fields_cache["officer"] is None  # known: no officer, no query
     _same("core.token", 0, key="0" * 40)
 
+    _same("accounts.identity_of", 1, user=world.citizen.pk)
+    _same("accounts.identity_of", 0, user=world.desk.pk)
+    _same("catalog.procedure_by_code", 1, code=world.proc.code)
+    _same("catalog.procedure_by_code", 0, code="9.999999")
+    _same("catalog.components", world.proc.components.count(), procedure=world.proc.pk)
+    _same("catalog.current_version_id", 1, procedure=world.proc.pk)
+    _same("catalog.current_version_id", 0, procedure=-1)
+
     assert checked >= set(Prepared.registry), (
         f"prepared queries not compared here: {sorted(set(Prepared.registry) - checked)}"
     )
@@ -169,6 +178,20 @@ class django_queries:  # noqa: N801 - used like CaptureQueriesContext, returns t
 
     def __exit__(self, *exc):
         self._ctx.__exit__(*exc)
+
+
+def test_procedure_for_submission_is_the_prefetching_queryset(world):
+    code = world.proc.code
+    ours = catalog_selectors.procedure_for_submission(f" {code} ")
+    orm = one_or_none(catalog_selectors._for_submission().filter(code=code))
+    assert _state(ours) == _state(orm)
+    with django_queries() as queries:
+        components = list(ours.components.all())
+        assert all(c.procedure is ours for c in components)
+    assert queries == []
+    assert [_state(c) for c in components] == [_state(c) for c in orm.components.all()]
+    assert len(components) == 2
+    assert catalog_selectors.procedure_for_submission("9.999999") is None
 
 
 def test_values_are_parameters_never_sql(world):

@@ -6,8 +6,15 @@ import re
 
 from django.db.models import F, Q, QuerySet
 
-from motcua.catalog.models import Agency, Procedure, ProcessVersion, SearchTerm, ServiceCentre
-from motcua.core.prepared import Prepared
+from motcua.catalog.models import (
+    Agency,
+    Component,
+    Procedure,
+    ProcessVersion,
+    SearchTerm,
+    ServiceCentre,
+)
+from motcua.core.prepared import Prepared, set_prefetched
 from motcua.core.queries import one_or_none
 from motcua.core.text import fold
 
@@ -86,10 +93,33 @@ def procedure_by_code(code: str) -> Procedure | None:
     return one_or_none(procedures_with_details().filter(code=code.strip()))
 
 
+def _for_submission() -> QuerySet[Procedure]:
+    return Procedure.objects.select_related("field", "agency").prefetch_related("components")
+
+
+# Every submission reads these: compiled once (core.prepared); the components are put
+# where the queryset's prefetch_related puts them.
+_PROCEDURE = Prepared(
+    "catalog.procedure_by_code",
+    lambda code: (
+        Procedure.objects.select_related("field", "agency").filter(code=code).order_by()[:1]
+    ),
+    code=str,
+)
+_COMPONENTS = Prepared(
+    "catalog.components",
+    lambda procedure: Component.objects.filter(procedure_id=procedure),
+    procedure=int,
+)
+
+
 def procedure_for_submission(code: str) -> Procedure | None:
-    """procedure_by_code without the form templates, which a submission never reads."""
-    qs = Procedure.objects.select_related("field", "agency").prefetch_related("components")
-    return one_or_none(qs.filter(code=code.strip()))
+    """procedure_by_code without the form templates, which a submission never reads
+    (one_or_none(_for_submission().filter(code=...)), as prepared queries)."""
+    procedure = _PROCEDURE.first(code=code.strip())
+    if procedure is not None:
+        set_prefetched(procedure, "components", _COMPONENTS.all(procedure=procedure.pk))
+    return procedure
 
 
 def active_agencies(level: str | None = None) -> QuerySet[Agency]:

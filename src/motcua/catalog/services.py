@@ -36,6 +36,7 @@ from motcua.catalog.models import (
 )
 from motcua.core import audit
 from motcua.core.collation import sort_key
+from motcua.core.prepared import Prepared, first_row
 from motcua.core.problems import InvalidInput
 from motcua.core.text import clean_text
 
@@ -598,16 +599,21 @@ def _local_procedure(national_code: str) -> Procedure | None:
     )
 
 
+_CURRENT_VERSION = Prepared(
+    "catalog.current_version_id",
+    lambda procedure: first_row(
+        Procedure.objects.filter(pk=procedure).values_list("current_version_id", flat=True)
+    ),
+    procedure=int,
+)
+
+
 def current_version_id(procedure: Procedure) -> int:
     """The id of the version dossiers are filed under now (one indexed read: the dossier
     creation path calls this). A procedure that never had one gets version 1, a snapshot
     of how it stands (the baseline a national change is compared with later). Safe when
     two first dossiers race: the unique number decides."""
-    version_id = (
-        Procedure.objects.filter(pk=procedure.pk)
-        .values_list("current_version_id", flat=True)
-        .first()
-    )
+    version_id = next(iter(_CURRENT_VERSION.all(procedure=procedure.pk)), None)
     if version_id is not None:
         return version_id
     with transaction.atomic():

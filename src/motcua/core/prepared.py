@@ -183,3 +183,23 @@ def _convert(rows: list, converters: list, connection) -> list:
             row[pos] = value
         out.append(row)
     return out
+
+
+def first_row(qs: QuerySet[M]) -> QuerySet[M]:
+    """The queryset .first() evaluates: its own ordering, else the primary key's; one row."""
+    return (qs if qs.ordered else qs.order_by("pk"))[:1]
+
+
+def set_prefetched(instance: Model, name: str, rows: list) -> None:
+    """Put `rows` where prefetch_related("<name>") puts a reverse foreign key's rows, each
+    pointing back at `instance`, so that instance.<name>.all() reads them (no query)."""
+    manager = getattr(instance, name)
+    field = manager.field
+    for row in rows:
+        field.set_cached_value(row, instance)
+    qs = manager.get_queryset()
+    qs._result_cache = rows
+    qs._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = qs

@@ -290,6 +290,7 @@ def _locked(dossier: Dossier) -> Dossier:
         current = getattr(fresh, field.attname)
         if (related.pk if related is not None else None) == current:
             field.set_cached_value(fresh, related)
+    fresh.lock_snapshot()  # its save() writes only what the transition changes
     # remember(): the state the transition starts from, for the counters that move with it.
     return stats.remember(fresh)
 
