@@ -74,8 +74,8 @@ def _name(value: str, length: int = 90) -> str:
     return Truncator(value).chars(length)
 
 
-def _when(value) -> str:
-    return timezone.localtime(value).strftime(ROW_TIME_FORMAT)
+def _when(value, tz) -> str:
+    return timezone.localtime(value, tz).strftime(ROW_TIME_FORMAT)
 
 
 @register.simple_tag
@@ -89,6 +89,7 @@ def queue_rows(page) -> SafeString:  # page of desk.selectors.QueueRow
     channels = {value: esc(label) for value, label in Channel.choices}
     intake_due = esc(_("hạn tiếp nhận"))
     overdue_badge = f'<span class="badge badge-overdue">{esc(_("Quá hạn"))}</span>'
+    tz = timezone.get_current_timezone()  # once, not twice a row
     rows = []
     for d in page:
         code = _e(d.code)
@@ -97,12 +98,12 @@ def queue_rows(page) -> SafeString:  # page of desk.selectors.QueueRow
         who = ""
         if d.assignee_id is not None:
             who = f"<br><small>{_e(d.assignee_name)}</small>"
-        received = _when(d.received_at) if d.received_at else "—"
+        received = _when(d.received_at, tz) if d.received_at else "—"
         due = d.due_at or d.intake_due_at
         if due is None:
             due_html = "—"
         else:
-            due_html = _when(due)
+            due_html = _when(due, tz)
             if d.due_at is None:
                 due_html += f'<br><small class="muted">{intake_due}</small>'
         rows.append(
