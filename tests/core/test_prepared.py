@@ -13,7 +13,7 @@ from rest_framework.authtoken.models import Token
 from motcua.catalog import hours
 from motcua.catalog import selectors as catalog_selectors
 from motcua.catalog.models import ServiceCentre, WorkingHours
-from motcua.core.prepared import Prepared
+from motcua.core.prepared import Prepared, insert
 from motcua.core.queries import one_or_none
 from motcua.dossiers import selectors, services
 from motcua.dossiers.models import Attachment, Dossier
@@ -214,3 +214,78 @@ def test_misuse_is_refused(world):
     with pytest.raises(ValueError, match="already named"):
         Prepared("dossiers.locked_row", lambda pk: Dossier.objects.filter(pk=pk), pk=int)
     assert "test.dates" not in Prepared.registry
+
+
+def _row(model, pk) -> dict:
+    values = model.objects.filter(pk=pk).values().get()
+    values.pop("id")
+    return values
+
+
+def test_insert_writes_the_row_the_orm_writes(world):
+    from motcua.core.models import OutboxMessage
+    from motcua.dossiers.models import Event, IdempotencyRecord, ProcessingLeg, RegisterEntry
+
+    dossier = services.receive(world.submit_online(), world.desk)
+    at = dossier.received_at
+    unreceived = {1: world.submit_online(), 2: world.submit_online()}
+    payload = {"ghi chú": "Hồ sơ “đặc biệt”", "n": [1, 2.5, None], "at": at.isoformat()}
+    rows = [
+        lambda n: Event(
+            dossier=dossier,
+            action="receive",
+            from_status="submitted",
+            to_status="received",
+            national_status=2,
+            actor=world.desk,
+            actor_name="Cán bộ",
+            agency_id=world.dept.pk,
+            note=f"ghi chú {n}",
+            data=payload,
+            province_code="37",
+            at=at,
+        ),
+        lambda n: OutboxMessage(
+            topic="t",
+            key=f"k{n}",
+            payload=payload,
+            ordering_key="",
+            created_at=at,
+            next_attempt_at=at,
+        ),
+        lambda n: RegisterEntry(  # one per dossier
+            dossier=unreceived[n],
+            centre=None,
+            agency_id=world.dept.pk,
+            book="B-2026",
+            number=n,
+            received_at=at,
+        ),
+        lambda n: ProcessingLeg(
+            dossier=dossier,
+            seq=10 + n,
+            agency=world.dept,
+            assignee=None,
+            budget_minutes=60,
+            started_at=at,
+            due_at=at,
+            note="",
+        ),
+        lambda n: IdempotencyRecord(owner="o", key=f"k{n}", fingerprint="f", dossier=dossier),
+    ]
+    for make in rows:
+        ours = insert(make(1))
+        theirs = make(2)
+        theirs.save(force_insert=True)
+        assert ours.pk is not None and not ours._state.adding and ours._state.db == "default"
+        mine, orm = _row(type(ours), ours.pk), _row(type(theirs), theirs.pk)
+        # The keys made to differ, and a stamp taken at insert time (auto_now_add).
+        for differs in ("note", "key", "number", "seq", "dossier_id", "created_at"):
+            mine.pop(differs, None), orm.pop(differs, None)
+        assert mine == orm
+    # A model with a save() of its own goes through it.
+    dossier.pk = None
+    dossier.code = "X-1"
+    dossier.applicant_name = "Lê Văn Bé"
+    insert(dossier)
+    assert Dossier.objects.get(code="X-1").applicant_name_folded == "le van be"

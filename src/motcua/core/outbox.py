@@ -16,6 +16,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from motcua.core.models import OutboxMessage
+from motcua.core.prepared import insert
 
 log = logging.getLogger(__name__)
 Handler = Callable[[OutboxMessage], None]
@@ -41,9 +42,7 @@ def enqueue(
 ) -> OutboxMessage:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox.enqueue must run inside the transaction of the change")
-    return OutboxMessage.objects.create(
-        topic=topic, key=key, payload=payload, ordering_key=ordering_key
-    )
+    return insert(OutboxMessage(topic=topic, key=key, payload=payload, ordering_key=ordering_key))
 
 
 def backoff(attempts: int) -> dt.timedelta:

@@ -22,13 +22,15 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, signals
+from django.db.models.fields import AutoFieldMixin
 from django.db.models.query import (
     FlatValuesListIterable,
     ModelIterable,
     ValuesListIterable,
     get_related_populators,
 )
+from django.db.models.sql import InsertQuery
 from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=Model)
@@ -203,3 +205,75 @@ def set_prefetched(instance: Model, name: str, rows: list) -> None:
     if not hasattr(instance, "_prefetched_objects_cache"):
         instance._prefetched_objects_cache = {}
     instance._prefetched_objects_cache[name] = qs
+
+
+# --- inserts ----------------------------------------------------------------------------
+
+# (model, vendor) -> (INSERT statement, fields in parameter order, returning fields), or
+# None for a model whose insert is left to the ORM.
+_INSERTS: dict[tuple[type[Model], str], tuple[str, list, list] | None] = {}
+
+
+def _insert_statement(obj: Model, connection) -> tuple[str, list, list] | None:
+    """The ORM's INSERT of one new row of this model (what obj.save() compiles), kept when
+    each field takes exactly one parameter."""
+    meta = obj._meta
+    if (
+        meta.parents
+        or meta.proxy
+        or type(obj).save is not Model.save
+        or not connection.features.can_return_columns_from_insert
+    ):
+        return None
+    fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
+    returning = list(meta.db_returning_fields)
+    if any(not isinstance(f, AutoFieldMixin) for f in returning):
+        return None
+    query = InsertQuery(type(obj))
+    query.insert_values(fields, [obj])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = returning
+    [(sql, params)] = compiler.as_sql()
+    if len(params) != len(fields) or getattr(compiler, "returning_params", ()):
+        return None
+    return sql, fields, returning
+
+
+def insert(obj: Model, using: str = "default") -> Model:
+    """obj.save(force_insert=True) for a new row, without compiling the INSERT each time:
+    the ORM's statement for the model, compiled once, with this row's values as the ORM
+    prepares them (pre_save, get_db_prep_save). Models with save() of their own, signal
+    receivers, parents or expressions among the values go through save() itself."""
+    model = type(obj)
+    if (
+        obj.pk is not None
+        or signals.pre_save.has_listeners(model)
+        or signals.post_save.has_listeners(model)
+    ):
+        obj.save(force_insert=True, using=using)
+        return obj
+    connection = connections[using]
+    key = (model, connection.vendor)
+    if key not in _INSERTS:
+        _INSERTS[key] = _insert_statement(obj, connection)
+    statement = _INSERTS[key]
+    if statement is None:
+        obj.save(force_insert=True, using=using)
+        return obj
+    sql, fields, returning = statement
+    obj._prepare_related_fields_for_save(operation_name="save")
+    params = []
+    for field in fields:
+        value = field.pre_save(obj, add=True)
+        if hasattr(value, "resolve_expression"):  # e.g. a database default
+            obj.save(force_insert=True, using=using)
+            return obj
+        params.append(field.get_db_prep_save(value, connection=connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = connection.ops.fetch_returned_insert_columns(cursor, ())
+    for value, field in zip(row, returning, strict=True):
+        setattr(obj, field.attname, value)
+    obj._state.adding = False
+    obj._state.db = using
+    return obj

@@ -37,7 +37,7 @@ from motcua.catalog.services import stages as process_stages
 from motcua.core import audit, outbox, text
 from motcua.core.calendar import WorkingCalendar, days_to_minutes
 from motcua.core.codes import dossier_code, next_in_day, result_code
-from motcua.core.prepared import Prepared
+from motcua.core.prepared import Prepared, insert
 from motcua.core.problems import IllegalTransition, InvalidInput, NotAllowed
 from motcua.core.queries import one_or_none
 from motcua.core.storage import StoredFile, check_upload, store
@@ -327,18 +327,20 @@ def _record(
     data: dict[str, Any] | None = None,
 ) -> Event:
     officer = policy.officer_of(user)
-    event = Event.objects.create(
-        dossier=dossier,
-        action=action,
-        from_status=from_status,
-        to_status=dossier.status,
-        national_status=NATIONAL_STATUS[dossier.status],
-        actor=user if user is not None and user.is_authenticated else None,
-        actor_name=_actor_name(user),
-        agency_id=officer.agency_id if officer else None,  # the id only: no query
-        note=note,
-        data=data or {},
-        province_code=dossier.province_code,
+    event = insert(
+        Event(
+            dossier=dossier,
+            action=action,
+            from_status=from_status,
+            to_status=dossier.status,
+            national_status=NATIONAL_STATUS[dossier.status],
+            actor=user if user is not None and user.is_authenticated else None,
+            actor_name=_actor_name(user),
+            agency_id=officer.agency_id if officer else None,  # the id only: no query
+            note=note,
+            data=data or {},
+            province_code=dossier.province_code,
+        )
     )
     # The step's unit is nearly always the dossier's agency or its holder, both already
     # read with the dossier: the status message names it without another query.
@@ -796,9 +798,7 @@ def _create(
     )
     if idempotency:
         owner, key, fingerprint = idempotency
-        IdempotencyRecord.objects.create(
-            owner=owner, key=key, fingerprint=fingerprint, dossier=dossier
-        )
+        insert(IdempotencyRecord(owner=owner, key=key, fingerprint=fingerprint, dossier=dossier))
     attachments = _attach(dossier, stored, Attachment.Kind.APPLICATION)
     events = [
         _record(
@@ -926,13 +926,15 @@ def _enter_register(
         scope, book = f"register:c{centre.pk}", f"{centre.book_code.upper()}-{year}"
     else:
         scope, book = f"register:a{dossier.agency_id}", f"{dossier.agency.identifier}-{year}"
-    return RegisterEntry.objects.create(
-        dossier=dossier,
-        centre=centre,
-        agency_id=dossier.agency_id,
-        book=book,
-        number=next_in_day(scope, dt.date(year, 1, 1)),
-        received_at=at,
+    return insert(
+        RegisterEntry(
+            dossier=dossier,
+            centre=centre,
+            agency_id=dossier.agency_id,
+            book=book,
+            number=next_in_day(scope, dt.date(year, 1, 1)),
+            received_at=at,
+        )
     )
 
 
@@ -1151,15 +1153,17 @@ def assign(
         if open_leg.finished_at is None:
             open_leg.finished_at = now
             open_leg.save(update_fields=["finished_at"])
-    leg = ProcessingLeg.objects.create(
-        dossier=dossier,
-        seq=seq,
-        agency=to_agency,
-        assignee=to_user,
-        budget_minutes=budget,
-        started_at=now,
-        due_at=cal.add_minutes(now, budget),
-        note=note,
+    leg = insert(
+        ProcessingLeg(
+            dossier=dossier,
+            seq=seq,
+            agency=to_agency,
+            assignee=to_user,
+            budget_minutes=budget,
+            started_at=now,
+            due_at=cal.add_minutes(now, budget),
+            note=note,
+        )
     )
     dossier.current_agency = to_agency
     dossier.current_assignee = to_user
