@@ -108,6 +108,20 @@ def test_april_carries_march_over(world, story):
     ]
 
 
+def test_a_period_under_way_counts_as_overdue_what_is_late_now(world, story, monkeypatch):
+    # E (online 15/4) is due on 20/04 17:00: on the 18th it is in progress in time, on the
+    # 21st overdue; the end of April is not yet reached either day.
+    april = {"ky": "thang", "nam": 2026, "thang": 4}
+    dept = get_unit("co-quan", world.dept.pk)
+    for now, overdue in (("2026-04-18 09:00", 0), ("2026-04-21 09:00", 1)):
+        with clock(monkeypatch, now):
+            report = selectors.build(dept, selectors.parse(april))
+        t = report.total
+        assert (t.open_overdue, t.in_progress_on_time) == (overdue, 1 + 1 - overdue), now
+        late = [i for i in report.late if i.situation == selectors.OVERDUE]
+        assert len(late) == overdue and report.late_total == 1 + overdue, now
+
+
 def test_two_months_together_and_may(world, story):
     both = selectors.build(province(), _period(ky="tuy-chon", tu="2026-03", den="2026-04"))
     t = both.total
