@@ -6,7 +6,6 @@ rejects it; pulling the same catalogue again creates nothing."""
 import datetime as dt
 from decimal import Decimal
 
-import httpx
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -17,25 +16,9 @@ from motcua.catalog.models import NationalProcedureVersion, Procedure, Procedure
 from motcua.core.models import AuditEntry
 from motcua.core.problems import InvalidInput
 from motcua.dvcqg import catalogue, schemas
-from motcua.dvcqg.client import DvcqgClient
 from tests import factories
-from tests.simulators.conftest import DVCQG_CLIENT
 
 State = NationalProcedureVersion.State
-
-
-@pytest.fixture
-def control(simulator):
-    with httpx.Client(base_url=simulator.url, timeout=5) as client:
-        yield client
-
-
-@pytest.fixture
-def portal(settings, simulator):
-    settings.MOTCUA_DVCQG_URL = f"{simulator.url}/dvcqg"
-    settings.MOTCUA_DVCQG_CLIENT_ID, settings.MOTCUA_DVCQG_CLIENT_SECRET = DVCQG_CLIENT
-    settings.MOTCUA_DVCQG_TIMEOUT = 3
-    return DvcqgClient.from_settings()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from motcua.dossiers import services, sync
 from motcua.dossiers.models import Dossier, Event
 from motcua.dvcqg import intake, reconcile, schemas
 from motcua.dvcqg.client import DvcqgClient
-from tests.dvcqg.test_intake import control, file_on_portal, mapped, portal  # noqa: F401
+from tests.dvcqg.test_intake import file_on_portal, mapped, portal  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 S = OutboxMessage.Status

@@ -2,33 +2,15 @@
 pulled once each, attached to their dossier by the portal's or the local code, kept (never
 dropped) when the dossier is not known and attached when it is."""
 
-import httpx
-import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from motcua.core.models import AuditEntry
 from motcua.dossiers.models import Dossier
 from motcua.dvcqg import feedback, intake
-from motcua.dvcqg.client import DvcqgClient
 from motcua.dvcqg.models import FeedCursor
 from motcua.feedback.models import Feedback, Rating, Source
 from tests import factories
-from tests.simulators.conftest import DVCQG_CLIENT
-
-
-@pytest.fixture
-def control(simulator):
-    with httpx.Client(base_url=simulator.url, timeout=5) as client:
-        yield client
-
-
-@pytest.fixture
-def portal(settings, simulator):
-    settings.MOTCUA_DVCQG_URL = f"{simulator.url}/dvcqg"
-    settings.MOTCUA_DVCQG_CLIENT_ID, settings.MOTCUA_DVCQG_CLIENT_SECRET = DVCQG_CLIENT
-    settings.MOTCUA_DVCQG_TIMEOUT = 3
-    return DvcqgClient.from_settings()
 
 
 def post(control, path, body):

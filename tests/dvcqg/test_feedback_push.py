@@ -3,7 +3,6 @@ simulator over HTTP: each rating given here (and each change) once, in order, ne
 back as new by the pull; answers to the portal's questions; the portal down, then up, and
 lost replies lose nothing and count nothing twice."""
 
-import httpx
 import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
@@ -12,28 +11,12 @@ from motcua.core import outbox
 from motcua.core.models import OutboxMessage
 from motcua.dvcqg import feedback as portal_feedback
 from motcua.dvcqg import handlers
-from motcua.dvcqg.client import DvcqgClient
 from motcua.feedback import services
 from motcua.feedback.models import Feedback, Rating, Source
 from tests.feedback.helpers import returned, scores
-from tests.simulators.conftest import DVCQG_CLIENT
 
 pytestmark = pytest.mark.django_db
 RATING, ANSWER = "dvcqg.rating", "dvcqg.feedback_answer"
-
-
-@pytest.fixture
-def control(simulator):
-    with httpx.Client(base_url=simulator.url, timeout=5) as client:
-        yield client
-
-
-@pytest.fixture
-def portal(settings, simulator):
-    settings.MOTCUA_DVCQG_URL = f"{simulator.url}/dvcqg"
-    settings.MOTCUA_DVCQG_CLIENT_ID, settings.MOTCUA_DVCQG_CLIENT_SECRET = DVCQG_CLIENT
-    settings.MOTCUA_DVCQG_TIMEOUT = 3
-    return DvcqgClient.from_settings()
 
 
 def drain(rounds: int = 30) -> None:

@@ -7,7 +7,6 @@ import base64
 import hashlib
 import json
 
-import httpx
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -16,7 +15,6 @@ from django.urls import reverse
 from motcua.core.models import AuditEntry
 from motcua.dossiers.models import Attachment, Channel, Dossier, Event, Status
 from motcua.dvcqg import intake
-from motcua.dvcqg.client import DvcqgClient
 from motcua.dvcqg.models import FeedCursor, QuarantinedRecord
 from motcua.dvcqg.webhooks import SIGNATURE_HEADER, sign
 from tests import factories
@@ -27,18 +25,10 @@ PDF = factories.PDF
 
 
 @pytest.fixture
-def control(simulator):
-    with httpx.Client(base_url=simulator.url, timeout=5) as client:
-        yield client
-
-
-@pytest.fixture
-def portal(settings, simulator):
-    settings.MOTCUA_DVCQG_URL = f"{simulator.url}/dvcqg"
-    settings.MOTCUA_DVCQG_CLIENT_ID, settings.MOTCUA_DVCQG_CLIENT_SECRET = DVCQG_CLIENT
-    settings.MOTCUA_DVCQG_TIMEOUT = 3
+def portal(portal, settings):
+    """The shared client, and the secret of the portal's pushes."""
     settings.MOTCUA_DVCQG_PUSH_SECRET = PUSH_SECRET
-    return DvcqgClient.from_settings()
+    return portal
 
 
 @pytest.fixture
