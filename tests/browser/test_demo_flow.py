@@ -8,6 +8,7 @@ import os
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from motcua.dossiers.models import Dossier, Status
 from tests import factories
@@ -77,6 +78,9 @@ def open_action(page, action: str):
     if form.count() == 0:
         page.locator(f"form[data-open='{action}'] button").click()
         page.wait_for_selector(f"#action-{action}")
+        # htmx:afterSwap focuses the form's heading, which may scroll the page: a click
+        # sent before that lands where the button was (seen once under CI load).
+        expect(form.locator("h3")).to_be_focused()
     return form
 
 

@@ -121,6 +121,8 @@ def _desk_pages(browser, live_server, world, tmp_path):  # noqa: F811
         assert page.locator("details.hash").count() >= 1
         preview.scroll_into_view_if_needed()
         page.screenshot(path=str(shots / "6-xem-truoc.png"))
+        # The actions start from a page without the PDF viewer loading in its frame.
+        page.goto(f"/mot-cua/ho-so/{online.code}/")
 
         # --- receive, then the assign form offers only the chosen agency's officers ------
         open_action(page, "receive")
