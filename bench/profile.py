@@ -1,7 +1,7 @@
 """CPU and queries of the four hot requests, in this process, on the bench database.
 
     .venv/bin/python -m bench.profile [--scenarios queue,process,submit,lookup] [-n 100]
-                                      [--cprofile] [--top 40]
+                                      [--cprofile] [--top 40] [--index-pages commune,...]
 
 Runs each request through the whole Django stack (every middleware, the same settings as
 gunicorn: bench.common.app_env) with the test client, after a warm-up, and reports the
@@ -118,6 +118,33 @@ def make_process(n: int) -> Call:
     return process
 
 
+def make_index_page(path: str) -> Call:
+    """A service index page of bench.index's list, as the province's leader it picks."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from bench.index import _targets
+
+    client = Client()
+    verified_officer_session(client, User.objects.get(username=_targets()["leader"]))
+
+    def page(i: int):
+        r = client.get(path)
+        assert r.status_code == 200, r.status_code
+        return r
+
+    return page
+
+
+def index_pages(wanted: str) -> dict[str, str]:
+    """bench.index's pages whose label contains one of the comma-separated words."""
+    from bench.index import _pages, _targets
+
+    words = [w.strip() for w in wanted.split(",") if w.strip()]
+    pages = _pages(_targets())
+    return {label: path for label, path in pages.items() if any(w in label for w in words)}
+
+
 def measure(name: str, call: Call, n: int, profile: bool, top: int) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -160,6 +187,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-n", type=int, default=100)
     parser.add_argument("--cprofile", action="store_true")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument(
+        "--index-pages",
+        default="",
+        help="service index pages of bench.index whose label contains one of these words "
+        "(e.g. commune,department), measured after the scenarios; --scenarios '' for these only",
+    )
     args = parser.parse_args(argv)
     setup_django()
     makers = {
@@ -169,8 +202,10 @@ def main(argv: list[str] | None = None) -> None:
         "process": lambda: make_process(args.n + 8),
     }
     try:
-        for name in args.scenarios.split(","):
+        for name in filter(None, args.scenarios.split(",")):
             measure(name, makers[name](), args.n, args.cprofile, args.top)
+        for label, path in index_pages(args.index_pages).items() if args.index_pages else ():
+            measure(label, make_index_page(path), args.n, args.cprofile, args.top)
     finally:
         forget_bench_devices()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

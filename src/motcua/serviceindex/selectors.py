@@ -195,13 +195,16 @@ def province() -> Unit:
 
 
 def units_of_kind(kind: str) -> list[Unit]:
-    """Every unit of a kind: the peers a unit is ranked among."""
+    """Every unit of a kind: the peers a unit is ranked among. (Rows as tuples: building
+    model instances for every agency was most of a ranking's reading.)"""
     if kind == "tinh":
         return [province()]
     if kind == "co-quan":
         return [
-            Unit("co-quan", a.pk, a.name, [a.pk], has_commune=a.level == Agency.Level.COMMUNE)
-            for a in Agency.objects.exclude(level=Agency.Level.COMMUNE).only("id", "name", "level")
+            Unit("co-quan", pk, name, [pk], has_commune=level == Agency.Level.COMMUNE)
+            for pk, name, level in Agency.objects.exclude(level=Agency.Level.COMMUNE).values_list(
+                "id", "name", "level"
+            )
         ]
     if kind == "xa":
         by_unit: dict[int, list[int]] = defaultdict(list)
@@ -215,28 +218,39 @@ def units_of_kind(kind: str) -> list[Unit]:
             for u, ids in sorted(by_unit.items(), key=lambda kv: names[kv[0]])
         ]
     if kind == "trung-tam":
-        centres = ServiceCentre.objects.filter(is_active=True).prefetch_related("agencies")
-        return [
-            Unit(
-                "trung-tam",
-                c.pk,
-                c.name,
-                [a.pk for a in c.agencies.all()],
-                has_commune=any(a.level == Agency.Level.COMMUNE for a in c.agencies.all()),
-            )
-            for c in centres
-        ]
+        return _centres(ServiceCentre.objects.filter(is_active=True))
     return []
+
+
+def _centres(centres) -> list[Unit]:
+    """Service centres with the agencies they serve, in two queries of plain rows."""
+    rows = list(centres.values_list("id", "name"))
+    served: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    links = ServiceCentre.agencies.through.objects.filter(servicecentre_id__in=[r[0] for r in rows])
+    for centre, agency, level in links.order_by("agency__identifier").values_list(
+        "servicecentre_id", "agency_id", "agency__level"
+    ):
+        served[centre].append((agency, level))
+    return [
+        Unit(
+            "trung-tam",
+            pk,
+            name,
+            [a for a, _ in served[pk]],
+            has_commune=any(level == Agency.Level.COMMUNE for _, level in served[pk]),
+        )
+        for pk, name in rows
+    ]
 
 
 def get_unit(kind: str, pk: int) -> Unit | None:
     if kind == "tinh":
         return province()
     if kind == "co-quan":
-        a = Agency.objects.filter(pk=pk).only("id", "name", "level").first()
-        if a is None:
+        row = Agency.objects.filter(pk=pk).values_list("name", "level").first()
+        if row is None:
             return None
-        return Unit("co-quan", a.pk, a.name, [a.pk], has_commune=a.level == Agency.Level.COMMUNE)
+        return Unit("co-quan", pk, row[0], [pk], has_commune=row[1] == Agency.Level.COMMUNE)
     if kind == "xa":
         name = AdministrativeUnit.objects.filter(pk=pk).values_list("name", flat=True).first()
         ids = list(
@@ -246,7 +260,7 @@ def get_unit(kind: str, pk: int) -> Unit | None:
         )
         return Unit("xa", pk, name, ids, has_commune=True) if name and ids else None
     if kind == "trung-tam":
-        return next((u for u in units_of_kind("trung-tam") if u.pk == pk), None)
+        return next(iter(_centres(ServiceCentre.objects.filter(is_active=True, pk=pk))), None)
     return None
 
 
@@ -617,15 +631,36 @@ class Score:
         return round(float(self.points / self.max_with_data) * 100, 2)
 
 
+class Scorer:
+    """evaluate() summed over the indicators, for many units at once (a ranking of 175
+    communes): what does not depend on the counts (the formula, whether its feed is
+    connected) is decided once, and no Result is built. tests/serviceindex/test_ranking.py
+    checks it equal to the scorecard for random counts."""
+
+    def __init__(self, indicators: list[Indicator], feeds: set[str]):
+        self.parts = []
+        for indicator in indicators:
+            formula = formulas.FORMULAS.get(indicator.formula)
+            if formula is None or (formula.feed is not None and formula.feed not in feeds):
+                continue  # evaluate(): no number, whatever the counts
+            self.parts.append((formula.function, indicator.max_points, indicator.full_at))
+
+    def __call__(self, counts: dict[str, int]) -> Score:
+        points, max_with_data, scored = Decimal(0), Decimal(0), False
+        for function, max_points, full_at in self.parts:
+            try:
+                rate = function(counts)
+            except KeyError:  # a counter Motcua does not keep yet
+                continue
+            if rate is not None:
+                points += formulas.points(rate, max_points, full_at)
+                max_with_data += max_points
+                scored = True
+        return Score(points if scored else None, max_with_data)
+
+
 def score(counts: dict[str, int], indicators: list[Indicator], feeds: set[str]) -> Score:
-    points, max_with_data, scored = Decimal(0), Decimal(0), False
-    for indicator in indicators:
-        earned = evaluate(indicator, counts, feeds).points
-        if earned is not None:
-            points += earned
-            max_with_data += indicator.max_points
-            scored = True
-    return Score(points if scored else None, max_with_data)
+    return Scorer(indicators, feeds)(counts)
 
 
 @dataclass
@@ -641,6 +676,7 @@ def peers(unit: Unit, period: Period, ctx: Context) -> list[Ranked]:
     rows = month_counts(None, period.first, period.last, ctx.now, by=("agency_id",))
     by_agency = {agency: counts for (agency,), counts in rows.items()}
     cards = []
+    scorer = Scorer(ctx.indicators, ctx.feeds)
     for u in units:
         if len(u.agency_ids) == 1:  # most units (a commune, a department): a copy
             total = {**zero(), **by_agency.get(u.agency_ids[0], {})}
@@ -649,7 +685,7 @@ def peers(unit: Unit, period: Period, ctx: Context) -> list[Ranked]:
             for pk in u.agency_ids:
                 add_into(total, by_agency.get(pk, {}))
         add_into(total, ctx.catalog.for_unit(u))
-        card = score(total, ctx.indicators, ctx.feeds)
+        card = scorer(total)
         cards.append((card.percent, u, card))
     cards.sort(key=lambda puc: (puc[0] is None, -(puc[0] or 0), puc[1].name))
     return [
