@@ -17,6 +17,8 @@ from motcua.core.prepared import Prepared, insert
 from motcua.core.queries import one_or_none
 from motcua.dossiers import selectors, services
 from motcua.dossiers.models import Attachment, Dossier
+from motcua.serviceindex import selectors as _index_selectors  # noqa: F401 - registers its queries
+from motcua.serviceindex.models import DataFeed, Indicator
 from tests import factories
 from tests.process_helpers import build_process
 
@@ -134,6 +136,10 @@ def test_every_prepared_query_returns_what_its_queryset_returns(world, centre):
     _same("catalog.components", world.proc.components.count(), procedure=world.proc.pk)
     _same("catalog.current_version_id", 1, procedure=world.proc.pk)
     _same("catalog.current_version_id", 0, procedure=-1)
+
+    _same("serviceindex.indicators", Indicator.objects.filter(is_active=True).count())
+    DataFeed.objects.create(key=DataFeed.Key.RATING)
+    _same("serviceindex.feeds", DataFeed.objects.count())
 
     assert checked >= set(Prepared.registry), (
         f"prepared queries not compared here: {sorted(set(Prepared.registry) - checked)}"

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from motcua.catalog.models import AdministrativeUnit, Agency, Component, Procedure, ServiceCentre
 from motcua.core.dates import BadDate, parse_month
+from motcua.core.prepared import Prepared
 from motcua.dossiers.models import AgencyMonthStats, Channel, Dossier, ReturnMethod, Status
 from motcua.dossiers.stats import OPEN_AFTER_RECEIPT, SUPPLEMENTS_PER_STAGE, month_of
 from motcua.serviceindex import formulas
@@ -463,12 +464,17 @@ def catalog_counts() -> CatalogCounts:
     return CatalogCounts(by_agency, commune)
 
 
+# Read by every page of the index: compiled once per process (core.prepared).
+_FEEDS = Prepared("serviceindex.feeds", lambda: DataFeed.objects.values_list("key", flat=True))
+_INDICATORS = Prepared("serviceindex.indicators", lambda: Indicator.objects.filter(is_active=True))
+
+
 def available_feeds() -> set[str]:
-    return set(DataFeed.objects.values_list("key", flat=True))
+    return set(_FEEDS.all())
 
 
 def active_indicators() -> list[Indicator]:
-    return list(Indicator.objects.filter(is_active=True))
+    return _INDICATORS.all()
 
 
 # --- scores -------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog.models import AdministrativeUnit
 from motcua.core.dates import format_month
+from motcua.core.templatetags.numbers import decimals
 from motcua.serviceindex import policy, selectors
-from motcua.serviceindex.models import Indicator
 
 NOT_ALLOWED = (
     "Bảng điều hành chỉ số phục vụ dành cho lãnh đạo đơn vị. "
@@ -66,12 +66,6 @@ def _on_time_percent(card):
     return next((r.percent for r in card.results if r.indicator.formula == "on_time"), None)
 
 
-def _decimal(value, places: int) -> str:
-    """What |floatformat prints in Vietnamese for a rate or points (at most 100: no
-    thousands), without its per-call locale lookups: 36.5 -> "36,50"."""
-    return f"{value:.{places}f}".replace(".", ",")
-
-
 def _peer_rows(ranked, unit) -> str:
     """The ranking table's rows (175 for the communes), built here rather than by the
     template loop, which cost more than computing the ranking itself. Only the names are
@@ -80,11 +74,11 @@ def _peer_rows(ranked, unit) -> str:
     rows = []
     for r in ranked:
         card = r.card
-        percent = no_data if card.percent is None else f"{_decimal(card.percent, 2)} %"
+        percent = no_data if card.percent is None else f"{decimals(card.percent, 2)} %"
         points = (
             "–"
             if card.points is None
-            else f"{_decimal(card.points, 2)} / {_decimal(card.max_with_data, 0)}"
+            else f"{decimals(card.points, 2)} / {decimals(card.max_with_data, 0)}"
         )
         current = ' class="current" aria-current="true"' if r.unit.pk == unit.pk else ""
         rows.append(
@@ -196,10 +190,10 @@ def _after(request) -> int | None:
 def indicator(request, kind, pk, code):
     unit = _unit_for(request, kind, pk)
     period, error = _period(request)
-    item = Indicator.objects.filter(code=code, is_active=True).first()
+    ctx = selectors.Context.load()
+    item = next((i for i in ctx.indicators if i.code == code), None)  # the active ones
     if item is None:
         raise Http404("Không có chỉ tiêu này.")
-    ctx = selectors.Context.load()
     card = selectors.unit_scorecard(unit, period, ctx)
     losing = selectors.losing_dossiers(unit, period, item, ctx.now)
     page = (
