@@ -323,9 +323,9 @@ def rows_for(unit: Unit, period: Period, grouping: str = "linh-vuc") -> list[Row
             setattr(row, name, r[source] or 0)
     _, end = _bounds(period)
     open_key = "procedure__field_id" if grouping == "linh-vuc" else "agency_id"
-    # COUNT(*), not of the id: by agency, the partial index dossiers_open_received holds
-    # every column read, so this is an index-only scan (25 k open dossiers of a province's
-    # year: 30 ms instead of 250 ms fetching each row).
+    # COUNT(*), not of the id: the partial index dossiers_open_received holds every column
+    # read (the procedure too, for the split by field), so this is an index-only scan (25 k
+    # open dossiers of a province's year: 30 ms instead of 250 ms fetching each row).
     for r in _open_now(unit, end).values(open_key).annotate(n=Count("*")).order_by():
         by_key.setdefault(r[open_key], Row("")).open_overdue += r["n"]
     model = Field if grouping == "linh-vuc" else Agency
