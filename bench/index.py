@@ -180,7 +180,10 @@ def _measure(cookies, pages: dict[str, str], n: int, server: Gunicorn) -> dict[s
                 t0 = time.perf_counter()
                 r = c.get(path)
                 times.append((time.perf_counter() - t0) * 1000)
-                assert r.status_code == 200, path
+                if r.status_code != 200:
+                    raise RuntimeError(
+                        f"{path}: {r.status_code} {r.headers.get('location', '')} {r.text[:200]}"
+                    )
             app_ms = (server.cpu_seconds() - app0) * 1000 / n
             db_ms = _backend_cpu_since(db0) * 1000 / n
             times.sort()
