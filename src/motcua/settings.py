@@ -85,8 +85,10 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # Django's and django-otp's, the user (with officer and agency) and the device read by
+    # queries compiled once per process (motcua.accounts.middleware).
+    "motcua.accounts.middleware.AuthenticationMiddleware",
+    "motcua.accounts.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages (the logout notice) and OTP (is_verified): idle logout first, then
     # the second-factor gate.
@@ -440,6 +442,8 @@ LOGGING = {
 # --- Production security -----------------------------------------------------------
 # Safe whatever DEBUG says; the TLS-dependent part is switched on by MOTCUA_HTTPS=1 (the
 # app sits behind a TLS-terminating proxy that sets X-Forwarded-Proto).
+# Django's database sessions, the row read by a query compiled once (core.sessions).
+SESSION_ENGINE = "motcua.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

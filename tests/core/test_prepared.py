@@ -10,14 +10,17 @@ from django.db import connection, transaction
 from django.db.models import Model
 from rest_framework.authtoken.models import Token
 
+from motcua.accounts import middleware as accounts_middleware  # noqa: F401 - its queries
 from motcua.catalog import hours
 from motcua.catalog import selectors as catalog_selectors
 from motcua.catalog.models import ServiceCentre, WorkingHours
+from motcua.core import sessions  # noqa: F401 - its query
 from motcua.core.prepared import Prepared, insert
 from motcua.core.queries import one_or_none
+from motcua.desk import selectors as desk_selectors  # noqa: F401 - its queries
 from motcua.dossiers import selectors, services
 from motcua.dossiers.models import Attachment, Dossier
-from motcua.serviceindex import selectors as _index_selectors  # noqa: F401 - registers its queries
+from motcua.serviceindex import selectors as index_selectors  # noqa: F401 - its queries
 from motcua.serviceindex.models import DataFeed, Indicator
 from tests import factories
 from tests.process_helpers import build_process
@@ -137,6 +140,33 @@ def test_every_prepared_query_returns_what_its_queryset_returns(world, centre):
     _same("catalog.current_version_id", 1, procedure=world.proc.pk)
     _same("catalog.current_version_id", 0, procedure=-1)
 
+    # The request's session, user (with officer and agency) and second-factor device.
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    store = SessionStore()
+    store["k"] = "v"
+    store.create()
+    _same("core.session", 1, key=store.session_key)
+    _same("core.session", 0, key="no-such-session-key")
+    [user] = _same("accounts.session_user", 1, pk=world.desk.pk)
+    assert user._state.fields_cache["officer"].agency.name == world.dept.name
+    [user] = _same("accounts.session_user", 1, pk=world.citizen.pk)
+    assert user._state.fields_cache["officer"] is None  # known: no officer, no query
+    _same("accounts.session_user", 0, pk=-1)
+    device = TOTPDevice.objects.create(user=world.desk, name="phone", confirmed=True)
+    _same("accounts.totp_device", 1, pk=device.pk)
+    _same("accounts.totp_device", 0, pk=device.pk + 1)
+    # The desk queue's visibility ids and saved filters.
+    from motcua.desk.models import SavedFilter
+
+    step_agency = received.steps.order_by("id").first().agency_id
+    assert _same("desk.step_dossiers", None, agency=step_agency)
+    _same("desk.step_dossiers", 0, agency=world.commune.pk)
+    SavedFilter.objects.create(user=world.desk, name="Quá hạn", query="qua_han=1")
+    SavedFilter.objects.create(user=world.desk, name="Đất đai", query="linh_vuc=1")
+    _same("desk.saved_filters", 2, user=world.desk.pk)
+    _same("desk.saved_filters", 0, user=world.specialist.pk)
     _same("serviceindex.indicators", Indicator.objects.filter(is_active=True).count())
     DataFeed.objects.create(key=DataFeed.Key.RATING)
     _same("serviceindex.feeds", DataFeed.objects.count())

@@ -35,8 +35,10 @@ from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=Model)
 
-# Values no real key takes: found again among the compiled statement's parameters.
-_INT_MARK = -7_391_000_000
+# Values no real key takes: found again among the compiled statement's parameters. The
+# int marker fits a 32-bit column (auth_user.id): the ORM turns an out-of-range value into
+# "no rows" instead of a parameter.
+_INT_MARK = -2_091_000_000
 _STR_MARK = "\x1fprepared-marker-{}\x1f"
 
 

@@ -520,6 +520,10 @@ class DossierFilterForm(forms.Form):
         """`assignees` and `fields`: (id, name) pairs (desk.selectors.assignees_of and
         field_choices)."""
         super().__init__(*args, **kwargs)
+        fields, assignees = tuple(fields), tuple(assignees)
+        # What the rendered form depends on beyond its class and the language
+        # (desk_tags.queue_filters keeps the unbound form's markup under it).
+        self.choice_key = (fields, assignees)
         everything = [("", _("Tất cả"))]
         self.fields["linh_vuc"].choices = everything + list(fields)
         self.fields["kenh"].choices = everything + list(Channel.choices)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from motcua.catalog.models import Field
 from motcua.core import text
 from motcua.core.calendar import calendar
+from motcua.core.prepared import Prepared
 from motcua.desk.models import SavedFilter
 from motcua.dossiers import selectors as dossier_selectors
 from motcua.dossiers.models import CLOSED, Dossier, DossierStep
@@ -96,6 +97,18 @@ def search_q(query: str) -> Q | None:
     return Q(applicant_name_folded__contains=folded) if folded else None
 
 
+def _step_dossiers(agency: int) -> QuerySet:
+    return DossierStep.objects.filter(agency_id=agency).values_list("dossier_id", flat=True)
+
+
+# Read on every queue page: compiled once (core.prepared).
+_STEP_DOSSIERS = Prepared(
+    "desk.step_dossiers",
+    lambda agency: _step_dossiers(agency).distinct()[: MAX_STEP_IDS + 1],
+    agency=int,
+)
+
+
 def visible_q(user: User) -> Q:
     """policy.visible_q with the step agencies' dossiers as a list of ids, not a subquery:
     PostgreSQL then combines the three indexes (received by, held by, primary key) in a
@@ -104,13 +117,10 @@ def visible_q(user: User) -> Q:
     officer = getattr(user, "officer", None)
     if officer is None:
         return dossier_selectors.policy.visible_q(user)
-    steps = DossierStep.objects.filter(agency_id=officer.agency_id).values_list(
-        "dossier_id", flat=True
-    )
-    via_steps = list(steps.distinct()[: MAX_STEP_IDS + 1])
+    via_steps = _STEP_DOSSIERS.all(router.db_for_read(DossierStep), agency=officer.agency_id)
     q = Q(agency_id=officer.agency_id) | Q(current_agency_id=officer.agency_id)
     if len(via_steps) > MAX_STEP_IDS:  # a long history: the subquery after all
-        return q | Q(pk__in=steps)
+        return q | Q(pk__in=_step_dossiers(officer.agency_id))
     return q | Q(pk__in=via_steps) if via_steps else q
 
 
@@ -285,5 +295,12 @@ def officers_of_agency(agency_id: int | None) -> QuerySet[User]:
     )
 
 
+_SAVED_FILTERS = Prepared(
+    "desk.saved_filters",
+    lambda user: SavedFilter.objects.filter(user_id=user).only("pk", "name", "query"),
+    user=int,
+)
+
+
 def saved_filters(user: User) -> list[SavedFilter]:
-    return list(SavedFilter.objects.filter(user=user).only("pk", "name", "query"))
+    return _SAVED_FILTERS.all(router.db_for_read(SavedFilter), user=user.pk)

@@ -163,7 +163,12 @@ def queue(request):
             "save_form": forms.SavedFilterForm(initial={"query": query}),
             "printed_at": now,
             # The leader's in-app notice of late steps (no personal data: code and step).
-            "attention": list(selectors.overdue_steps(request.user)[:20]),
+            # (Leaders only: for anyone else there is nothing to ask.)
+            "attention": (
+                list(selectors.overdue_steps(request.user)[:20])
+                if request.officer.role == Officer.Role.LEADER
+                else []
+            ),
         },
         status=200 if valid else 400,
     )
