@@ -37,11 +37,11 @@ from motcua.catalog.services import stages as process_stages
 from motcua.core import audit, outbox, text
 from motcua.core.calendar import WorkingCalendar, days_to_minutes
 from motcua.core.codes import dossier_code, next_in_day, result_code
-from motcua.core.prepared import Prepared, insert
+from motcua.core.prepared import Prepared, insert, set_prefetched
 from motcua.core.problems import IllegalTransition, InvalidInput, NotAllowed
 from motcua.core.queries import one_or_none
 from motcua.core.storage import StoredFile, check_upload, store
-from motcua.dossiers import notices, policy, stats, sync
+from motcua.dossiers import notices, policy, selectors, stats, sync
 from motcua.dossiers.models import (
     APOLOGY_STATES,
     CLOSED,
@@ -293,6 +293,13 @@ def _locked(dossier: Dossier) -> Dossier:
     fresh.lock_snapshot()  # its save() writes only what the transition changes
     # remember(): the state the transition starts from, for the counters that move with it.
     return stats.remember(fresh)
+
+
+def _read_files(dossier: Dossier) -> None:
+    """The files of a dossier whose transition adds none, read once under its lock: the
+    digitised flags of the counters and of the status message, and the API's answer, use
+    this list (as dossier.attachments.all(), prefetched) instead of a query each."""
+    set_prefetched(dossier, "attachments", selectors.attachments_of(dossier))
 
 
 def _apply(dossier: Dossier, action: str, *args: Any) -> str:
@@ -952,6 +959,7 @@ def _enter_register(
 def receive(dossier: Dossier, actor: Actor, note: str = "") -> Dossier:
     dossier = _locked(dossier)
     policy.require(actor, dossier, "receive")
+    _read_files(dossier)
     centre = centre_for(dossier.agency_id)
     _receive(dossier, actor, calendar_of_centre(centre), note, centre)
     return dossier
@@ -1132,6 +1140,7 @@ def assign(
     """Hand the dossier to the next leg: an agency (and officer) with its own budget."""
     dossier = _locked(dossier)
     policy.require(actor, dossier, "assign")
+    _read_files(dossier)
     if to_user is not None:
         target = policy.officer_of(to_user)
         if target is None or target.agency_id != to_agency.pk:
