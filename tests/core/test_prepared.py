@@ -325,3 +325,52 @@ def test_insert_writes_the_row_the_orm_writes(world):
     dossier.applicant_name = "Lê Văn Bé"
     insert(dossier)
     assert Dossier.objects.get(code="X-1").applicant_name_folded == "le van be"
+
+
+def test_update_is_the_orms_update(world, django_assert_num_queries):
+    """prepared.update(obj, names) sends the statement and values save(update_fields=names)
+    sends, and leaves the row as save() leaves it; a dossier saved under lock goes through
+    it, and what it cannot do (no names, unknown names, a missing row) is save()'s."""
+    from django.test.utils import CaptureQueriesContext
+
+    from motcua.core.prepared import update
+
+    first, second = world.submit_online(), world.submit_online()
+    now = dt.datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=dt.UTC)
+    changes = [
+        {"status": "received", "received_at": now, "due_at": now + dt.timedelta(days=3)},
+        {"current_agency": world.other_dept, "current_assignee": world.specialist},
+        {"current_assignee": None, "intake_supplement_count": 3},
+        {"applicant_name": "Trần “Thị” Bé", "subject": "Đơn\nhai dòng", "paused_at": None},
+        {"return_channel": "post", "return_address": "Số 1, đường 'A'"},
+    ]
+    for change in changes:
+        sent = []
+        for dossier, via_orm in ((first, True), (second, False)):
+            for name, value in change.items():
+                setattr(dossier, name, value)
+            names = [Dossier._meta.get_field(n).attname for n in change]
+            with CaptureQueriesContext(connection) as ctx:
+                if via_orm:
+                    Model.save(dossier, update_fields=names)
+                else:
+                    assert update(dossier, names)
+            [query] = ctx.captured_queries
+            statement, where = query["sql"].rsplit(" WHERE ", 1)
+            assert where.endswith(f" = {dossier.pk}")
+            sent.append((statement, where.rsplit(" = ", 1)[0]))
+        assert sent[0] == sent[1]
+        mine, orm = _row(Dossier, second.pk), _row(Dossier, first.pk)
+        for differs in ("code", "applicant_id_number", "submitted_at", "intake_due_at"):
+            mine.pop(differs), orm.pop(differs)
+        assert mine == orm
+    # Nothing to write, a name that is not a column: left to save().
+    assert not update(first, [])
+    assert not update(first, ["nonexistent"])
+    # A row that is gone: save()'s error.
+    from django.db import DatabaseError
+
+    ghost = Dossier.objects.get(pk=second.pk)
+    ghost.pk = 10**9
+    with pytest.raises(DatabaseError, match="did not affect any rows"), transaction.atomic():
+        update(ghost, ["subject"])

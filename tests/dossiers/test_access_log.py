@@ -101,6 +101,61 @@ def test_a_list_read_is_one_audit_entry_and_one_access_row_per_dossier(world):
     assert {(r.role, r.agency_id, r.via) for r in rows} == {("desk", world.dept.pk, "list")}
 
 
+@pytest.mark.parametrize("page", ["", "x"])
+def test_a_read_is_logged_alike_with_or_without_the_audit_head(world, page):
+    """PostgreSQL writes the entry and the access rows in one statement (no transaction);
+    without the audit head row (a wiped database) nothing of it is written and the rows
+    go through the transaction of the ORM path. Both give the same entry and rows, and
+    the chain verifies."""
+    from motcua.core import audit
+    from motcua.core.models import AuditHead
+
+    dossiers = [world.submit_online() for _ in range(2)]
+    shown = dossiers if page else dossiers[:1]
+
+    def read() -> tuple[AuditEntry, list[tuple]]:
+        start = DossierAccess.objects.count()
+        services.record_reads(
+            world.desk, shown, via=DossierAccess.Via.API, fields=["applicant_name"], page=page
+        )
+        rows = DossierAccess.objects.order_by("id")[start:]
+        return reads()[-1], [(r.dossier_id, r.role, r.agency_id, r.via) for r in rows]
+
+    with_head, rows_with_head = read()
+    AuditHead.objects.filter(pk=1).delete()
+    without_head, rows_without_head = read()
+    assert (
+        rows_with_head == rows_without_head == [(d.pk, "desk", world.dept.pk, "api") for d in shown]
+    )
+    for entry in (with_head, without_head):
+        assert entry.actor == "desk"
+        assert entry.object_id == ("list:x" if page else dossiers[0].code)
+        extra = {"ids": [d.code for d in shown]} if page else {"via": "api"}
+        assert entry.data == {"fields": ["applicant_name"], **extra}
+    # The second entry starts a new chain (the head was gone): the first verifies alone.
+    assert without_head.prev_hash == audit.GENESIS
+    assert with_head.hash == audit._digest(with_head.prev_hash, with_head)
+
+
+def test_a_read_on_postgresql_is_one_statement(world, django_assert_num_queries):
+    from django.db import connection
+
+    # Elsewhere (SQLite): the entry's three statements and the access rows, in the
+    # transaction (here the test's own, so no BEGIN of its own).
+    expected = 1 if connection.vendor == "postgresql" else 3 + 1
+    dossier = world.submit_online()
+    with django_assert_num_queries(expected):
+        services.record_reads(world.desk, [dossier], via=DossierAccess.Via.API, fields=["a"])
+    assert DossierAccess.objects.filter(dossier=dossier).count() == 1
+    assert audit_ok()
+
+
+def audit_ok() -> bool:
+    from motcua.core import audit
+
+    return audit.verify().ok
+
+
 def test_citizens_reading_their_own_dossier_are_not_logged(world):
     dossier = world.submit_online()
     services.record_reads(world.citizen, [dossier], via=DossierAccess.Via.API, fields=["x"])

@@ -47,7 +47,7 @@ def _digest(prev_hash: str, entry: AuditEntry) -> str:
 # does not depend on the previous hash, so Python sends it and the database prepends the
 # locked head's hash. Under READ COMMITTED a writer waiting on the lock reads the head as
 # the previous writer committed it, so the chain stays one line.
-_APPEND_SQL = """
+_APPEND_TEMPLATE = """
 WITH head AS (
     SELECT last_hash FROM core_audithead WHERE id = 1 FOR UPDATE
 ), entry AS (
@@ -57,28 +57,42 @@ WITH head AS (
            encode(sha256(convert_to(head.last_hash || %s, 'UTF8')), 'hex')
     FROM head
     RETURNING id, prev_hash, hash
-)
+){also}
 UPDATE core_audithead SET last_hash = entry.hash, count = core_audithead.count + 1
 FROM entry WHERE core_audithead.id = 1
 RETURNING entry.id, entry.prev_hash, entry.hash
 """
+_APPEND_SQL = _APPEND_TEMPLATE.format(also="")
+# (the caller's statement) -> the append with it as one more WITH clause
+_APPEND_WITH: dict[str, str] = {}
 
 
-def _append_postgresql(connection, entry: AuditEntry, data_json: str) -> bool:
+def _append_postgresql(
+    connection, entry: AuditEntry, data_json: str, also: tuple[str, list] | None = None
+) -> bool:
+    sql, params = (
+        _APPEND_SQL,
+        [
+            entry.at,
+            entry.actor,
+            entry.action,
+            entry.object_type,
+            entry.object_id,
+            data_json,
+            entry.province_code,
+            _canonical(entry),
+        ],
+    )
+    if also is not None:
+        also_sql, also_params = also
+        sql = _APPEND_WITH.get(also_sql)
+        if sql is None:
+            sql = _APPEND_WITH[also_sql] = _APPEND_TEMPLATE.format(
+                also=f", also AS (\n{also_sql}\n)"
+            )
+        params += also_params
     with connection.cursor() as cursor:
-        cursor.execute(
-            _APPEND_SQL,
-            [
-                entry.at,
-                entry.actor,
-                entry.action,
-                entry.object_type,
-                entry.object_id,
-                data_json,
-                entry.province_code,
-                _canonical(entry),
-            ],
-        )
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:  # no head row (a wiped database): the ORM path creates it
         return False
@@ -156,6 +170,39 @@ def record_list_read(
     """A list page showed personal data of several objects: one entry per page view,
     naming every object shown (`page` says which list, e.g. "desk.queue")."""
     return record_read(actor, object_type, f"list:{page}"[:64], fields, data={"ids": ids})
+
+
+def record_read_with(
+    actor: Any,
+    object_type: str,
+    object_id: Any,
+    fields: list[str],
+    also: tuple[str, list],
+    *,
+    data: dict[str, Any] | None = None,
+) -> AuditEntry | None:
+    """record_read and the caller's own rows in ONE statement (PostgreSQL): `also` is
+    (a data-modifying statement, its parameters), run as one more WITH clause of the
+    append, where it may read `head` (the locked head row: `... FROM head` writes
+    nothing when there is none). One statement is atomic by itself: outside a
+    transaction no BEGIN and COMMIT are needed, inside one it is part of it.
+
+    None when that cannot be done (another database, or no head row: nothing was
+    written); the caller then writes its rows and calls record_read in a transaction."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return None
+    entry = AuditEntry(
+        at=timezone.now(),
+        actor=_actor_name(actor),
+        action="read",
+        object_type=object_type,
+        object_id=str(object_id),
+        data=_normalise({"fields": fields, **(data or {})}),
+        province_code=settings.MOTCUA_PROVINCE_CODE,
+    )
+    data_json = json.dumps(entry.data, ensure_ascii=False)
+    return entry if _append_postgresql(connection, entry, data_json, also) else None
 
 
 @dataclass

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import connections
-from django.db.models import Model, QuerySet, signals
+from django.db import DatabaseError, connections, router, transaction
+from django.db.models import Model, Q, QuerySet, signals
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.query import (
     FlatValuesListIterable,
@@ -30,7 +30,7 @@ from django.db.models.query import (
     ValuesListIterable,
     get_related_populators,
 )
-from django.db.models.sql import InsertQuery
+from django.db.models.sql import InsertQuery, UpdateQuery
 from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=Model)
@@ -279,3 +279,81 @@ def insert(obj: Model, using: str = "default") -> Model:
     obj._state.adding = False
     obj._state.db = using
     return obj
+
+
+# --- updates ----------------------------------------------------------------------------
+
+# (model, vendor, columns, which values are NULL) -> the ORM's UPDATE of those columns of
+# one row by primary key (a NULL is written in the SQL, not sent), or None when a column
+# takes something other than one plain parameter.
+_UPDATES: dict[tuple, str | None] = {}
+
+
+def _update_statement(obj: Model, fields: list, values: list, sent: int, connection) -> str | None:
+    """What obj.save(update_fields=...) compiles (QuerySet._update of the row by pk),
+    kept when each value not NULL is one parameter and the key is the last one."""
+    query = UpdateQuery(type(obj))
+    query.add_q(Q(pk=obj.pk))
+    query.add_update_fields([(f, None, v) for f, v in zip(fields, values, strict=True)])
+    sql, params = query.get_compiler(connection=connection).as_sql()
+    if len(params) != sent + 1 or any(hasattr(f, "get_placeholder") for f in fields):
+        return None
+    return sql
+
+
+def update(obj: Model, names: list[str], using: str | None = None) -> bool:
+    """obj.save(update_fields=names) of a stored row, without compiling the UPDATE each
+    time: the ORM's statement for these columns, compiled once, with the values the ORM
+    prepares (pre_save, get_db_prep_save). False, having written nothing, when it must
+    go through save() (signal receivers, parents, expressions among the values, no
+    names); the caller then calls save()."""
+    model = type(obj)
+    meta = obj._meta
+    if (
+        not names
+        or obj.pk is None
+        or meta.parents
+        or signals.pre_save.has_listeners(model)
+        or signals.post_save.has_listeners(model)
+    ):
+        return False
+    wanted = set(names)
+    # In the model's column order, as save() writes them.
+    fields = [
+        f
+        for f in meta.local_concrete_fields
+        if not f.primary_key and (f.name in wanted or f.attname in wanted)
+    ]
+    if len(fields) != len(wanted):
+        return False  # a name that is not a column: save() raises its own error
+    using = using or obj._state.db or router.db_for_write(model, instance=obj)
+    connection = connections[using]
+    obj._prepare_related_fields_for_save(operation_name="save")
+    values = [f.pre_save(obj, False) for f in fields]
+    if any(hasattr(v, "resolve_expression") or hasattr(v, "as_sql") for v in values):
+        return False
+    prepped = [
+        f.get_db_prep_save(v, connection=connection) for f, v in zip(fields, values, strict=True)
+    ]
+    if any(hasattr(p, "as_sql") or hasattr(p, "resolve_expression") for p in prepped):
+        return False
+    params = [p for p in prepped if p is not None]
+    key = (
+        model,
+        connection.vendor,
+        tuple(f.attname for f in fields),
+        *(p is None for p in prepped),
+    )
+    if key not in _UPDATES:
+        _UPDATES[key] = _update_statement(obj, fields, values, len(params), connection)
+    sql = _UPDATES[key]
+    if sql is None:
+        return False
+    params.append(meta.pk.get_db_prep_value(obj.pk, connection))
+    with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount == 0:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    obj._state.adding = False
+    obj._state.db = using
+    return True

@@ -500,6 +500,27 @@ ACTIONS: dict[str, ActionSpec] = {
 }
 
 
+# The bodies of the actions run most (receive, assign, notes, reasons): DRF deep-copies a
+# serializer's declared fields for every instance, so a dict body is validated by one
+# instance per class built once per process (its bound fields; only run_validation is
+# called, which keeps no state), as is_valid(raise_exception=True) would validate it
+# (tests/dossiers/test_action_bodies.py). Other bodies still get a serializer each.
+SHARED_BODIES = (NoteSerializer, ReasonSerializer, AssignSerializer, StepSerializer)
+_BOUND_BODIES: dict[type[serializers.Serializer], serializers.Serializer] = {}
+
+
+def valid_body(body_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    """body_class(data=data).is_valid(raise_exception=True) and its validated_data."""
+    if isinstance(data, dict) and body_class in SHARED_BODIES:
+        bound = _BOUND_BODIES.get(body_class)
+        if bound is None:
+            bound = _BOUND_BODIES.setdefault(body_class, body_class())
+        return bound.run_validation(data)
+    body = body_class(data=data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
 class DossierActionView(APIView):
     """POST /dossiers/{code}/actions/{action}/: one subclass per action (see below) so
     that each has its own body in the OpenAPI schema."""
@@ -513,8 +534,7 @@ class DossierActionView(APIView):
         if spec is None:
             raise NotFound("Không có thao tác này trên hồ sơ.")
         dossier = selectors.dossier_for(request.user, code)
-        body = spec.body(data=request.data)
-        body.is_valid(raise_exception=True)
+        valid = valid_body(spec.body, request.data)
         uploads: list[services.Upload] = []
         if spec.files == "components":
             # A supplement may fill in a component of the dossier's own procedure.
@@ -522,7 +542,7 @@ class DossierActionView(APIView):
             uploads = uploads_from(request.FILES, data=request.data, component_ids=component_ids)
         elif spec.files == "plain":
             uploads = uploads_from(request.FILES, components=False)
-        dossier = spec.run(dossier, request.user, body.validated_data, uploads)
+        dossier = spec.run(dossier, request.user, valid, uploads)
         return _detail_response(request, dossier)
 
 

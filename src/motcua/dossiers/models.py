@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, transition
 
 from motcua.catalog.models import AdministrativeUnit, Agency, Component, Procedure
+from motcua.core import prepared
 from motcua.core.text import fold
 
 
@@ -334,6 +335,10 @@ class Dossier(models.Model):
             now = self.__dict__
             fields = [name for name, value in as_locked.items() if now.get(name, now) != value]
             kwargs["update_fields"] = fields
+            # Its UPDATE compiled once per set of columns (core.prepared.update).
+            if prepared.update(self, fields):
+                self.lock_snapshot()
+                return
         elif fields is not None and "applicant_name" in fields:
             kwargs["update_fields"] = {*fields, "applicant_name_folded"}
         super().save(*args, **kwargs)

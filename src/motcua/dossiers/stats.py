@@ -25,7 +25,7 @@ from dataclasses import dataclass, fields
 from django.db.models import Sum
 from django.utils import timezone
 
-from motcua.core.counters import increment
+from motcua.core.counters import batched, increment
 from motcua.dossiers.models import AgencyMonthStats, AgencyStatusCount, Dossier, Status
 
 STATUS_TABLE = AgencyStatusCount._meta.db_table
@@ -117,9 +117,11 @@ def is_on_time(dossier: Dossier, now: dt.datetime | None = None) -> bool:
 
 
 def on_transition(dossier: Dossier, action: str, from_status: str) -> None:
-    _count(dossier, action, from_status)
-    for hook in TRANSITION_HOOKS:
-        hook(dossier, action, from_status)
+    # The counters' upserts of this module and the hooks go to the database together.
+    with batched():
+        _count(dossier, action, from_status)
+        for hook in TRANSITION_HOOKS:
+            hook(dossier, action, from_status)
     remember(dossier)  # a second transition in the same transaction starts from here
 
 

@@ -107,6 +107,10 @@ _FILE_OF_KIND = Prepared(
 
 
 def _has_file(dossier: Dossier, kind: str) -> bool:
+    # The dossier's files, when the transition already read them (services.receive).
+    known = getattr(dossier, "_prefetched_objects_cache", {}).get("attachments")
+    if known is not None:
+        return any(a.kind == kind for a in known)
     return bool(_FILE_OF_KIND.all(dossier=dossier.pk, kind=kind))
 
 
