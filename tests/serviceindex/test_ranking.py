@@ -83,3 +83,29 @@ def test_each_unit_read_alone_is_the_one_in_its_kinds_list(world):
     ]
     assert selectors.get_unit("trung-tam", -1) is None
     assert selectors.get_unit("co-quan", -1) is None
+
+
+def test_the_catalogue_counts_compiled_once_equal_their_queryset(world):
+    """The active procedures and those published in full (a legal basis and at least one
+    component), per agency and for the commune catalogue, read by the SQL compiled once."""
+    from motcua.catalog.models import Procedure
+    from tests import factories
+
+    factories.procedure(world.dept, components=0)  # no components: not published in full
+    retired = factories.procedure(None)
+    Procedure.objects.filter(pk=retired.pk).update(is_active=False)
+    Procedure.objects.filter(pk=world.commune_proc.pk).update(legal_basis="Luật Hộ tịch 2014")
+    for _ in range(2):  # the second read goes through the kept statement
+        rows = selectors._catalog_counted()
+        assert sorted(rows, key=repr) == sorted(selectors.catalog_rows(), key=repr)
+    counts = selectors.catalog_counts()
+    active = Procedure.objects.filter(is_active=True)
+    for agency, key in ((world.dept.pk, world.dept.pk), (None, None)):
+        mine = active.filter(agency_id=agency)
+        expected = {
+            "procedures": mine.count(),
+            "procedures_published": sum(1 for p in mine if p.legal_basis and p.components.exists()),
+        }
+        got = counts.commune if key is None else counts.by_agency[key]
+        assert got == expected
+    assert counts.commune["procedures_published"] == 1

@@ -7,13 +7,14 @@ the paged lists of dossiers an officer asked to see.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -446,21 +447,42 @@ class CatalogCounts:
         return total
 
 
-def catalog_counts() -> CatalogCounts:
+def catalog_rows():
+    """(agency, active procedures, published in full) per agency; agency None: the
+    commune-level catalogue, which every commune carries out."""
     published = ~Q(legal_basis="") & Q(has_components=True)
-    rows = (
+    return (
         Procedure.objects.filter(is_active=True)
         .annotate(has_components=Exists(Component.objects.filter(procedure=OuterRef("pk"))))
-        .values("agency_id")
+        .values_list("agency_id")
         .annotate(procedures=Count("id"), procedures_published=Count("id", filter=published))
+        .order_by()
     )
+
+
+# catalog_rows() as the ORM compiles it, once per process and database: it takes no
+# values, and every page of the index reads it (tests/serviceindex/test_ranking.py).
+_CATALOG_SQL: dict[str, tuple[str, tuple]] = {}
+
+
+def _catalog_counted() -> list[tuple[int | None, int, int]]:
+    alias = router.db_for_read(Procedure)
+    compiled = _CATALOG_SQL.get(alias)
+    if compiled is None:
+        compiled = _CATALOG_SQL[alias] = catalog_rows().query.get_compiler(alias).as_sql()
+    with connections[alias].cursor() as cursor:
+        cursor.execute(*compiled)
+        return cursor.fetchall()
+
+
+def catalog_counts() -> CatalogCounts:
     by_agency, commune = {}, dict.fromkeys(CATALOG_COUNTERS, 0)
-    for r in rows:
-        counts = {c: r[c] for c in CATALOG_COUNTERS}
-        if r["agency_id"] is None:
+    for agency_id, procedures, published in _catalog_counted():
+        counts = {"procedures": procedures, "procedures_published": published}
+        if agency_id is None:
             add_into(commune, counts)
         else:
-            by_agency[r["agency_id"]] = counts
+            by_agency[agency_id] = counts
     return CatalogCounts(by_agency, commune)
 
 
@@ -650,6 +672,8 @@ class Scorer:
             if formula is None or (formula.feed is not None and formula.feed not in feeds):
                 continue  # evaluate(): no number, whatever the counts
             self.parts.append((formula.function, indicator.max_points, indicator.full_at))
+        # Many units share a rate (the commune catalogue's, 0 and 100 %): its points once.
+        self._points = functools.cache(formulas.points)
 
     def __call__(self, counts: dict[str, int]) -> Score:
         points, max_with_data, scored = Decimal(0), Decimal(0), False
@@ -659,7 +683,7 @@ class Scorer:
             except KeyError:  # a counter Motcua does not keep yet
                 continue
             if rate is not None:
-                points += formulas.points(rate, max_points, full_at)
+                points += self._points(rate, max_points, full_at)
                 max_with_data += max_points
                 scored = True
         return Score(points if scored else None, max_with_data)
