@@ -170,6 +170,7 @@ def test_every_prepared_query_returns_what_its_queryset_returns(world, centre):
     _same("serviceindex.indicators", Indicator.objects.filter(is_active=True).count())
     DataFeed.objects.create(key=DataFeed.Key.RATING)
     _same("serviceindex.feeds", DataFeed.objects.count())
+    _same("serviceindex.catalog", 2)  # the department's procedures, the commune catalogue
 
     assert checked >= set(Prepared.registry), (
         f"prepared queries not compared here: {sorted(set(Prepared.registry) - checked)}"

@@ -153,7 +153,7 @@ def test_the_ranking_score_is_the_scorecard_total(world):
     for unit in selectors.units_of_kind("co-quan"):
         counts = selectors.unit_counts(unit, period, ctx)
         card = selectors.scorecard(counts, ctx.indicators, ctx.feeds)
-        quick = selectors.score(counts, ctx.indicators, ctx.feeds)
+        quick = selectors.Scorer(ctx.indicators, ctx.feeds)(counts)
         assert (quick.points, quick.max_with_data, quick.percent) == (
             card.points,
             card.max_with_data,

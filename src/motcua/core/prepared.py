@@ -127,8 +127,15 @@ class Prepared(Generic[M]):
             ]
             compiled.populators = get_related_populators(info, compiler.select, alias)
         elif qs._iterable_class in (ValuesListIterable, FlatValuesListIterable):
-            if qs.query.annotation_select or qs.query.extra_select:
-                raise ValueError("prepared values_list queries take plain columns")
+            query = qs.query
+            if query.extra_select:
+                raise ValueError("prepared values_list queries take no extra()")
+            # Annotated columns (counts, sums) as they come: ValuesListIterable reorders a
+            # row only when the names asked differ from the order selected, refused here.
+            selected = [*query.values_select, *query.annotation_select]
+            asked = [*qs._fields, *(a for a in query.annotation_select if a not in qs._fields)]
+            if qs._fields and asked != selected:
+                raise ValueError("prepared values_list rows keep the order of their columns")
             compiled.flat = qs._iterable_class is FlatValuesListIterable
         else:
             raise ValueError("prepared queries return model instances or values_list rows")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from django.db import connection, connections, router
+from django.db import connection
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -460,24 +460,9 @@ def catalog_rows():
     )
 
 
-# catalog_rows() as the ORM compiles it, once per process and database: it takes no
-# values, and every page of the index reads it (tests/serviceindex/test_ranking.py).
-_CATALOG_SQL: dict[str, tuple[str, tuple]] = {}
-
-
-def _catalog_counted() -> list[tuple[int | None, int, int]]:
-    alias = router.db_for_read(Procedure)
-    compiled = _CATALOG_SQL.get(alias)
-    if compiled is None:
-        compiled = _CATALOG_SQL[alias] = catalog_rows().query.get_compiler(alias).as_sql()
-    with connections[alias].cursor() as cursor:
-        cursor.execute(*compiled)
-        return cursor.fetchall()
-
-
 def catalog_counts() -> CatalogCounts:
     by_agency, commune = {}, dict.fromkeys(CATALOG_COUNTERS, 0)
-    for agency_id, procedures, published in _catalog_counted():
+    for agency_id, procedures, published in _CATALOG.all():
         counts = {"procedures": procedures, "procedures_published": published}
         if agency_id is None:
             add_into(commune, counts)
@@ -489,6 +474,7 @@ def catalog_counts() -> CatalogCounts:
 # Read by every page of the index: compiled once per process (core.prepared).
 _FEEDS = Prepared("serviceindex.feeds", lambda: DataFeed.objects.values_list("key", flat=True))
 _INDICATORS = Prepared("serviceindex.indicators", lambda: Indicator.objects.filter(is_active=True))
+_CATALOG = Prepared("serviceindex.catalog", lambda: catalog_rows())
 
 
 def available_feeds() -> set[str]:
@@ -687,10 +673,6 @@ class Scorer:
                 max_with_data += max_points
                 scored = True
         return Score(points if scored else None, max_with_data)
-
-
-def score(counts: dict[str, int], indicators: list[Indicator], feeds: set[str]) -> Score:
-    return Scorer(indicators, feeds)(counts)
 
 
 @dataclass
