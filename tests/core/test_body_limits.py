@@ -9,7 +9,9 @@ import time
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.db import connection
 from django.test.client import ClientHandler
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from motcua.core.middleware import BodyTooLarge, CappedStream
@@ -136,11 +138,29 @@ def test_logged_in_upload_within_the_limit_reaches_the_view(world, temp_dir):
     token = Token.objects.create(user=world.citizen)
     source = Body(len(body))
     auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
-    response = _call("/api/v1/dossiers/", source, length=len(body), extra=auth)
+    with CaptureQueriesContext(connection) as queries:
+        response = _call("/api/v1/dossiers/", source, length=len(body), extra=auth)
     # The serializer refuses the incomplete submission: what matters is that it got there.
     assert response.status_code == 400
     assert source.given == len(body)
     assert list(temp_dir.iterdir()) == []  # Django removed its spooled file at the end
+    # The login check before the body and the API's authentication read the token once.
+    token_reads = [q for q in queries.captured_queries if "authtoken_token" in q["sql"]]
+    assert len(token_reads) == 1
+
+    # A deactivated account's token is no login: refused before the body is read.
+    world.citizen.is_active = False
+    world.citizen.save(update_fields=["is_active"])
+    source = Body(len(body))
+    response = _call("/api/v1/dossiers/", source, length=len(body), extra=auth)
+    assert response.status_code == 413 and source.given == 0
+    # A key longer than any token, whose first 40 characters are a real one, neither.
+    world.citizen.is_active = True
+    world.citizen.save(update_fields=["is_active"])
+    source = Body(len(body))
+    long_key = {"HTTP_AUTHORIZATION": f"Token {token.key}x"}
+    response = _call("/api/v1/dossiers/", source, length=len(body), extra=long_key)
+    assert response.status_code == 413 and source.given == 0
 
 
 def test_chunked_bodies_are_cut_at_the_small_limit(world):

@@ -8,12 +8,18 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.http import QueryDict
 from django.utils import translation
 from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from motcua.dossiers import api
-from motcua.dossiers.serializers import AssignSerializer, NoteSerializer
+from motcua.dossiers.serializers import (
+    AssignSerializer,
+    DeskSubmitSerializer,
+    NoteSerializer,
+    SubmitSerializer,
+)
 from tests.dossiers.test_api import DOSSIERS, assert_problem
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +86,40 @@ def test_every_shared_body_validates_as_its_serializer(world):
     # Both kinds of answer were compared.
     kinds = {_plain(AssignSerializer, b)[0] for b in _assign_bodies(world)}
     assert kinds == {"valid", "errors"}
+
+
+def _submit_bodies(world) -> list[QueryDict]:
+    """Multipart bodies as the parser gives them (QueryDict), good and bad."""
+    proc, commune = world.proc.code, world.commune.identifier
+    texts = [
+        f"procedure_code={proc}",
+        f"procedure_code={proc}&applicant_name=Nguy%E1%BB%85n+An&applicant_id_number=001090000001",
+        f"procedure_code={proc}&applicant_email=khong-hop-le&applicant_phone=abc",
+        f"procedure_code={proc}&representation=parent&applicant_phone=0912345678",
+        f"procedure_code={proc}&representation=parent&represented_name=B%C3%A9+Na"
+        "&represented_id_number=001090000002",
+        f"procedure_code={proc}&representation=khong-co",
+        f"procedure_code={proc}&return_channel=post&return_address=S%E1%BB%91+1&return_unit=x",
+        f"procedure_code={proc}&agency={commune}&subject=" + "x" * 501,
+        f"procedure_code={proc}&procedure_code=1.001193&subject=a%00b",
+        "applicant_name=An",
+        "",
+    ]
+    return [QueryDict(text) for text in texts]
+
+
+def test_submission_bodies_validate_as_their_serializers(world):
+    with translation.override("vi"):
+        kinds = set()
+        for _round in range(2):
+            for serializer_class in (SubmitSerializer, DeskSubmitSerializer):
+                for body in _submit_bodies(world):
+                    expected = _plain(serializer_class, body)
+                    kinds.add(expected[0])
+                    assert _shared(serializer_class, body) == expected, (serializer_class, body)
+    assert kinds == {"valid", "errors"}
+    # The bound instance is the one built once per class.
+    assert api._BOUND_BODIES[SubmitSerializer] is not api._BOUND_BODIES[DeskSubmitSerializer]
 
 
 @pytest.mark.parametrize("body", [[], "note", None, 3, ["a", "b"]])

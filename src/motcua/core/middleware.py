@@ -131,9 +131,11 @@ def _logged_in(request: HttpRequest) -> bool:
         scheme, _, key = authorization.partition(" ")
         if scheme.lower() != "token" or not key.strip():
             return False
-        from rest_framework.authtoken.models import Token
+        from motcua.core.authentication import remembered_token
 
-        return Token.objects.filter(key=key.strip()[:40], user__is_active=True).exists()
+        # The token's row as the API's authentication reads it, kept for it on the request.
+        token = remembered_token(request, key.strip())
+        return token is not None and token.user.is_active
     session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
     if not session_key:
         return False

@@ -112,30 +112,29 @@ def _idempotency_key(request: Request) -> str | None:
     return key or None
 
 
-def _component_files(request: Request, body: SubmitSerializer):
+def _component_files(request: Request, body_class: type[SubmitSerializer]):
     """The multipart files but the authorisation, which the body carries on its own."""
     files = request.FILES
-    if "authorisation" in body.fields and "authorisation" in files:
+    if "authorisation" in body_class._declared_fields and "authorisation" in files:
         files = files.copy()
         files.pop("authorisation")
     return files
 
 
-def _submit(request: Request, body: SubmitSerializer) -> Response:
-    body.is_valid(raise_exception=True)
-    data = body.validated_data
+def _submit(request: Request, body_class: type[SubmitSerializer]) -> Response:
+    data = valid_body(body_class, request.data)
     result = services.submit(
         procedure=data["procedure"],
-        applicant=body.applicant(),
+        applicant=body_class.applicant(data),
         actor=request.user,
         channel=data.get("channel", Channel.ONLINE),
         agency=data["agency"],
-        uploads=uploads_from(_component_files(request, body), data=request.data),
+        uploads=uploads_from(_component_files(request, body_class), data=request.data),
         subject=data.get("subject", ""),
         idempotency_key=_idempotency_key(request),
         handed_over_at=data.get("handed_over_at"),
         return_choice=return_choice(data),
-        representation=body.representation_data(),
+        representation=body_class.representation_data(data),
     )
     dossier = result.dossier
     location = reverse("dossier-detail", kwargs={"code": dossier.code}, request=request)
@@ -212,7 +211,7 @@ class DossierListCreateView(generics.ListAPIView):
         decision = ratelimit.submission(request)
         if not decision.allowed:
             raise Throttled(wait=decision.retry_after, detail="Bạn đã nộp quá nhiều hồ sơ.")
-        return _submit(request, SubmitSerializer(data=request.data))
+        return _submit(request, SubmitSerializer)
 
 
 @extend_schema_view(
@@ -235,7 +234,7 @@ class DeskSubmitView(APIView):
     parser_classes = FILE_PARSERS
 
     def post(self, request: Request, **kwargs: Any) -> Response:
-        return _submit(request, DeskSubmitSerializer(data=request.data))
+        return _submit(request, DeskSubmitSerializer)
 
 
 @extend_schema_view(
@@ -500,12 +499,20 @@ ACTIONS: dict[str, ActionSpec] = {
 }
 
 
-# The bodies of the actions run most (receive, assign, notes, reasons): DRF deep-copies a
-# serializer's declared fields for every instance, so a dict body is validated by one
-# instance per class built once per process (its bound fields; only run_validation is
-# called, which keeps no state), as is_valid(raise_exception=True) would validate it
-# (tests/dossiers/test_action_bodies.py). Other bodies still get a serializer each.
-SHARED_BODIES = (NoteSerializer, ReasonSerializer, AssignSerializer, StepSerializer)
+# The bodies run most (submissions; receive, assign, notes, reasons): DRF deep-copies a
+# serializer's declared fields for every instance, so a dict body (a multipart QueryDict
+# is one) is validated by one instance per class built once per process (its bound
+# fields; only run_validation is called, which keeps no state), as
+# is_valid(raise_exception=True) would validate it (tests/dossiers/test_action_bodies.py).
+# Other bodies still get a serializer each.
+SHARED_BODIES = (
+    NoteSerializer,
+    ReasonSerializer,
+    AssignSerializer,
+    StepSerializer,
+    SubmitSerializer,
+    DeskSubmitSerializer,
+)
 _BOUND_BODIES: dict[type[serializers.Serializer], serializers.Serializer] = {}
 
 

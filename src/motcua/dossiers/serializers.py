@@ -307,9 +307,10 @@ class SubmitSerializer(ReturnChoiceFields):
         attrs["agency"] = agency
         return attrs
 
-    def applicant(self) -> services.ApplicantData:
-        data = self.validated_data
-        # Filing for someone else: the dossier is in the represented person's name.
+    @staticmethod
+    def applicant(data: dict[str, Any]) -> services.ApplicantData:
+        """The applicant of validated data: when filing for someone else, the person
+        represented, in whose name the dossier is."""
         on_behalf = bool(data.get("representation"))
         prefix = "represented" if on_behalf else "applicant"
         return services.ApplicantData(
@@ -320,8 +321,8 @@ class SubmitSerializer(ReturnChoiceFields):
             address=data.get("applicant_address", ""),
         )
 
-    def representation_data(self) -> services.RepresentationData | None:
-        data = self.validated_data
+    @staticmethod
+    def representation_data(data: dict[str, Any]) -> services.RepresentationData | None:
         if not data.get("representation"):
             return None
         return services.RepresentationData(

@@ -817,6 +817,8 @@ def _create(
         owner, key, fingerprint = idempotency
         insert(IdempotencyRecord(owner=owner, key=key, fingerprint=fingerprint, dossier=dossier))
     attachments = _attach(dossier, stored, Attachment.Kind.APPLICATION)
+    # A new dossier's files are these: its status message asks whether it has any.
+    set_prefetched(dossier, "attachments", attachments)
     events = [
         _record(
             dossier,
