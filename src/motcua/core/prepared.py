@@ -223,6 +223,12 @@ def set_prefetched(instance: Model, name: str, rows: list) -> None:
 _INSERTS: dict[tuple[type[Model], str], tuple[str, list, list] | None] = {}
 
 
+def _plain_save(model: type[Model]) -> bool:
+    """Whether a new row's save() is Model.save: the model has none of its own, or says
+    (derived_columns) what its own save() does to a new row before Model.save writes it."""
+    return model.save is Model.save or hasattr(model, "derived_columns")
+
+
 def _insert_statement(obj: Model, connection) -> tuple[str, list, list] | None:
     """The ORM's INSERT of one new row of this model (what obj.save() compiles), kept when
     each field takes exactly one parameter."""
@@ -230,7 +236,7 @@ def _insert_statement(obj: Model, connection) -> tuple[str, list, list] | None:
     if (
         meta.parents
         or meta.proxy
-        or type(obj).save is not Model.save
+        or not _plain_save(type(obj))
         or not connection.features.can_return_columns_from_insert
     ):
         return None
@@ -251,8 +257,9 @@ def _insert_statement(obj: Model, connection) -> tuple[str, list, list] | None:
 def insert(obj: Model, using: str = "default") -> Model:
     """obj.save(force_insert=True) for a new row, without compiling the INSERT each time:
     the ORM's statement for the model, compiled once, with this row's values as the ORM
-    prepares them (pre_save, get_db_prep_save). Models with save() of their own, signal
-    receivers, parents or expressions among the values go through save() itself."""
+    prepares them (pre_save, get_db_prep_save). Models with save() of their own (unless
+    they name what it does to a new row: derived_columns()), signal receivers, parents or
+    expressions among the values go through save() itself."""
     model = type(obj)
     if (
         obj.pk is not None
@@ -261,6 +268,11 @@ def insert(obj: Model, using: str = "default") -> Model:
     ):
         obj.save(force_insert=True, using=using)
         return obj
+    if model.save is not Model.save:
+        if not hasattr(model, "derived_columns"):
+            obj.save(force_insert=True, using=using)
+            return obj
+        obj.derived_columns()
     connection = connections[using]
     key = (model, connection.vendor)
     if key not in _INSERTS:

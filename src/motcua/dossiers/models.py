@@ -320,7 +320,7 @@ class Dossier(models.Model):
         return self.code
 
     def save(self, *args, **kwargs):
-        self.applicant_name_folded = fold(self.applicant_name)[:200]
+        self.derived_columns()
         fields = kwargs.get("update_fields")
         as_locked = self.__dict__.get("_as_locked")
         if (
@@ -344,6 +344,11 @@ class Dossier(models.Model):
         super().save(*args, **kwargs)
         if as_locked is not None:
             self.lock_snapshot()
+
+    def derived_columns(self) -> None:
+        """What save() computes from other columns before writing (core.prepared.insert
+        calls it for a new row instead of save())."""
+        self.applicant_name_folded = fold(self.applicant_name)[:200]
 
     def lock_snapshot(self) -> None:
         """Remember the row's columns as now stored (see save)."""

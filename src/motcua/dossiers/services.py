@@ -789,29 +789,31 @@ def _create(
     now = timezone.now()
     day = timezone.localdate(now)
     code = dossier_code(agency.identifier, day, next_in_day(agency.identifier, day))
-    dossier = Dossier.objects.create(
-        code=code,
-        procedure=procedure,
-        agency=agency,
-        current_agency=agency,
-        channel=channel,
-        applicant=applicant_user,
-        applicant_name=applicant.name.strip(),
-        applicant_id_number=applicant.id_number.strip(),
-        applicant_phone=applicant.phone.strip(),
-        applicant_email=applicant.email.strip(),
-        applicant_address=applicant.address.strip(),
-        subject=subject.strip() or procedure.name,
-        submitted_at=submitted_at,
-        intake_due_at=cal.add_minutes(now, ONLINE_INTAKE_HOURS * 60)
-        if channel == Channel.ONLINE
-        else None,
-        province_code=agency.province_code,
-        return_channel=return_choice.channel,
-        return_address=return_choice.address,
-        return_unit=return_choice.unit,
-        national_id=national_id,
-        procedure_version_id=catalog_versions.current_version_id(procedure),
+    dossier = insert(
+        Dossier(
+            code=code,
+            procedure=procedure,
+            agency=agency,
+            current_agency=agency,
+            channel=channel,
+            applicant=applicant_user,
+            applicant_name=applicant.name.strip(),
+            applicant_id_number=applicant.id_number.strip(),
+            applicant_phone=applicant.phone.strip(),
+            applicant_email=applicant.email.strip(),
+            applicant_address=applicant.address.strip(),
+            subject=subject.strip() or procedure.name,
+            submitted_at=submitted_at,
+            intake_due_at=cal.add_minutes(now, ONLINE_INTAKE_HOURS * 60)
+            if channel == Channel.ONLINE
+            else None,
+            province_code=agency.province_code,
+            return_channel=return_choice.channel,
+            return_address=return_choice.address,
+            return_unit=return_choice.unit,
+            national_id=national_id,
+            procedure_version_id=catalog_versions.current_version_id(procedure),
+        )
     )
     if idempotency:
         owner, key, fingerprint = idempotency
