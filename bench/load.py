@@ -16,7 +16,9 @@ every level bounded by a request count and a time limit:
   process   POST .../actions/receive/ then .../actions/assign/ (to the agency's
             specialist) on dossiers waiting at the desk, token of the agency's desk officer
 
-Reports throughput and p50/p95/p99 latency per scenario and level. Only 127.0.0.1.
+Reports throughput and p50/p95/p99 latency per scenario and level, and the server's CPU per
+request: the mean (gunicorn's CPU over the level / requests) and, at concurrency 1, the
+median of each request's own (the server's threads read before and after it). Only 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import itertools
 import json
 import os
 import re
+import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -76,6 +79,9 @@ class Stats:
     client_cpu_ms: float = 0.0
     # CPU gunicorn (master and workers) spent per request: the app's own cost.
     server_cpu_ms: float = 0.0
+    # At concurrency 1 only: the median of each request's server CPU (the server's threads
+    # read before and after it), which is what the targets name; 0 when not measured.
+    server_cpu_median_ms: float = 0.0
 
     @property
     def rps(self) -> float:
@@ -85,8 +91,12 @@ class Stats:
         return (
             f"| {self.scenario} | {self.concurrency} | {self.requests} | {self.errors} | "
             f"{self.rps:,.1f} | {self.p50_ms:.1f} | {self.p95_ms:.1f} | {self.p99_ms:.1f} | "
-            f"{self.server_cpu_ms:.2f} | {self.client_cpu_ms:.2f} |"
+            f"{self.server_cpu_ms:.2f} | {self.median_text} | {self.client_cpu_ms:.2f} |"
         )
+
+    @property
+    def median_text(self) -> str:
+        return f"{self.server_cpu_median_ms:.2f}" if self.server_cpu_median_ms else "–"
 
     def as_dict(self) -> dict:
         return {**self.__dict__, "rps": round(self.rps, 1)}
@@ -94,8 +104,8 @@ class Stats:
 
 TABLE_HEADER = [
     "| scenario | concurrency | requests | errors | ok req/s | p50 ms | p95 ms | p99 ms "
-    "| server CPU ms/req | client CPU ms/req |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| server CPU ms/req | server CPU median ms | client CPU ms/req |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
 ]
 
 Request = Callable[[Connection, int], Awaitable[Response]]
@@ -115,6 +125,12 @@ async def run_level(
     deadline = time.perf_counter() + max_seconds
     errors = 0
 
+    # One request at a time: the server's CPU between sending it and reading its answer is
+    # that request's (the workers' idle wakeups are rare enough for the median to ignore).
+    per_request = server is not None and concurrency == 1
+    pids = server.pids() if per_request else []
+    request_cpu: list[float] = []
+
     async def worker() -> None:
         nonlocal errors
         client = Connection(HOST, PORT)
@@ -122,6 +138,7 @@ async def run_level(
             i = next(counter)
             if i >= max_requests:
                 return
+            cpu_before = server.cpu_ns(pids) if per_request else 0
             t = time.perf_counter()
             try:
                 r = await request(client, i)
@@ -130,6 +147,8 @@ async def run_level(
                 key = type(exc).__name__
                 r = None
             dt_ = time.perf_counter() - t
+            if per_request:
+                request_cpu.append((server.cpu_ns(pids) - cpu_before) / 1e6)
             statuses[key] = statuses.get(key, 0) + 1
             # A redirect (to the login or second-factor page) is not the page asked for.
             if r is not None and 200 <= r.status_code < 300:
@@ -159,6 +178,7 @@ async def run_level(
         statuses,
         client_cpu / max(1, len(latencies) + errors) * 1000,
         server_cpu / max(1, len(latencies) + errors) * 1000,
+        statistics.median(request_cpu) if request_cpu else 0.0,
     )
 
 
@@ -475,7 +495,8 @@ def run(
                     f"load {name:8s} c={level:<3d} {stats.ok:6d} ok {stats.errors:4d} err "
                     f"{stats.rps:8.1f} req/s p50 {stats.p50_ms:7.1f} p95 {stats.p95_ms:7.1f} "
                     f"p99 {stats.p99_ms:7.1f} ms; CPU ms/req server {stats.server_cpu_ms:.2f} "
-                    f"client {stats.client_cpu_ms:.2f} {stats.statuses}"
+                    f"(median {stats.median_text}) client {stats.client_cpu_ms:.2f} "
+                    f"{stats.statuses}"
                 )
                 results.append(stats)
     return results
