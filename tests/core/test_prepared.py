@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.db import connection, transaction
 from django.db.models import Model
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from motcua.accounts import middleware as accounts_middleware  # noqa: F401 - its queries
@@ -50,11 +51,15 @@ def _state(obj, seen: frozenset = frozenset()):
 checked: set[str] = set()
 
 
-def _same(name: str, expect_rows: int | None = None, **values) -> list:
+def _same(name: str, expect_rows: int | None = None, *, ordered: bool = True, **values) -> list:
+    """`ordered=False`: a query without ORDER BY (e.g. GROUP BY), compared as a multiset."""
     prepared = Prepared.registry[name]
     rows = prepared.all(**values)
     orm = list(prepared.queryset(**values))
-    assert [_state(r) for r in rows] == [_state(r) for r in orm]
+    if ordered:
+        assert [_state(r) for r in rows] == [_state(r) for r in orm]
+    else:
+        assert sorted(_state(r) for r in rows) == sorted(_state(r) for r in orm)
     assert prepared.all(**values) is not rows  # a fresh list each call
     if expect_rows is not None:
         assert len(rows) == expect_rows
@@ -168,6 +173,24 @@ def test_every_prepared_query_returns_what_its_queryset_returns(world, centre):
     SavedFilter.objects.create(user=world.desk, name="Đất đai", query="linh_vuc=1")
     _same("desk.saved_filters", 2, user=world.desk.pk)
     _same("desk.saved_filters", 0, user=world.specialist.pk)
+    # The queue's tabs and unfiltered first page: no step dossiers, and lists of ids of
+    # every padded length up to 8 (the list compiled per power of two); before and after
+    # the deadlines (the overdue counts); the desk's own and another officer's counts.
+    Dossier.objects.filter(pk=received.pk).update(current_assignee=world.specialist)
+    ids = [waiting.pk, received.pk, legacy.pk, -1, -2, -3, -4, legacy.pk]
+    soon, later = timezone.now(), timezone.now() + dt.timedelta(days=400)
+    for agency in (world.dept.pk, world.other_dept.pk, world.commune.pk):
+        for n in range(len(ids) + 1):
+            _same("desk.queue_first_page", None, agency=agency, steps=ids[:n])
+            for user, now in ((world.desk, soon), (world.specialist, later)):
+                values = {"agency": agency, "steps": ids[:n], "user": user.pk, "now": now}
+                _same("desk.queue_counts", None, ordered=False, **values)
+    rows = _same("desk.queue_first_page", 2, agency=world.dept.pk, steps=[])
+    assert {r[0] for r in rows} == {waiting.pk, received.pk}
+    _same("desk.queue_first_page", 3, agency=world.dept.pk, steps=[legacy.pk])
+    values = {"agency": world.dept.pk, "steps": [], "user": world.specialist.pk, "now": later}
+    rows = _same("desk.queue_counts", 2, ordered=False, **values)
+    assert sorted(rows) == [("received", 1, 1, 1), ("submitted", 1, 1, 0)]
     _same("serviceindex.indicators", Indicator.objects.filter(is_active=True).count())
     DataFeed.objects.create(key=DataFeed.Key.RATING)
     _same("serviceindex.feeds", DataFeed.objects.count())
@@ -412,3 +435,42 @@ def test_update_is_the_orms_update(world, django_assert_num_queries):
     ghost.pk = 10**9
     with pytest.raises(DatabaseError, match="did not affect any rows"), transaction.atomic():
         update(ghost, ["subject"])
+
+
+def test_lists_and_datetimes_are_parameters(world):
+    """A list of ints compiled per length rounded up to a power of two (padded with its
+    last item), the empty list once (an `__in` of nothing: no rows, no query, as the ORM);
+    an aware datetime sent as the ORM sends it; a naive one refused."""
+    dossiers = [world.submit_online() for _ in range(5)]
+    pks = [d.pk for d in dossiers]
+    cut = dossiers[2].submitted_at
+    prepared = Prepared(
+        "test.lists",
+        lambda ids, at, code: (
+            Dossier.objects.filter(pk__in=ids, submitted_at__lte=at)
+            .exclude(code=code)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        ),
+        ids=list,
+        at=dt.datetime,
+        code=str,
+    )
+    try:
+        for n in range(len(pks) + 1):
+            for at in (cut, cut - dt.timedelta(microseconds=1), cut.astimezone(dt.UTC)):
+                rows = _same("test.lists", None, ids=pks[:n], at=at, code=dossiers[0].code)
+                assert rows == [d.pk for d in dossiers[1:n] if d.submitted_at <= at]
+        # Repeats and unknown ids as the ORM takes them.
+        _same("test.lists", 2, ids=[pks[1], pks[1], -5, pks[2], pks[2]], at=cut, code="x")
+        # Lengths 0, 1, 2, 4, 8 compiled once each (per database alias).
+        assert sorted(k[1] for k in prepared._compiled) == [0, 1, 2, 4, 8]
+        with django_queries() as queries:
+            assert prepared.all(ids=[], at=cut, code="x") == []
+        assert queries == []
+        with pytest.raises(ValueError, match="aware"):
+            prepared.all(ids=pks, at=cut.replace(tzinfo=None), code="x")
+        with pytest.raises(ValueError, match="aware"):
+            prepared.all(ids=pks, at=cut.date(), code="x")
+    finally:
+        del Prepared.registry["test.lists"]

@@ -11,16 +11,21 @@ call's values. The SQL and the row-to-instance mapping are the ORM's own (one
 representation); tests/core/test_prepared.py checks that each prepared query of the project
 returns what its queryset returns.
 
-Only for lookups whose SQL does not depend on the values: markers are plain ints or
-strings compared for equality (no None, no lists, no datetimes, no pattern lookups).
+Only for lookups whose SQL does not depend on the values: markers are plain ints,
+strings or aware datetimes (no None, no pattern lookups), and lists of ints for `__in`.
+A list's length is part of the SQL (one parameter per item): the statement is compiled per
+length rounded up to a power of two, the list padded with its last item (`IN` ignores
+the repeats), and once for the empty list, for which `build` may write other SQL.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, connections, router, transaction
 from django.db.models import Model, Q, QuerySet, signals
 from django.db.models.fields import AutoFieldMixin
@@ -40,13 +45,22 @@ M = TypeVar("M", bound=Model)
 # "no rows" instead of a parameter.
 _INT_MARK = -2_091_000_000
 _STR_MARK = "\x1fprepared-marker-{}\x1f"
+# The list argument i's item j is _LIST_MARK - i * _LIST_SPAN - j (still a 32-bit value).
+_LIST_MARK = _INT_MARK - 1_000_000
+_LIST_SPAN = 1_000_000
+MAX_LIST = 1 << 16  # longer lists: the caller's own query
+# The datetime argument i is this moment plus i microseconds (sent as the backend adapts
+# it: the datetime itself on PostgreSQL, its UTC text on SQLite).
+_DT_MARK = dt.datetime(1901, 2, 3, 4, 5, 6, 700_001, tzinfo=dt.UTC)
+_KINDS = (int, str, dt.datetime, list)
 
 
 @dataclass
 class _Compiled:
     sql: str
     params: list[Any]
-    slots: list[tuple[str, list[int]]]  # argument name -> positions among the parameters
+    # (argument name, item of a list argument or None, positions among the parameters)
+    slots: list[tuple[str, int | None, list[int]]]
     for_update: bool
     col_count: int | None  # trim extra select columns, as the compiler does
     converters: list  # (position, (converters, expression)), as the compiler finds them
@@ -57,24 +71,28 @@ class _Compiled:
     end: int = 0
     populators: list | None = None
     flat: bool = False
+    empty: bool = False  # the ORM knows there are no rows without asking
 
 
 class Prepared(Generic[M]):
-    """`build(**markers)` returns the queryset; `kinds` names each argument's type (int or
-    str). Call `.all(**values)` for the list of rows, `.first(**values)` for one or None.
-    `name` is how the equality test knows it (every instance is in `Prepared.registry`)."""
+    """`build(**markers)` returns the queryset; `kinds` names each argument's type (int,
+    str, datetime.datetime: aware; list: a list of ints). Call `.all(**values)` for the list
+    of rows, `.first(**values)` for one or None. `name` is how the equality test knows it
+    (every instance is in `Prepared.registry`)."""
 
     registry: dict[str, Prepared] = {}
 
     def __init__(self, name: str, build: Callable[..., QuerySet[M]], **kinds: type) -> None:
-        if any(kind not in (int, str) for kind in kinds.values()):
-            raise TypeError("prepared queries take int or str arguments")
+        if any(kind not in _KINDS for kind in kinds.values()):
+            raise TypeError("prepared queries take int, str, datetime or list arguments")
         if name in Prepared.registry:
             raise ValueError(f"a prepared query is already named {name!r}")
         self.name = name
         self._build = build
         self._kinds = kinds
-        self._compiled: dict[str, _Compiled] = {}
+        self._lists = [name for name, kind in kinds.items() if kind is list]
+        # By alias, or by (alias, each list's padded length) for queries taking lists.
+        self._compiled: dict[Any, _Compiled] = {}
         Prepared.registry[name] = self
 
     def __copy__(self) -> Prepared[M]:
@@ -87,26 +105,44 @@ class Prepared(Generic[M]):
         """The queryset itself (what the prepared statement is tested equal to)."""
         return self._build(**values)
 
-    def _marks(self) -> dict[str, Any]:
-        return {
-            name: _INT_MARK - i if kind is int else _STR_MARK.format(i)
-            for i, (name, kind) in enumerate(self._kinds.items())
-        }
+    def _marks(self, lengths: dict[str, int]) -> dict[str, Any]:
+        marks: dict[str, Any] = {}
+        for i, (name, kind) in enumerate(self._kinds.items()):
+            if kind is int:
+                marks[name] = _INT_MARK - i
+            elif kind is str:
+                marks[name] = _STR_MARK.format(i)
+            elif kind is dt.datetime:
+                marks[name] = _DT_MARK + dt.timedelta(microseconds=i)
+            else:
+                first = _LIST_MARK - i * _LIST_SPAN
+                marks[name] = [first - j for j in range(lengths[name])]
+        return marks
 
-    def _compile(self, alias: str) -> _Compiled:
-        marks = self._marks()
+    def _compile(self, alias: str, lengths: dict[str, int]) -> _Compiled:
+        marks = self._marks(lengths)
         qs = self._build(**marks)
         if qs._prefetch_related_lookups or qs._known_related_objects:
             raise ValueError("prepared queries do not prefetch")
+        connection = connections[alias]
         compiler = qs.query.get_compiler(using=alias)
-        sql, params = compiler.as_sql()
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # e.g. pk__in=[]: the ORM returns no rows, asks nothing
+            return _Compiled("", [], [], False, None, [], empty=True)
         params = list(params)
         slots = []
         for name, mark in marks.items():
-            positions = [i for i, p in enumerate(params) if type(p) is type(mark) and p == mark]
-            if not positions:
-                raise ValueError(f"argument {name!r} is not a parameter of the statement")
-            slots.append((name, positions))
+            kind = self._kinds[name]
+            if kind is list:
+                items = list(enumerate(mark))
+            else:
+                items = [(None, _adapt(kind, mark, connection))]
+            for j, item in items:
+                positions = [i for i, p in enumerate(params) if type(p) is type(item) and p == item]
+                if not positions:
+                    raise ValueError(f"argument {name!r} is not a parameter of the statement")
+                slots.append((name, j, positions))
         fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
         compiled = _Compiled(
             sql=sql,
@@ -142,15 +178,32 @@ class Prepared(Generic[M]):
         return compiled
 
     def all(self, using: str = "default", **values: Any) -> list:
-        compiled = self._compiled.get(using)
+        connection = connections[using]
+        if self._lists:
+            values = dict(values)
+            lengths = {}
+            for name in self._lists:
+                items = [int(v) for v in values[name]]
+                if len(items) > MAX_LIST:
+                    raise ValueError(f"{name!r}: more than {MAX_LIST} items")
+                size = 1 << (len(items) - 1).bit_length() if items else 0
+                lengths[name] = size
+                values[name] = items + items[-1:] * (size - len(items))
+            key: Any = (using, *lengths.values())
+        else:
+            lengths, key = {}, using
+        compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[using] = self._compile(using)
+            compiled = self._compiled[key] = self._compile(using, lengths)
+        if compiled.empty:
+            return []
         params = list(compiled.params)
-        for name, positions in compiled.slots:
-            value = self._kinds[name](values[name])
+        kinds = self._kinds
+        for name, j, positions in compiled.slots:
+            # (a list's items were made ints above)
+            value = _adapt(kinds[name], values[name], connection) if j is None else values[name][j]
             for i in positions:
                 params[i] = value
-        connection = connections[using]
         if compiled.for_update and not connection.in_atomic_block:
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
@@ -179,6 +232,16 @@ class Prepared(Generic[M]):
     def first(self, using: str = "default", **values: Any) -> Any:
         rows = self.all(using, **values)
         return rows[0] if rows else None
+
+
+def _adapt(kind: type, value: Any, connection) -> Any:
+    """The parameter the ORM sends for this value (DateTimeField.get_db_prep_value for an
+    aware datetime)."""
+    if kind is dt.datetime:
+        if not isinstance(value, dt.datetime) or value.utcoffset() is None:
+            raise ValueError("prepared queries take aware datetimes")
+        return connection.ops.adapt_datetimefield_value(value)
+    return int(value) if kind is int else str(value)
 
 
 def _convert(rows: list, converters: list, connection) -> list:

@@ -109,19 +109,40 @@ _STEP_DOSSIERS = Prepared(
 )
 
 
-def visible_q(user: User) -> Q:
+@dataclass(frozen=True)
+class Visibility:
+    """What the officer may see: `q` for any query; `agency` and `steps` (the ids of the
+    dossiers with a step in the agency) when `q` is built from them, for the queue's
+    prepared queries (None: not an officer, or a history too long for a list)."""
+
+    q: Q
+    agency: int | None = None
+    steps: list[int] | None = None
+
+
+def _officer_visible_q(agency: int, steps: list[int]) -> Q:
+    q = Q(agency_id=agency) | Q(current_agency_id=agency)
+    return q | Q(pk__in=steps) if steps else q
+
+
+def visibility(user: User) -> Visibility:
     """policy.visible_q with the step agencies' dossiers as a list of ids, not a subquery:
     PostgreSQL then combines the three indexes (received by, held by, primary key) in a
     BitmapOr instead of filtering every open dossier of the province through a hashed
     subplan (1.3 s -> milliseconds on the 1 M set)."""
     officer = getattr(user, "officer", None)
     if officer is None:
-        return dossier_selectors.policy.visible_q(user)
-    via_steps = _STEP_DOSSIERS.all(router.db_for_read(DossierStep), agency=officer.agency_id)
-    q = Q(agency_id=officer.agency_id) | Q(current_agency_id=officer.agency_id)
+        return Visibility(dossier_selectors.policy.visible_q(user))
+    agency = officer.agency_id
+    via_steps = _STEP_DOSSIERS.all(router.db_for_read(DossierStep), agency=agency)
     if len(via_steps) > MAX_STEP_IDS:  # a long history: the subquery after all
-        return q | Q(pk__in=_step_dossiers(officer.agency_id))
-    return q | Q(pk__in=via_steps) if via_steps else q
+        q = Q(agency_id=agency) | Q(current_agency_id=agency)
+        return Visibility(q | Q(pk__in=_step_dossiers(agency)))
+    return Visibility(_officer_visible_q(agency, via_steps), agency, via_steps)
+
+
+def visible_q(user: User) -> Q:
+    return visibility(user).q
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -135,7 +156,10 @@ def due_within_cutoff(days: int, now: dt.datetime | None = None) -> dt.datetime:
 
 
 def desk_list(
-    user: User, criteria: Criteria, now: dt.datetime | None = None, visible: Q | None = None
+    user: User | None,
+    criteria: Criteria,
+    now: dt.datetime | None = None,
+    visible: Q | None = None,
 ) -> QuerySet[Dossier]:
     """The dossiers the officer may see that match `criteria`, soonest deadline first.
     Without a search text or a status, only open dossiers (the day's work); a search or
@@ -200,7 +224,6 @@ class QueueRow:
     status: str
     channel: str
     applicant_name: str
-    submitted_at: dt.datetime | None
     intake_due_at: dt.datetime | None
     received_at: dt.datetime | None
     due_at: dt.datetime | None
@@ -230,7 +253,8 @@ QUEUE_ROW_VALUES = [
     "status",
     "channel",
     "applicant_name",
-    "submitted_at",
+    # (not submitted_at: the list is ordered by it but does not show it; parsing 50
+    # timestamps was 2 % of the page)
     "intake_due_at",
     "received_at",
     "due_at",
@@ -248,6 +272,57 @@ QUEUE_ROW_VALUES = [
 def queue_row_values(qs: QuerySet[Dossier]) -> QuerySet:
     """desk_list's dossiers as the tuples of QueueRow (same filters, same order)."""
     return qs.values_list(*QUEUE_ROW_VALUES)
+
+
+QUEUE_PAGE_SIZE = 50
+
+# The tabs' counts and the unfiltered list's first page, read on nearly every queue view:
+# compiled once per process (and length of the step list), not on each view, where
+# compiling them was a third of the page's CPU (core.prepared; tests/core/test_prepared.py
+# compares them with their querysets).
+_QUEUE_COUNTS = Prepared(
+    "desk.queue_counts",
+    lambda agency, steps, user, now: dossier_selectors.queue_count_rows(
+        user, now, _officer_visible_q(agency, steps)
+    ),
+    agency=int,
+    steps=list,
+    user=int,
+    now=dt.datetime,
+)
+_QUEUE_FIRST_PAGE = Prepared(
+    "desk.queue_first_page",
+    lambda agency, steps: queue_row_values(
+        desk_list(None, Criteria(), visible=_officer_visible_q(agency, steps))
+    )[:QUEUE_PAGE_SIZE],
+    agency=int,
+    steps=list,
+)
+
+
+def queue_counts(user: User, statuses, now: dt.datetime, visible: Visibility) -> dict[str, int]:
+    """dossiers.selectors.queue_counts for the queue's visibility."""
+    if visible.steps is None:
+        return dossier_selectors.queue_counts(user, statuses, now, visible.q)
+    rows = _QUEUE_COUNTS.all(
+        router.db_for_read(Dossier),
+        agency=visible.agency,
+        steps=visible.steps,
+        user=user.pk,
+        now=now,
+    )
+    return dossier_selectors.sum_queue_counts(rows, statuses)
+
+
+def queue_first_page(visible: Visibility, size: int) -> list[tuple] | None:
+    """The unfiltered list's first `size` rows, queue_row_values(desk_list(user,
+    Criteria())) sliced, by the prepared statement; None when it does not apply (not an
+    officer, a long step history, another page size)."""
+    if visible.steps is None or size != QUEUE_PAGE_SIZE:
+        return None
+    return _QUEUE_FIRST_PAGE.all(
+        router.db_for_read(Dossier), agency=visible.agency, steps=visible.steps
+    )
 
 
 # The queue's two lists for its filter form, by raw SQL: Django compiling their queries on

@@ -111,22 +111,28 @@ def queue(request):
     # One visibility condition for the list and the tabs' counts: the agency's step
     # dossiers as a list of ids, so PostgreSQL combines its indexes for both (the count
     # with policy's subquery scanned every open dossier of the province: 90 ms, not 5).
-    visible = desk_selectors.visible_q(request.user)
+    visible = desk_selectors.visibility(request.user)
     qs = (
-        desk_selectors.desk_list(request.user, criteria, now, visible)
+        desk_selectors.desk_list(request.user, criteria, now, visible.q)
         if valid
         else Dossier.objects.none()
     )
     if valid and request.GET.get("xuat") == "xlsx":
         return _export(request, qs)
-    counts = selectors.queue_counts(request.user, QUEUE_STATUSES, now, visible)
+    counts = desk_selectors.queue_counts(request.user, QUEUE_STATUSES, now, visible)
     paginator = Paginator(desk_selectors.queue_row_values(qs), PAGE_SIZE)
-    if valid and not (form.is_bound and form.filled()):
+    unfiltered = valid and not (form.is_bound and form.filled())
+    if unfiltered:
         # The unfiltered list is every open dossier the officer sees: the tabs' counts
         # already have its length, so the paginator need not count it again.
         paginator.count = sum(counts[s] for s in QUEUE_STATUSES)
     page = paginator.get_page(request.GET.get("trang"))
-    page.object_list = [desk_selectors.QueueRow(*values) for values in page.object_list]
+    rows = None
+    if unfiltered and page.number == 1 and paginator.count:
+        rows = desk_selectors.queue_first_page(visible, PAGE_SIZE)
+    if rows is None:
+        rows = page.object_list
+    page.object_list = [desk_selectors.QueueRow(*values) for values in rows]
     # The rows show applicants' names: one audit entry for the page, naming every dossier
     # on it, and one access row per dossier for its applicant to see.
     services.record_reads(

@@ -269,17 +269,27 @@ def queue_counts(user: User, statuses, now, visible: Q | None = None) -> dict[st
 
     Grouped by status with two filtered counts, rather than one filtered count per tab:
     the same single scan, a third of the SQL for Django to compile."""
-    qs = Dossier.objects.filter(visible if visible is not None else policy.visible_q(user))
-    rows = (
-        qs.exclude(status__in=CLOSED)
+    visible = visible if visible is not None else policy.visible_q(user)
+    return sum_queue_counts(queue_count_rows(user.pk, now, visible), statuses)
+
+
+def queue_count_rows(user_id: int, now, visible: Q) -> QuerySet:
+    """queue_counts' query: (status, n, overdue, mine) per open status among `visible`."""
+    return (
+        Dossier.objects.filter(visible)
+        .exclude(status__in=CLOSED)
         .order_by()
         .values_list("status")
         .annotate(
             n=Count("id"),
             overdue=Count("id", filter=overdue_q(now)),
-            mine=Count("id", filter=Q(current_assignee=user)),
+            mine=Count("id", filter=Q(current_assignee_id=user_id)),
         )
     )
+
+
+def sum_queue_counts(rows, statuses) -> dict[str, int]:
+    """queue_counts from queue_count_rows' rows."""
     counts = dict.fromkeys(statuses, 0) | {"overdue": 0, "mine": 0}
     for status, n, overdue, mine in rows:
         if status in counts:
