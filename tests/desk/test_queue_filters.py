@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.test import override_settings
 from django.utils import translation
 
-from motcua.desk.forms import DossierFilterForm
+from motcua.desk.forms import DossierFilterForm, UnboundFilterForm
 from motcua.desk.templatetags import desk_tags
 
 PAGE = "{% load desk_tags %}<p>{% queue_filters form filtered %}</p>"
@@ -86,3 +86,20 @@ def test_the_queue_page_shows_the_kept_form(client, world):
     filtered = client.get("/mot-cua/?kenh=online").content.decode()
     assert '<details class="more-filters" id="more-filters" open>' in filtered
     assert '<details class="more-filters" id="more-filters" open>' not in second
+
+
+def test_the_default_form_not_built_writes_what_the_built_form_writes():
+    """desk.forms.UnboundFilterForm (a view without parameters) is kept under the key of
+    the unbound DossierFilterForm with the same lists, and built only to be rendered."""
+    lists = [LISTS, {"assignees": [], "fields": []}, {**LISTS, "fields": [(4, "Đất & nhà")]}]
+    for kept_first in (True, False):
+        desk_tags._filter_forms.clear()
+        for kw in lists:
+            built = DossierFilterForm(**kw)
+            lazy = UnboundFilterForm(kw["assignees"], kw["fields"])
+            if kept_first:
+                assert _tag(built) == _direct(built)
+            assert _tag(lazy) == _direct(built)
+            assert ("form" in lazy.__dict__) is not kept_first  # built only to be rendered
+            assert _tag(lazy) == _tag(built) == _direct(built)
+        assert len(desk_tags._filter_forms) == len(lists)

@@ -5,11 +5,13 @@ statements with their querysets; here, with what the page asked before)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
-from motcua.desk import selectors
+from motcua.desk import selectors, views
 from motcua.desk.views import PAGE_SIZE, QUEUE_STATUSES
 from motcua.dossiers import policy, services
 from motcua.dossiers import selectors as dossier_selectors
@@ -71,3 +73,36 @@ def test_the_orm_answers_what_the_prepared_statements_do_not_take(world):
     ) == dossier_selectors.queue_counts(world.desk, QUEUE_STATUSES, now)
     # Not an officer: policy's condition.
     assert selectors.visibility(world.citizen).steps is None
+
+
+def _body(response) -> str:
+    body = response.content.decode()
+    body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", body)
+    return re.sub(r"In lúc [0-9:/ ]+", "In lúc …", body)
+
+
+def test_the_page_is_the_one_the_orm_wrote(client, world, monkeypatch):
+    """The unfiltered first page read by the prepared statements and the same page read
+    by the ORM's queries (as every other page is) are the same page."""
+    build_process(world)
+    services.receive(world.submit_online(), world.desk)
+    for _ in range(3):
+        world.submit_online()
+    client.force_login(world.desk)
+    queue = reverse("desk:queue")
+    fast = _body(client.get(queue))
+    assert fast.count("<tr class=") == 4
+    monkeypatch.setattr(selectors, "queue_first_page", lambda visible, size: None)
+    monkeypatch.setattr(
+        selectors,
+        "queue_counts",
+        lambda user, statuses, now, visible: dossier_selectors.queue_counts(
+            user, statuses, now, visible.q
+        ),
+    )
+    assert _body(client.get(queue)) == fast
+    # Other pages of the unfiltered list: the ORM's query, the tabs' total as its length.
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    second = _body(client.get(queue + "?trang=2"))
+    assert second.count("<tr class=") == 1 and "Trang 2/2" in second
+    assert _body(client.get(queue + "?trang=99")) == second  # the last page

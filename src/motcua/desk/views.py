@@ -101,38 +101,31 @@ def queue(request):
     """The officer's list: tabs by status, the search box and filters, saved filters; the
     same list prints (print CSS) and downloads as .xlsx (?xuat=xlsx)."""
     now = timezone.now()
-    form = forms.DossierFilterForm(
-        request.GET or None,
-        assignees=desk_selectors.assignees_of(request.user),
-        fields=desk_selectors.field_choices(),
-    )
-    valid = form.is_valid() if form.is_bound else True
-    criteria = form.criteria() if form.is_bound and valid else desk_selectors.Criteria()
+    assignees = desk_selectors.assignees_of(request.user)
+    fields = desk_selectors.field_choices()
+    if request.GET:
+        form = forms.DossierFilterForm(request.GET, assignees=assignees, fields=fields)
+        valid = form.is_valid()
+        criteria = form.criteria() if valid else desk_selectors.Criteria()
+        filtered = valid and form.filled()
+    else:  # most views: the form is only shown (its markup kept by desk_tags.queue_filters)
+        form = forms.UnboundFilterForm(assignees, fields)
+        valid, criteria, filtered = True, desk_selectors.Criteria(), False
     # One visibility condition for the list and the tabs' counts: the agency's step
     # dossiers as a list of ids, so PostgreSQL combines its indexes for both (the count
     # with policy's subquery scanned every open dossier of the province: 90 ms, not 5).
     visible = desk_selectors.visibility(request.user)
-    qs = (
-        desk_selectors.desk_list(request.user, criteria, now, visible.q)
-        if valid
-        else Dossier.objects.none()
-    )
+
+    def rows_query():
+        if not valid:
+            return Dossier.objects.none()
+        return desk_selectors.desk_list(request.user, criteria, now, visible.q)
+
     if valid and request.GET.get("xuat") == "xlsx":
-        return _export(request, qs)
+        return _export(request, rows_query())
     counts = desk_selectors.queue_counts(request.user, QUEUE_STATUSES, now, visible)
-    paginator = Paginator(desk_selectors.queue_row_values(qs), PAGE_SIZE)
-    unfiltered = valid and not (form.is_bound and form.filled())
-    if unfiltered:
-        # The unfiltered list is every open dossier the officer sees: the tabs' counts
-        # already have its length, so the paginator need not count it again.
-        paginator.count = sum(counts[s] for s in QUEUE_STATUSES)
-    page = paginator.get_page(request.GET.get("trang"))
-    rows = None
-    if unfiltered and page.number == 1 and paginator.count:
-        rows = desk_selectors.queue_first_page(visible, PAGE_SIZE)
-    if rows is None:
-        rows = page.object_list
-    page.object_list = [desk_selectors.QueueRow(*values) for values in rows]
+    total = sum(counts[s] for s in QUEUE_STATUSES)
+    page = _queue_page(request, rows_query, not filtered and valid, total, visible)
     # The rows show applicants' names: one audit entry for the page, naming every dossier
     # on it, and one access row per dossier for its applicant to see.
     services.record_reads(
@@ -146,7 +139,7 @@ def queue(request):
     params.pop("trang", None)
     params.pop("xuat", None)
     query = params.urlencode()
-    plain_tab = not form.is_bound or set(request.GET) <= {"trang"}
+    plain_tab = set(request.GET) <= {"trang"}
     status = criteria.status
     tab_only = {k for k in request.GET if request.GET.get(k)} <= {"trang", "trang_thai"}
     return render(
@@ -159,14 +152,14 @@ def queue(request):
             "overdue": criteria.overdue and set(request.GET) <= {"trang", "qua_han"},
             "mine": criteria.mine and set(request.GET) <= {"trang", "cua_toi"},
             "all_tab": plain_tab,
-            "filtered": form.is_bound and valid and form.filled(),
+            "filtered": filtered,
             "query": query,
             "status_counts": [(s, Status(s).label, counts.get(s, 0)) for s in QUEUE_STATUSES],
-            "total": sum(counts[s] for s in QUEUE_STATUSES),
+            "total": total,
             "overdue_count": counts["overdue"],
             "mine_count": counts["mine"],
             "saved_filters": desk_selectors.saved_filters(request.user),
-            "save_form": forms.SavedFilterForm(initial={"query": query}),
+            "save_form": forms.SavedFilterForm(initial={"query": query}) if filtered else None,
             "printed_at": now,
             # The leader's in-app notice of late steps (no personal data: code and step).
             # (Leaders only: for anyone else there is nothing to ask.)
@@ -178,6 +171,30 @@ def queue(request):
         },
         status=200 if valid else 400,
     )
+
+
+def _queue_page(request, rows_query, unfiltered: bool, total: int, visible):
+    """The page of QueueRows asked for. The unfiltered list is every open dossier the
+    officer sees: its length is the tabs' total (not counted again), and its first page is
+    read by a prepared statement; the list's query is built only when another page needs
+    it (building it was a tenth of a view)."""
+    if not unfiltered:
+        paginator = Paginator(desk_selectors.queue_row_values(rows_query()), PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("trang"))
+        page.object_list = [desk_selectors.QueueRow(*values) for values in page.object_list]
+        return page
+    paginator = Paginator([], PAGE_SIZE)
+    paginator.count = total
+    page = paginator.get_page(request.GET.get("trang"))
+    rows = [] if not total else None
+    if rows is None and page.number == 1:
+        rows = desk_selectors.queue_first_page(visible, PAGE_SIZE)
+    if rows is None:
+        paginator.object_list = desk_selectors.queue_row_values(rows_query())
+        page = paginator.page(page.number)
+        rows = page.object_list
+    page.object_list = [desk_selectors.QueueRow(*values) for values in rows]
+    return page
 
 
 def _export(request, qs):

@@ -14,6 +14,7 @@ from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from motcua.desk.forms import UnboundFilterForm
 from motcua.dossiers.models import Channel, Status
 
 register = template.Library()
@@ -78,7 +79,10 @@ def _filters_key(form) -> tuple | None:
     """Everything the unbound queue form's markup depends on: its class (labels, widgets,
     the status, channel and step choices), the language (translations), the URL
     configuration, and the two lists read per page (fields, the agency's officers). A
-    bound form, or one with a prefix, initial values or other ids, is not kept."""
+    bound form, or one with a prefix, initial values or other ids, is not kept.
+    (desk.forms.UnboundFilterForm: the default form, not built yet.)"""
+    if isinstance(form, UnboundFilterForm):
+        return (form.form_class, get_language(), get_urlconf(), form.choice_key)
     if form.is_bound or form.initial or form.prefix or form.auto_id != "id_%s":
         return None
     return (type(form), get_language(), get_urlconf(), form.choice_key)
@@ -96,6 +100,8 @@ def queue_filters(context, form, filtered) -> SafeString:
         html = _filter_forms.get(key)
         if html is not None:
             return SafeString(html)
+    if isinstance(form, UnboundFilterForm):
+        form = form.form
     template_ = context.template.engine.get_template(FILTERS_TEMPLATE)
     html = template_.render(context.new({"form": form, "filtered": filtered}))
     if key is not None and not filtered:
