@@ -474,3 +474,41 @@ def test_lists_and_datetimes_are_parameters(world):
             prepared.all(ids=pks, at=cut.date(), code="x")
     finally:
         del Prepared.registry["test.lists"]
+
+
+def test_timestamps_are_the_orms_datetimes(world):
+    """On PostgreSQL the prepared rows' timestamptz columns are read by psycopg's C loader
+    (core.prepared._load_timestamps_in_c): the same datetimes as Django's loader, with the
+    same tzinfo, from the first to the last microsecond Django can store."""
+    dossier = world.submit_online()
+    utc = dt.UTC
+    values = [
+        dt.datetime(1, 1, 1, tzinfo=utc),
+        dt.datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=utc),
+        dt.datetime(2026, 3, 29, 1, 30, 0, 1, tzinfo=utc),
+        dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=utc),
+    ]
+    prepared = Prepared(
+        "test.stamps",
+        lambda pk: Dossier.objects.filter(pk=pk).values_list(
+            "submitted_at", "received_at", "finished_at", "intake_due_at"
+        ),
+        pk=int,
+    )
+    try:
+        for value in values:
+            Dossier.objects.filter(pk=dossier.pk).update(finished_at=value, received_at=None)
+            [row] = prepared.all(pk=dossier.pk)
+            [orm] = prepared.queryset(pk=dossier.pk)
+            assert row == orm and row[2] == value and row[1] is None
+            for ours, theirs in zip(row, orm, strict=True):
+                assert type(ours) is type(theirs)
+                assert getattr(ours, "tzinfo", None) is getattr(theirs, "tzinfo", None)
+    finally:
+        del Prepared.registry["test.stamps"]
+    if connection.vendor == "postgresql":
+        from motcua.core import prepared as module
+
+        # The binary psycopg and a UTC session: the C loader was the one used above.
+        assert module._C_TIMESTAMPTZ is not None and connection.timezone is dt.UTC
+        assert connection.connection.info.parameter_status("TimeZone") == "UTC"

@@ -209,6 +209,8 @@ class Prepared(Generic[M]):
                 "select_for_update cannot be used outside of a transaction."
             )
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                _load_timestamps_in_c(cursor, connection)
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         if compiled.col_count is not None:
@@ -232,6 +234,35 @@ class Prepared(Generic[M]):
     def first(self, using: str = "default", **values: Any) -> Any:
         rows = self.all(using, **values)
         return rows[0] if rows else None
+
+
+def _c_timestamptz_loader() -> tuple[int, type] | None:
+    try:
+        import psycopg
+        from psycopg.pq import Format
+    except ImportError:
+        return None
+    oid = psycopg.adapters.types["timestamptz"].oid
+    loader = psycopg.adapters.get_loader(oid, Format.TEXT)
+    return (oid, loader) if loader.__module__.startswith("psycopg_binary") else None
+
+
+_C_TIMESTAMPTZ = _c_timestamptz_loader()
+
+
+def _load_timestamps_in_c(cursor, connection) -> None:
+    """Read this cursor's timestamptz columns with psycopg's C loader, not with Django's
+    (a Python subclass of psycopg's pure-Python loader: 2.4 µs a value, 165 values on a
+    queue page), when both give the same datetimes: Django's is psycopg's with its tzinfo
+    replaced by connection.timezone, and psycopg's own tzinfo is datetime.timezone.utc
+    when the session's TimeZone is UTC, which Django sets when connection.timezone is
+    datetime.timezone.utc (no TIME_ZONE of the database's own)."""
+    if (
+        _C_TIMESTAMPTZ is not None
+        and connection.timezone is dt.UTC
+        and connection.connection.info.parameter_status("TimeZone") == "UTC"
+    ):
+        cursor.cursor.adapters.register_loader(*_C_TIMESTAMPTZ)
 
 
 def _adapt(kind: type, value: Any, connection) -> Any:
