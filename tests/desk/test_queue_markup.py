@@ -4,6 +4,7 @@ the tabs (desk/includes/queue_tabs.html) and the times (|date:"H:i d/m/Y")."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 
 import pytest
@@ -70,3 +71,53 @@ def test_the_tabs_are_the_templates(language):
             expected = render_to_string(desk_tags.TABS_TEMPLATE, context)
             assert _engine("{% load desk_tags %}{% queue_tabs %}", context) == expected
             assert 'class="status-filter' in expected
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_pagination_is_the_included_templates(language):
+    from django.core.paginator import Paginator
+
+    with translation.override(language):
+        for count, size in ((0, 3), (3, 3), (4, 3), (10, 3), (12345, 2)):
+            paginator = Paginator(range(count), size)
+            numbers = sorted({1, 2, 3, paginator.num_pages - 1, paginator.num_pages} - {0})
+            for number in numbers:
+                if number > paginator.num_pages:
+                    continue
+                for query in ("", "trang_thai=received", "q=%3Cx%3E&a=<b>&amp;"):
+                    context = {"page": paginator.page(number), "query": query}
+                    expected = render_to_string(desk_tags.PAGINATION_TEMPLATE, context)
+                    tag = _engine("{% load desk_tags %}{% queue_pagination %}", context)
+                    assert tag == expected, (count, size, number, query)
+
+
+def _normalised(body: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", body)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_kept_fragments_are_what_the_page_writes_without_them(client, world, language):
+    """desk/queue.html with its {% kept %} fragments, cold and kept, is what the same
+    template without those tags writes, for each role."""
+    from django.template.loader import get_template
+
+    world.submit_online()
+    source = get_template("desk/queue.html").template.source
+    assert "{% kept" in source
+    plain = re.sub(r"{% (end)?kept[^%]*%}", "", source)
+    for user in (world.desk, world.leader, world.specialist):
+        client.force_login(user)
+        for _ in range(2):  # rendered, then kept
+            with translation.override(language):
+                response = client.get("/mot-cua/", HTTP_ACCEPT_LANGUAGE=language)
+                assert response.templates[0].name == "desk/queue.html"
+                context = response.context[0].flatten()
+                expected = (
+                    engines["django"]
+                    .from_string(plain)
+                    .render(context, request=response.wsgi_request)
+                )
+            assert _normalised(response.content.decode()) == _normalised(expected)
+            assert 'class="page-head"' in expected and "<thead>" in expected
+    kept = {key[4:] for key in desk_tags._kept}  # the values named: each role; the table
+    assert kept >= {("desk",), ("leader",), ("specialist",), ()}
