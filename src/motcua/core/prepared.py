@@ -244,7 +244,7 @@ def _c_timestamptz_loader() -> tuple[int, type] | None:
         return None
     oid = psycopg.adapters.types["timestamptz"].oid
     loader = psycopg.adapters.get_loader(oid, Format.TEXT)
-    return (oid, loader) if loader.__module__.startswith("psycopg_binary") else None
+    return (oid, loader) if loader.__module__.startswith(("psycopg_binary", "psycopg_c")) else None
 
 
 _C_TIMESTAMPTZ = _c_timestamptz_loader()
@@ -260,6 +260,7 @@ def _load_timestamps_in_c(cursor, connection) -> None:
     if (
         _C_TIMESTAMPTZ is not None
         and connection.timezone is dt.UTC
+        and hasattr(cursor.cursor, "adapters")  # psycopg 3, not psycopg2
         and connection.connection.info.parameter_status("TimeZone") == "UTC"
     ):
         cursor.cursor.adapters.register_loader(*_C_TIMESTAMPTZ)
