@@ -2,6 +2,7 @@
 recomputed from the raw dossiers (and the hook calls), for generated data."""
 
 import datetime as dt
+import io
 import random
 
 import pytest
@@ -241,6 +242,43 @@ def test_rebuild_recounts_what_the_transitions_counted(world):
     assert (
         list(IndexMonthStats.objects.values_list("paid_online", "rated").order_by("pk")) == before
     )
+
+
+def _statistics_rows(table):
+    """The planner's row count of a table (PostgreSQL's reltuples; SQLite: the first
+    number of ANALYZE's sqlite_stat1 rows for it), None when never analysed."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            value = cursor.fetchone()[0]
+            return None if value < 0 else int(value)
+        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s LIMIT 1", [table])
+        row = cursor.fetchone()
+        return None if row is None else int(row[0].split()[0])
+
+
+def _rebuild_command_leaves_statistics(world):
+    from django.core.management import call_command
+
+    generate(world, 6, seed=5)
+    call_command("serviceindex_rebuild", stdout=io.StringIO())
+    for model in (IndexMonthStats, OpenDueCount):
+        rows = model.objects.count()
+        assert rows
+        assert _statistics_rows(model._meta.db_table) == rows
+
+
+def test_rebuild_command_analyses_the_rewritten_tables(world):
+    """In a transaction (as the tests run it): ANALYZE, the planner sees the rows."""
+    _rebuild_command_leaves_statistics(world)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rebuild_command_vacuums_outside_a_transaction(world):
+    """Out of one (as `motcua serviceindex_rebuild` runs): VACUUM ANALYZE on PostgreSQL."""
+    _rebuild_command_leaves_statistics(world)
 
 
 def _card(now=None):
