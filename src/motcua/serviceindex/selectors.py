@@ -361,13 +361,15 @@ def month_counts(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     width = len(by)
+    month = by.index("month") if "month" in by else None
     for row in rows:
         if row[width] is None:
             continue  # no row at all (an aggregate without GROUP BY)
-        key = tuple(_date(v) if k == "month" else v for k, v in zip(by, row, strict=False))
-        counts = out[key]
-        for c, v in zip(SUMMED_COUNTERS, row[width:], strict=True):
-            counts[c] += int(v or 0)  # PostgreSQL sums the sums as numeric
+        key = row[:width]
+        if month is not None:
+            key = (*key[:month], _date(key[month]), *key[month + 1 :])
+        # One row per key (GROUP BY), every sum an integer (cast in the SQL).
+        out[key] = dict(zip(SUMMED_COUNTERS, row[width:], strict=True))
     passed = _due_today_passed(first, last, now)
     if ids is not None:
         passed = passed.filter(agency_id__in=ids)
@@ -417,7 +419,8 @@ def _summary_sql(ids, first, last, today, by) -> tuple[str, list]:
             f"SELECT {', '.join(select)} FROM {q(model._meta.db_table)} "  # noqa: S608 - names from models
             f"WHERE {' AND '.join(where)}" + (f" GROUP BY {', '.join(keys)}" if keys else "")
         )
-    sums = ", ".join(f"SUM({q(c)})" for c in SUMMED_COUNTERS)
+    # As integers: PostgreSQL sums bigints as numeric, which the driver reads as Decimal.
+    sums = ", ".join(f"CAST(SUM({q(c)}) AS BIGINT)" for c in SUMMED_COUNTERS)
     sql = f"SELECT {', '.join([*keys, sums])} FROM ({' UNION ALL '.join(parts)}) AS t"  # noqa: S608
     if keys:
         sql += f" GROUP BY {', '.join(keys)}"
