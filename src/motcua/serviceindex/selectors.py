@@ -340,18 +340,35 @@ def _due_today_passed(first: dt.date, last: dt.date, now: dt.datetime):
     return qs.filter(due__gte=day_start(now), due__lt=now)
 
 
+PassedRows = list[tuple[int, dt.date, int]]
+
+
+def due_today_passed_rows(
+    agency_ids: Iterable[int] | None, first: dt.date, last: dt.date, now: dt.datetime
+) -> PassedRows:
+    """(agency, month of receipt, dossiers) of _due_today_passed: one small query that
+    every grouping a page asks of month_counts is added up from (Context.passed_rows)."""
+    qs = _due_today_passed(first, last, now)
+    if agency_ids is not None:
+        qs = qs.filter(agency_id__in=list(agency_ids))
+    qs = qs.annotate(month=TruncMonth("received_at", output_field=DateField()))
+    return list(qs.values_list("agency_id", "month").annotate(n=Count("id")).order_by())
+
+
 def month_counts(
     agency_ids: Iterable[int] | None,
     first: dt.date,
     last: dt.date,
     now: dt.datetime | None = None,
     by: tuple[str, ...] = ("agency_id", "month"),
+    passed: PassedRows | None = None,
 ) -> dict[tuple, dict[str, int]]:
     """Counters summed in the database, grouped by `by` (agency_id, month, both or none;
     the key is the tuple of those values): the month summaries, and the open dossiers
     whose appointment has passed (the live part of the progress indicator), exact at `now`:
     OpenDueCount's rows due before today (in the same statement), and today's dossiers due
-    before now (a count through the partial index)."""
+    before now (through the partial index; `passed`: those rows read already, at `now`,
+    for these agencies and months or more)."""
     now = now or timezone.now()
     ids = None if agency_ids is None else list(agency_ids)
     out: dict[tuple, dict[str, int]] = defaultdict(zero)
@@ -370,16 +387,12 @@ def month_counts(
             key = (*key[:month], _date(key[month]), *key[month + 1 :])
         # One row per key (GROUP BY), every sum an integer (cast in the SQL).
         out[key] = dict(zip(SUMMED_COUNTERS, row[width:], strict=True))
-    passed = _due_today_passed(first, last, now)
-    if ids is not None:
-        passed = passed.filter(agency_id__in=ids)
-    if "month" in by:
-        passed = passed.annotate(month=TruncMonth("received_at", output_field=DateField()))
-    if by:
-        for row in passed.values(*by).annotate(n=Count("id")):
-            out[tuple(row[k] for k in by)]["open_late"] += row["n"]
-    elif n := passed.count():
-        out[()]["open_late"] += n
+    if passed is None:
+        passed = due_today_passed_rows(ids, first, last, now)
+    wanted = None if ids is None else set(ids)
+    for agency, m, n in passed:
+        if first <= m <= last and (wanted is None or agency in wanted):
+            out[tuple(agency if k == "agency_id" else m for k in by)]["open_late"] += n
     return out
 
 
@@ -588,15 +601,38 @@ class Context:
     feeds: set[str]
     catalog: CatalogCounts
     now: dt.datetime
+    # due_today_passed_rows read so far: (agency ids or None, first, last) -> rows
+    _passed: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, now: dt.datetime | None = None) -> Context:
         return cls(active_indicators(), available_feeds(), catalog_counts(), now or timezone.now())
 
+    def passed_rows(
+        self, agency_ids: Iterable[int] | None, first: dt.date, last: dt.date
+    ) -> PassedRows:
+        """Today's dossiers due before `now`, by agency and month: read once for a page
+        (rows read for more agencies or months answer too; month_counts keeps its own)."""
+        ids = None if agency_ids is None else frozenset(agency_ids)
+        for (have, f, la), rows in self._passed.items():
+            if f <= first and last <= la and (have is None or (ids is not None and ids <= have)):
+                return rows
+        rows = self._passed[(ids, first, last)] = due_today_passed_rows(ids, first, last, self.now)
+        return rows
+
+    def passed_count(self, agency_ids: Iterable[int] | None, first: dt.date, last: dt.date) -> int:
+        wanted = None if agency_ids is None else set(agency_ids)
+        return sum(
+            n
+            for agency, m, n in self.passed_rows(agency_ids, first, last)
+            if first <= m <= last and (wanted is None or agency in wanted)
+        )
+
 
 def unit_counts(unit: Unit, period: Period, ctx: Context) -> dict[str, int]:
     ids = None if unit.kind == "tinh" else unit.agency_ids
-    rows = month_counts(ids, period.first, period.last, ctx.now, by=())
+    passed = ctx.passed_rows(ids, period.first, period.last)
+    rows = month_counts(ids, period.first, period.last, ctx.now, by=(), passed=passed)
     return add_into(rows.get((), zero()), ctx.catalog.for_unit(unit))
 
 
@@ -628,7 +664,9 @@ def trend(
     """The unit's score month by month, for the `months` months ending with `last`."""
     first = trend_first(last, months)
     ids = None if unit.kind == "tinh" else unit.agency_ids
-    rows = month_counts(ids, first, last, ctx.now, by=("month",))
+    rows = month_counts(
+        ids, first, last, ctx.now, by=("month",), passed=ctx.passed_rows(ids, first, last)
+    )
     by_month = {month: counts for (month,), counts in rows.items()}
     return _trend_cards(by_month, first, last, ctx.catalog.for_unit(unit), ctx)
 
@@ -688,7 +726,8 @@ class Ranked:
 def peers(unit: Unit, period: Period, ctx: Context) -> list[Ranked]:
     """Every unit of the same kind, best first; units with no data at the end, unranked."""
     units = units_of_kind(unit.kind)
-    rows = month_counts(None, period.first, period.last, ctx.now, by=("agency_id",))
+    passed = ctx.passed_rows(None, period.first, period.last)
+    rows = month_counts(None, period.first, period.last, ctx.now, by=("agency_id",), passed=passed)
     by_agency = {agency: counts for (agency,), counts in rows.items()}
     cards = []
     scorer = Scorer(ctx.indicators, ctx.feeds)
@@ -722,7 +761,12 @@ def dashboard(unit: Unit, period: Period, ctx: Context, months: int = 12) -> Das
     for the ranking among units of the same kind."""
     first = trend_first(period.last, months)
     ids = None if unit.kind == "tinh" else unit.agency_ids
-    rows = month_counts(ids, min(first, period.first), period.last, ctx.now, by=("month",))
+    start = min(first, period.first)
+    if unit.kind != "tinh":
+        # The ranking reads every agency's: one read of today's passed dossiers for both.
+        ctx.passed_rows(None, start, period.last)
+    passed = ctx.passed_rows(ids, start, period.last)
+    rows = month_counts(ids, start, period.last, ctx.now, by=("month",), passed=passed)
     by_month = {month: counts for (month,), counts in rows.items()}
     catalog = ctx.catalog.for_unit(unit)
     total = zero()
@@ -833,11 +877,11 @@ def what_if(
     rows = OpenDueCount.objects.filter(
         month__gte=period.first, month__lte=period.last, due_day__gte=today, due_day__lte=last_day
     )
-    passed = _due_today_passed(period.first, period.last, ctx.now)
     if ids is not None:
         rows = rows.filter(agency_id__in=ids)
-        passed = passed.filter(agency_id__in=ids)
-    at_risk_total = (rows.aggregate(n=Sum("count"))["n"] or 0) - passed.count()
+    # The same dossiers as the open-and-late count's (read once for the page).
+    passed = ctx.passed_count(ids, period.first, period.last)
+    at_risk_total = (rows.aggregate(n=Sum("count"))["n"] or 0) - passed
     tz = timezone.get_current_timezone()
     horizon_end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
     soon = running_open(_in_range(Dossier.objects.all(), period.first, period.last)).filter(
