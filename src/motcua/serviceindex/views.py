@@ -5,11 +5,14 @@ script under the CSP), every chart has its table beside it."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -89,6 +92,119 @@ def _peer_rows(ranked, unit) -> str:
     return mark_safe("".join(rows))  # noqa: S308 - names escaped above, the rest numbers
 
 
+def _indicator_rows(card, detail_base: str = "", query: str = "") -> str:
+    """The body of the indicators table (_indicators.html), the text its template loops
+    gave (every page of the index shows it; the loops were most of the page's
+    rendering). Text from the database escaped, the rest numbers formatted here."""
+    no_data, none_lower = escape(_("Không có dữ liệu")), escape(_("không có dữ liệu"))
+    points_word, see = escape(_("điểm")), escape(_("Xem"))
+    colspan = "6" if detail_base else "5"
+    out = ["\n  "]
+    for g in card.groups:
+        got = none_lower if g.points is None else decimals(g.points, 2)
+        out.append(
+            f'\n    <tr class="group-row"><th scope="rowgroup" colspan="{colspan}">'
+            f"{escape(g.label)}: {got} / {decimals(g.max_points, 0)} {points_word}</th></tr>\n    "
+        )
+        for r in g.results:
+            item = r.indicator
+            code = escape(item.code)
+            rate = (
+                f'<span class="no-data">{no_data}</span><br><small class="muted">'
+                f"{escape(r.reason)}</small>"
+                if r.rate is None
+                else f"{decimals(r.percent, 2)} %"
+            )
+            points = "–" if r.points is None else decimals(r.points, 2)
+            detail = ""
+            if detail_base:
+                url = escape(f"{detail_base}{item.code}/?{query}")
+                detail = (
+                    f'<td><a href="{url}" hx-get="{url}" hx-target="#indicator-detail" '
+                    'hx-select="#indicator-detail" hx-swap="outerHTML" hx-push-url="false">'
+                    f'{see}<span class="visually-hidden"> {code}</span></a></td>'
+                )
+            out.append(
+                f"\n    <tr>\n      <td>{code}</td>\n      <td>{escape(item.name)}<br>"
+                f'<small class="muted">{escape(item.legal_source)}</small></td>\n'
+                f'      <td class="num">{rate}</td>\n'
+                f'      <td class="num">{decimals(item.full_at, 0)} %</td>\n'
+                f'      <td class="num">{points} / {decimals(item.max_points, 0)}</td>\n'
+                f"      {detail}\n    </tr>\n    "
+            )
+        out.append("\n  ")
+    out.append("\n  ")
+    return mark_safe("".join(out))  # noqa: S308 - text escaped above, the rest numbers
+
+
+def _trend_rows(trend) -> str:
+    """The body of the dashboard's table by month: (month, card or None, on-time %)."""
+    no_data = escape(_("Không có dữ liệu"))
+    rows = []
+    for month, c, on_time in trend:
+        if c is None:
+            cells = f'<td class="num" colspan="3">{no_data}</td>'
+        else:
+            points = "–" if c.points is None else decimals(c.points, 2)
+            percent = no_data if c.percent is None else f"{decimals(c.percent, 2)} %"
+            late = "–" if on_time is None else f"{decimals(on_time, 2)} %"
+            cells = (
+                f'<td class="num">{points}</td><td class="num">{percent}</td>'
+                f'<td class="num">{late}</td>'
+            )
+        rows.append(f'<tr><th scope="row">{month:%m/%Y}</th>{cells}</tr>')
+    return mark_safe("".join(rows))  # noqa: S308 - no text from the database
+
+
+_PLAIN_CODE = re.compile(r"[0-9A-Za-z._-]+")
+
+
+def _dossier_url():
+    """The desk's dossier address for a code: reverse() once, the code put in (a dossier
+    code is letters, digits, dots and dashes, which reverse() leaves as they are; any other
+    goes through reverse())."""
+    head, tail = reverse("desk:dossier", args=["~"]).rsplit("~", 1)
+
+    def url(code: str) -> str:
+        return (
+            f"{head}{code}{tail}"
+            if _PLAIN_CODE.fullmatch(code)
+            else reverse("desk:dossier", args=[code])
+        )
+
+    return url
+
+
+def _local(value, pattern: str) -> str:
+    """|date for an aware datetime: in the local time zone; "" for None (as the filter)."""
+    return "" if value is None else timezone.localtime(value).strftime(pattern)
+
+
+def _losing_rows(dossiers) -> str:
+    """The body of the indicator page's table of dossiers that cost points."""
+    url = _dossier_url()
+    return mark_safe(  # noqa: S308 - text escaped, dates formatted here
+        "".join(
+            f'<tr><td><a href="{escape(url(d.code))}">{escape(d.code)}</a></td>'
+            f"<td>{escape(d.procedure.name)}</td><td>{escape(d.agency.name)}</td>"
+            f"<td>{escape(d.status_label)}</td><td>{_local(d.received_at, '%d/%m/%Y')}</td></tr>"
+            for d in dossiers
+        )
+    )
+
+
+def _at_risk_rows(dossiers) -> str:
+    """The body of the what-if's table of dossiers due soon."""
+    url = _dossier_url()
+    return mark_safe(  # noqa: S308 - text escaped, dates formatted here
+        "".join(
+            f'<tr><td><a href="{escape(url(d.code))}">{escape(d.code)}</a></td>'
+            f"<td>{escape(d.procedure.name)}</td><td>{_local(d.due, '%H:%M %d/%m/%Y')}</td></tr>"
+            for d in dossiers
+        )
+    )
+
+
 def _province_name() -> str:
     root = AdministrativeUnit.objects.filter(parent=None).values_list("name", flat=True).first()
     return root or "Toàn tỉnh"
@@ -103,6 +219,7 @@ def scorecard(request):
         "serviceindex/public.html",
         {
             "card": card,
+            "indicator_rows": _indicator_rows(card),
             "period_error": error,
             "province_name": _province_name(),
             "chart": {"groups": _groups_chart(card)},
@@ -155,22 +272,24 @@ def dashboard(request, kind, pk):
             "current": next((i for i, r in enumerate(ranked) if r.unit.pk == unit.pk), -1),
         },
     }
-    query = period.query()
+    query = "&".join(f"{k}={v}" for k, v in period.query().items())
+    detail_base = reverse("serviceindex:dashboard", args=[unit.kind, unit.pk]) + "chi-tieu/"
     return render(
         request,
         "serviceindex/dashboard.html",
         {
             "unit": unit,
             "card": card,
-            # (month, card, on-time %): the table reads the rate without looping over results
-            "trend": [(m, c, _on_time_percent(c)) for m, c in trend],
+            "detail_base": detail_base,
+            "indicator_rows": _indicator_rows(card, detail_base, query),
+            "trend_rows": _trend_rows((m, c, _on_time_percent(c)) for m, c in trend),
             "ranked": ranked,
             "peer_rows": _peer_rows(ranked, unit),
             "mine": mine,
             "peer_count": sum(1 for r in ranked if r.rank),
             "chart": chart,
             "period_error": error,
-            "query": "&".join(f"{k}={v}" for k, v in query.items()),
+            "query": query,
             **_period_form(period),
         },
     )
@@ -219,6 +338,8 @@ def indicator(request, kind, pk, code):
             "result": card.result(item.code),
             "card": card,
             "page": page,
+            "losing_rows": _losing_rows(page.dossiers) if page else "",
+            "at_risk_rows": _at_risk_rows(what_if.at_risk) if what_if else "",
             "rule": selectors.LOSS_RULES.get(item.formula, ""),
             "what_if": what_if,
             "what_if_result": what_if.if_late.result(item.code) if what_if else None,
