@@ -209,12 +209,14 @@ def units_of_kind(kind: str) -> list[Unit]:
             )
         ]
     if kind == "xa":
+        # The commune's name in the same rows (a join): a second query listed 175 ids.
         by_unit: dict[int, list[int]] = defaultdict(list)
-        for pk, unit_id in Agency.objects.filter(level=Agency.Level.COMMUNE).values_list(
-            "id", "unit_id"
+        names: dict[int, str] = {}
+        for pk, unit_id, name in Agency.objects.filter(level=Agency.Level.COMMUNE).values_list(
+            "id", "unit_id", "unit__name"
         ):
             by_unit[unit_id].append(pk)
-        names = dict(AdministrativeUnit.objects.filter(pk__in=by_unit).values_list("id", "name"))
+            names[unit_id] = name
         return [
             Unit("xa", u, names[u], ids, has_commune=True)
             for u, ids in sorted(by_unit.items(), key=lambda kv: names[kv[0]])
