@@ -19,7 +19,7 @@ from django.db.models import Count, DateField, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from motcua.catalog.models import AdministrativeUnit, Agency, Component, Procedure, ServiceCentre
+from motcua.catalog.models import Agency, Component, Procedure, ServiceCentre
 from motcua.core.dates import BadDate, parse_month
 from motcua.core.prepared import Prepared
 from motcua.dossiers.models import AgencyMonthStats, Channel, Dossier, ReturnMethod, Status
@@ -256,13 +256,14 @@ def get_unit(kind: str, pk: int) -> Unit | None:
             return None
         return Unit("co-quan", pk, row[0], [pk], has_commune=row[1] == Agency.Level.COMMUNE)
     if kind == "xa":
-        name = AdministrativeUnit.objects.filter(pk=pk).values_list("name", flat=True).first()
-        ids = list(
+        # The commune's agencies with its name (a join): one query.
+        rows = list(
             Agency.objects.filter(level=Agency.Level.COMMUNE, unit_id=pk).values_list(
-                "id", flat=True
+                "id", "unit__name"
             )
         )
-        return Unit("xa", pk, name, ids, has_commune=True) if name and ids else None
+        name = rows[0][1] if rows else None
+        return Unit("xa", pk, name, [a for a, _ in rows], has_commune=True) if name else None
     if kind == "trung-tam":
         return next(iter(_centres(ServiceCentre.objects.filter(is_active=True, pk=pk))), None)
     return None
