@@ -46,6 +46,7 @@ from bench.common import (
     connect,
     log,
     percentile,
+    reference_ms,
 )
 
 CENTRE_BOOK = "benchttpvhcc"
@@ -373,6 +374,9 @@ def main(argv: list[str] | None = None) -> None:
         "naive": _naive_vs_summary(),
         "load_before": load_before,
         "load_average": os.getloadavg(),
+        # The machine's speed and size beside the figures (they move with both).
+        "reference_ms": reference_ms(),
+        "cores": os.cpu_count(),
     }
     print(json.dumps(result, ensure_ascii=False, indent=2))
     if args.record:
