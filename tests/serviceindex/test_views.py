@@ -170,3 +170,45 @@ def test_custom_months_shown_day_first_not_in_the_browsers_language(client, worl
     text = page.content.decode()
     assert 'type="month"' not in text
     assert 'name="tu" value="01/2025"' in text and 'name="den" value="06/2025"' in text
+
+
+def test_a_page_reads_todays_passed_dossiers_once(world):
+    """A ranked dashboard (the unit's months and every agency's period) and the indicator
+    page (its counts and the what-if) read the dossiers due before now today once, and
+    give what reading them for each gives."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from motcua.serviceindex import selectors
+
+    d = _late_dossier(world)
+    # Due earlier today: among today's passed dossiers, not in OpenDueCount's late rows.
+    due = selectors.day_start(timezone.now()) + dt.timedelta(minutes=1)
+    if due < timezone.now():
+        Dossier.objects.filter(pk=d.pk).update(on_time_due_at=due, original_due_at=due)
+        rebuild_open(Dossier, OpenDueCount)
+    services.receive(world.submit_online(), world.desk)
+    period = selectors.parse_period({})
+    unit = selectors.get_unit("co-quan", d.agency_id)
+    ctx = selectors.Context.load()
+    with CaptureQueriesContext(connection) as queries:
+        numbers = selectors.dashboard(unit, period, ctx)
+        what = selectors.what_if(unit, period, ctx, counts=numbers.card.counts)
+    assert sum("dossiers_dossier" in q["sql"] for q in queries.captured_queries) == 2
+    # (the what-if's list of dossiers due soon is the other one)
+    fresh = selectors.Context.load(ctx.now)
+    assert numbers.card.counts == selectors.unit_counts(unit, period, fresh)
+    mine = next(r for r in numbers.ranked if r.unit.pk == unit.pk)
+    assert mine.card.points == numbers.card.points
+    assert what.at_risk_total == selectors.what_if(unit, period, fresh).at_risk_total
+    ids = selectors.province().agency_ids
+    alone = selectors.month_counts(ids, period.first, period.last, ctx.now, by=("agency_id",))
+    shared = selectors.month_counts(
+        ids,
+        period.first,
+        period.last,
+        ctx.now,
+        by=("agency_id",),
+        passed=ctx.passed_rows(None, selectors.trend_first(period.last), period.last),
+    )
+    assert alone == shared
