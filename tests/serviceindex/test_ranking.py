@@ -109,3 +109,66 @@ def test_the_catalogue_counts_compiled_once_equal_their_queryset(world):
         got = counts.commune if key is None else counts.by_agency[key]
         assert got == expected
     assert counts.commune["procedures_published"] == 1
+
+
+def _rates(rng: random.Random):
+    """Rates as the formulas make them (ratios of counts), and anything around."""
+    for _ in range(40_000):
+        denominator = rng.choice([1, 3, 7, 10, 250, 9_999, 3_265_338, rng.randint(1, 10**7)])
+        yield rng.randint(0, denominator) / denominator
+        yield rng.uniform(-0.2, 1.3)
+    yield from (0.0, -0.0, 1.0, 0.5, 0.1, 0.7, 0.95, 0.999999999, 1e-12, 2.0, -1.0)
+
+
+def test_points_in_cents_equal_the_decimal_points():
+    """formulas.points_cents gives points() in cents, or None (then points() decides)."""
+    from decimal import Decimal
+
+    from motcua.serviceindex import formulas
+
+    rng = random.Random(766)
+    weights = [1, 50, 100, 150, 200, 1_000, 99_999, *(rng.randint(0, 99_999) for _ in range(8))]
+    thresholds = [
+        10_000,
+        9_000,
+        8_000,
+        1,
+        5_000,
+        9_999,
+        *(rng.randint(1, 10_000) for _ in range(8)),
+    ]
+    compared = deferred = 0
+    for rate in _rates(rng):
+        weight, full = rng.choice(weights), rng.choice(thresholds)
+        exact = formulas.points(rate, Decimal(weight) / 100, Decimal(full) / 100)
+        cents = formulas.points_cents(rate, weight, full)
+        if cents is None:
+            deferred += 1
+            continue
+        assert Decimal(cents).scaleb(-2) == exact, (rate, weight, full)
+        compared += 1
+    assert compared > 70_000 and deferred < compared / 100  # nice rates land on half cents
+    # On a half cent exactly: the Decimal arithmetic decides (half up).
+    halves = [(0.5, 1, 10_000), (0.25, 2, 10_000), (0.125, 4, 10_000), (0.0625, 4, 5_000)]
+    for rate, weight, full in halves:
+        assert formulas.points_cents(rate, weight, full) is None
+
+
+def test_the_scorer_keeps_weights_with_finer_digits_exact():
+    """A weight of more than two decimals (not in QĐ 766): the Decimal sums themselves."""
+    from decimal import Decimal
+
+    indicators = selectors.active_indicators()
+    odd = Indicator(**{**_fields(indicators[0]), "code": "ZZ2", "max_points": Decimal("1.005")})
+    feeds = {k.value for k in DataFeed.Key}
+    scorer = selectors.Scorer([*indicators, odd], feeds)
+    rng = random.Random(5)
+    for _ in range(200):
+        counts = _random_counts(rng)
+        card = selectors.scorecard(counts, [*indicators, odd], feeds)
+        quick = scorer(counts)
+        assert (quick.points, quick.max_with_data, quick.percent) == (
+            card.points,
+            card.max_with_data,
+            card.percent,
+        )

@@ -143,6 +143,34 @@ FORMULAS: dict[str, Formula] = {
 CENT = Decimal("0.01")
 
 
+def cents(value: Decimal) -> int | None:
+    """A weight or threshold in whole hundredths (the fields have two decimals), None for
+    finer digits."""
+    hundredths = value * 100
+    return int(hundredths) if hundredths == hundredths.to_integral_value() else None
+
+
+def points_cents(rate: float, max_cents: int, full_at_cents: int) -> int | None:
+    """points() in whole cents by float arithmetic (a ranking computes hundreds of
+    them), or None within a millionth of a cent of a half cent, where the caller asks
+    points(). Exact elsewhere: the float differs from the Decimal path's value by less
+    than 1e-10 cent (16 significant digits, at most 99,999 cents; the Decimal path's own
+    rounding is at 28 digits), so both round to the same cent; within 1e-9 of the
+    threshold or of zero the points are within 1e-4 cent of all or none.
+    tests/serviceindex/test_ranking.py checks it against points()."""
+    share = rate * 10000.0 / full_at_cents  # rate * 100 / full_at_percent
+    if share >= 1.0 - 1e-9:
+        return max_cents
+    if share <= 1e-9:
+        return 0
+    exact = max_cents * share
+    whole = int(exact)
+    fraction = exact - whole
+    if abs(fraction - 0.5) < 1e-6:
+        return None
+    return whole + (fraction > 0.5)
+
+
 def points(rate: float | None, max_points: Decimal, full_at_percent: Decimal) -> Decimal | None:
     """All the points at or above the threshold, in proportion below it; None stays None."""
     if rate is None:

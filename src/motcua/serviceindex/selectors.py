@@ -701,13 +701,37 @@ class Scorer:
             formula = formulas.FORMULAS.get(indicator.formula)
             if formula is None or (formula.feed is not None and formula.feed not in feeds):
                 continue  # evaluate(): no number, whatever the counts
-            self.parts.append((formula.function, indicator.max_points, indicator.full_at))
+            weight, full = formulas.cents(indicator.max_points), formulas.cents(indicator.full_at)
+            self.parts.append(
+                (formula.function, indicator.max_points, indicator.full_at, weight, full)
+            )
+        # Points in whole cents (formulas.points_cents), summed as integers: the Decimal
+        # sum exactly. Weights or thresholds with finer digits: the Decimals themselves.
+        self._cents = all(w is not None and f for *_, w, f in self.parts)
         # Many units share a rate (the commune catalogue's, 0 and 100 %): its points once.
         self._points = functools.cache(formulas.points)
 
     def __call__(self, counts: dict[str, int]) -> Score:
+        if not self._cents:
+            return self._decimal(counts)
+        earned, possible, scored = 0, 0, False
+        for function, max_points, full_at, weight, full in self.parts:
+            try:
+                rate = function(counts)
+            except KeyError:  # a counter Motcua does not keep yet
+                continue
+            if rate is not None:
+                cents = formulas.points_cents(rate, weight, full)
+                if cents is None:  # on a half cent: the Decimal arithmetic decides
+                    cents = int(self._points(rate, max_points, full_at) * 100)
+                earned += cents
+                possible += weight
+                scored = True
+        return Score(Decimal(earned).scaleb(-2) if scored else None, Decimal(possible).scaleb(-2))
+
+    def _decimal(self, counts: dict[str, int]) -> Score:
         points, max_with_data, scored = Decimal(0), Decimal(0), False
-        for function, max_points, full_at in self.parts:
+        for function, max_points, full_at, _, _ in self.parts:
             try:
                 rate = function(counts)
             except KeyError:  # a counter Motcua does not keep yet
