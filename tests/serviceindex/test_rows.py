@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from motcua.catalog.models import Agency, Procedure
+from motcua.desk.links import dossier_href
 from motcua.dossiers.models import Dossier, Status
 from motcua.serviceindex import selectors, views
 from motcua.serviceindex.models import DataFeed, Indicator
@@ -119,8 +120,7 @@ def test_dossier_rows_are_the_template_loops():
         context = Context({"page": {"dossiers": dossiers}, "what_if": {"at_risk": dossiers}})
         assert views._losing_rows(dossiers) == _tbody(Template(LOSING_LOOP).render(context))
         assert views._at_risk_rows(dossiers) == _tbody(Template(AT_RISK_LOOP).render(context))
-    # A plain code takes the quick path, whose address is reverse()'s.
-    url = views._dossier_url()
-    assert url("000.00.23.H37-261127-0207") == reverse(
-        "desk:dossier", args=["000.00.23.H37-261127-0207"]
-    )
+    # The address written for each code is reverse()'s.
+    href = dossier_href()
+    for code in ("000.00.23.H37-261127-0207", "mã hồ sơ ü&1", "A B+C", "x%20y", "a~b:c"):
+        assert href(code) == reverse("desk:dossier", args=[code])

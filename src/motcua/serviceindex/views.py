@@ -5,8 +5,6 @@ script under the CSP), every chart has its table beside it."""
 
 from __future__ import annotations
 
-import re
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -20,6 +18,7 @@ from django.utils.translation import gettext as _
 from motcua.catalog.models import AdministrativeUnit
 from motcua.core.dates import format_month
 from motcua.core.templatetags.numbers import decimals
+from motcua.desk.links import dossier_href
 from motcua.serviceindex import policy, selectors
 
 NOT_ALLOWED = (
@@ -156,52 +155,38 @@ def _trend_rows(trend) -> str:
     return mark_safe("".join(rows))  # noqa: S308 - no text from the database
 
 
-_PLAIN_CODE = re.compile(r"[0-9A-Za-z._-]+")
-
-
-def _dossier_url():
-    """The desk's dossier address for a code: reverse() once, the code put in (a dossier
-    code is letters, digits, dots and dashes, which reverse() leaves as they are; any other
-    goes through reverse())."""
-    head, tail = reverse("desk:dossier", args=["~"]).rsplit("~", 1)
-
-    def url(code: str) -> str:
-        return (
-            f"{head}{code}{tail}"
-            if _PLAIN_CODE.fullmatch(code)
-            else reverse("desk:dossier", args=[code])
-        )
-
-    return url
-
-
 def _local(value, pattern: str) -> str:
     """|date for an aware datetime: in the local time zone; "" for None (as the filter)."""
     return "" if value is None else timezone.localtime(value).strftime(pattern)
 
 
-def _losing_rows(dossiers) -> str:
-    """The body of the indicator page's table of dossiers that cost points."""
-    url = _dossier_url()
+def _dossier_rows(dossiers, cells) -> str:
+    """Table rows of dossiers: the code linked to the desk's page, then cells(dossier)."""
+    href = dossier_href()
     return mark_safe(  # noqa: S308 - text escaped, dates formatted here
         "".join(
-            f'<tr><td><a href="{escape(url(d.code))}">{escape(d.code)}</a></td>'
-            f"<td>{escape(d.procedure.name)}</td><td>{escape(d.agency.name)}</td>"
-            f"<td>{escape(d.status_label)}</td><td>{_local(d.received_at, '%d/%m/%Y')}</td></tr>"
+            f'<tr><td><a href="{escape(href(d.code))}">{escape(d.code)}</a></td>{cells(d)}</tr>'
             for d in dossiers
         )
     )
 
 
+def _losing_rows(dossiers) -> str:
+    """The body of the indicator page's table of dossiers that cost points."""
+    return _dossier_rows(
+        dossiers,
+        lambda d: (
+            f"<td>{escape(d.procedure.name)}</td><td>{escape(d.agency.name)}</td>"
+            f"<td>{escape(d.status_label)}</td><td>{_local(d.received_at, '%d/%m/%Y')}</td>"
+        ),
+    )
+
+
 def _at_risk_rows(dossiers) -> str:
     """The body of the what-if's table of dossiers due soon."""
-    url = _dossier_url()
-    return mark_safe(  # noqa: S308 - text escaped, dates formatted here
-        "".join(
-            f'<tr><td><a href="{escape(url(d.code))}">{escape(d.code)}</a></td>'
-            f"<td>{escape(d.procedure.name)}</td><td>{_local(d.due, '%H:%M %d/%m/%Y')}</td></tr>"
-            for d in dossiers
-        )
+    return _dossier_rows(
+        dossiers,
+        lambda d: f"<td>{escape(d.procedure.name)}</td><td>{_local(d.due, '%H:%M %d/%m/%Y')}</td>",
     )
 
 

@@ -1,6 +1,5 @@
 import html
 import unicodedata
-from urllib.parse import quote
 
 from django import template
 from django.core.signals import setting_changed
@@ -16,11 +15,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from motcua.desk.forms import UnboundFilterForm
+from motcua.desk.links import dossier_href
 from motcua.dossiers.models import Channel, Status
 
 register = template.Library()
-
-URL_SAFE = "!$&'()*+,;=/~:@"  # what django.urls.reverse leaves unquoted
 
 
 @register.filter
@@ -292,8 +290,7 @@ def queue_rows(page) -> SafeString:  # page of desk.selectors.QueueRow
     """The queue table's rows, written out in Python: fifty rows through the template
     engine were half of the page's CPU (8 columns, a URL, dates, labels per row). Every
     value is escaped; the markup is what desk/queue.html had."""
-    # One reverse() for the page, the code quoted as reverse() quotes it.
-    link = reverse("desk:dossier", args=["0"])[:-2]
+    href_of = dossier_href()
     statuses, channels, intake_due, overdue_badge = _labels()
     tz = timezone.get_current_timezone()  # once, not twice a row
     # A page shows a few procedures and holders many times: each cell written once.
@@ -302,7 +299,7 @@ def queue_rows(page) -> SafeString:  # page of desk.selectors.QueueRow
     rows = []
     for d in page:
         code = _e(d.code)
-        href = f"{link}{_e(quote(d.code, safe=URL_SAFE))}/"
+        href = _e(href_of(d.code))
         overdue = d.is_overdue
         key = (d.procedure_code, d.procedure_name)
         procedure = procedures.get(key)
